@@ -1,0 +1,150 @@
+//! cedarcheck's analysis core. It does no IO: it takes sources (path + text) and returns
+//! findings with byte spans. The CLI and the language server read files and print.
+
+mod constant;
+mod diagnostic;
+mod finding;
+mod links;
+mod policy;
+mod policy_set;
+mod policy_syntax;
+mod registry;
+mod rule;
+pub mod rules;
+mod schema;
+mod settings;
+mod source;
+mod validation;
+
+pub use finding::{Finding, Level, Related, Span};
+pub use policy::{Clause, ClauseKind, PolicyUnit};
+pub use policy_set::{LoadedSet, PolicyEntry, PolicyKind};
+pub use registry::{rule, RULES};
+pub use rule::{Category, PolicyCheck, Rule, Source};
+pub use schema::is_json_schema;
+pub use settings::{Override, RuleLevel, Settings};
+pub use source::{LineIndex, Position, SourceFile};
+
+/// One policy set: its policy files, its schema and its template-links files.
+#[derive(Clone, Debug, Default)]
+pub struct PolicySetInput {
+    pub policies: Vec<SourceFile>,
+    pub schema: Option<SourceFile>,
+    pub links: Vec<SourceFile>,
+}
+
+/// What checking a policy set found.
+#[derive(Debug)]
+pub struct Report {
+    /// Sorted by file, then position.
+    pub findings: Vec<Finding>,
+    /// Policies, templates and links that loaded.
+    pub policy_count: usize,
+    /// Whether strict validation ran (it needs a schema that loads).
+    pub validated: bool,
+}
+
+/// Parses, links and validates the set, runs every static rule that `settings` leaves on, and
+/// gives each finding its configured level.
+///
+/// Deeply nested input recurses deeply in Cedar's parser; call this on a thread with a large
+/// stack (see [`with_large_stack`]).
+pub fn check(input: &PolicySetInput, settings: &Settings) -> Report {
+    let files: Vec<&SourceFile> = input
+        .policies
+        .iter()
+        .chain(input.schema.iter())
+        .chain(input.links.iter())
+        .collect();
+    let policy_files: Vec<usize> = (0..input.policies.len()).collect();
+    let mut findings = Vec::new();
+
+    let schema = input
+        .schema
+        .as_ref()
+        .and_then(|file| schema::load_schema(file, &mut findings));
+    let mut loaded = policy_set::load_policies(&files, &policy_files, &mut findings);
+    let first_links = input.policies.len() + usize::from(input.schema.is_some());
+    for index in first_links..files.len() {
+        links::load_links(&files, index, &mut loaded, &mut findings);
+    }
+    if let Some(schema) = &schema {
+        validation::validate(schema, &loaded, &files, &mut findings);
+    }
+    run_policy_rules(&loaded, &files, settings, &mut findings);
+
+    let mut findings: Vec<Finding> = findings
+        .into_iter()
+        .filter_map(|mut finding| {
+            let rule = registry::rule(finding.rule)?;
+            finding.level = settings.level(rule, &finding.file)?;
+            Some(finding)
+        })
+        .collect();
+    sort_findings(&mut findings);
+    Report {
+        findings,
+        policy_count: loaded.entries.len(),
+        validated: schema.is_some(),
+    }
+}
+
+fn run_policy_rules(
+    loaded: &LoadedSet,
+    files: &[&SourceFile],
+    settings: &Settings,
+    findings: &mut Vec<Finding>,
+) {
+    let checks: Vec<PolicyCheck> = RULES
+        .iter()
+        .filter(|rule| settings.may_be_on(rule))
+        .filter_map(|rule| match rule.source {
+            Source::Policy(check) => Some(check),
+            Source::Pipeline => None,
+        })
+        .collect();
+    for entry in &loaded.entries {
+        let template = match entry.kind {
+            PolicyKind::Link => continue,
+            PolicyKind::Static => loaded
+                .set
+                .policy(&entry.internal_id)
+                .map(|p| p.as_ref().template()),
+            PolicyKind::Template => loaded.set.template(&entry.internal_id).map(|t| t.as_ref()),
+        };
+        let Some(template) = template else { continue };
+        let file = files[entry.file];
+        let unit = PolicyUnit {
+            id: &entry.id,
+            file,
+            template,
+            is_template: entry.kind == PolicyKind::Template,
+            span: entry.span,
+            head: policy_syntax::scan_head(&file.text, entry.span),
+        };
+        for check in &checks {
+            check(&unit, findings);
+        }
+    }
+}
+
+/// Orders findings by file, then span, then rule: the order every output shows them in.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (&a.file, a.span.start, a.span.end, a.rule).cmp(&(&b.file, b.span.start, b.span.end, b.rule))
+    });
+}
+
+/// Runs `f` on a thread with a 256 MiB stack, enough for Cedar's recursive parser and
+/// evaluator on pathologically nested input (thousands of parentheses).
+pub fn with_large_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("cedarcheck-analysis".into())
+            .stack_size(256 << 20)
+            .spawn_scoped(scope, f)
+            .expect("spawning the analysis thread")
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}

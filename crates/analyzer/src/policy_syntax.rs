@@ -1,0 +1,167 @@
+//! Spans the Cedar AST does not keep: the effect keyword and the three scope elements of a
+//! policy head. A small scanner over the policy's own text, aware of strings and comments.
+
+use crate::Span;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PolicyHead {
+    /// `permit` or `forbid`.
+    pub effect: Span,
+    /// From the effect keyword to the closing `)` of the scope.
+    pub head: Span,
+    pub principal: Span,
+    pub action: Span,
+    pub resource: Span,
+}
+
+/// Scans the policy that occupies `span` of `text`. `None` when the text does not have the
+/// expected shape (it always has for text Cedar parsed; the callers fall back to `span`).
+pub fn scan_head(text: &str, span: Span) -> Option<PolicyHead> {
+    let bytes = text.as_bytes().get(..span.end)?;
+    let mut i = skip_trivia(bytes, span.start);
+    // Annotations: `@name` or `@name("value")`.
+    while bytes.get(i) == Some(&b'@') {
+        i = skip_ident(bytes, i + 1);
+        i = skip_trivia(bytes, i);
+        if bytes.get(i) == Some(&b'(') {
+            i = skip_trivia(bytes, i + 1);
+            if bytes.get(i) == Some(&b'"') {
+                i = skip_string(bytes, i)?;
+            }
+            i = skip_trivia(bytes, i);
+            if bytes.get(i) != Some(&b')') {
+                return None;
+            }
+            i += 1;
+        }
+        i = skip_trivia(bytes, i);
+    }
+    let effect = Span::new(i, skip_ident(bytes, i));
+    if effect.start == effect.end {
+        return None;
+    }
+    i = skip_trivia(bytes, effect.end);
+    if bytes.get(i) != Some(&b'(') {
+        return None;
+    }
+    i += 1;
+    let mut elements = Vec::with_capacity(3);
+    let mut depth = 0usize;
+    let mut element_start: Option<usize> = None;
+    let mut last_end = i;
+    loop {
+        i = skip_trivia(bytes, i);
+        let &c = bytes.get(i)?;
+        match c {
+            b'"' => {
+                element_start.get_or_insert(i);
+                i = skip_string(bytes, i)?;
+            }
+            b'(' | b'[' => {
+                element_start.get_or_insert(i);
+                depth += 1;
+                i += 1;
+            }
+            b')' | b',' if depth == 0 => {
+                elements.push(Span::new(element_start.take()?, last_end));
+                i += 1;
+                if c == b')' {
+                    break;
+                }
+                continue;
+            }
+            b')' | b']' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            _ => {
+                element_start.get_or_insert(i);
+                i += 1;
+            }
+        }
+        last_end = i;
+    }
+    let [principal, action, resource] = elements[..] else {
+        return None;
+    };
+    Some(PolicyHead {
+        effect,
+        head: Span::new(effect.start, i),
+        principal,
+        action,
+        resource,
+    })
+}
+
+fn skip_trivia(bytes: &[u8], mut i: usize) -> usize {
+    loop {
+        match bytes.get(i) {
+            Some(c) if c.is_ascii_whitespace() => i += 1,
+            Some(b'/') if bytes.get(i + 1) == Some(&b'/') => {
+                while bytes.get(i).is_some_and(|&c| c != b'\n') {
+                    i += 1;
+                }
+            }
+            _ => return i,
+        }
+    }
+}
+
+fn skip_ident(bytes: &[u8], mut i: usize) -> usize {
+    while bytes
+        .get(i)
+        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+    {
+        i += 1;
+    }
+    i
+}
+
+/// `i` is at an opening quote; returns the index after the closing one.
+fn skip_string(bytes: &[u8], mut i: usize) -> Option<usize> {
+    i += 1;
+    loop {
+        match bytes.get(i)? {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slice(text: &str, span: Span) -> &str {
+        &text[span.start..span.end]
+    }
+
+    #[test]
+    fn finds_scope_elements_past_annotations_comments_and_strings() {
+        let text = r#"@id("a, b)") // note (
+@advice
+permit (
+  principal == User::"x,)y", // comment, with comma
+  action in [Action::"a", Action::"b"],
+  resource
+) when { true };"#;
+        let head = scan_head(text, Span::new(0, text.len())).unwrap();
+        assert_eq!(slice(text, head.effect), "permit");
+        assert_eq!(slice(text, head.principal), r#"principal == User::"x,)y""#);
+        assert_eq!(
+            slice(text, head.action),
+            r#"action in [Action::"a", Action::"b"]"#
+        );
+        assert_eq!(slice(text, head.resource), "resource");
+        assert!(slice(text, head.head).starts_with("permit (") && slice(text, head.head).ends_with(')'));
+    }
+
+    #[test]
+    fn unexpected_shapes_give_none() {
+        let text = "permit(principal, action);";
+        assert_eq!(scan_head(text, Span::new(0, text.len())), None);
+        let text = "permit(principal, action, resource";
+        assert_eq!(scan_head(text, Span::new(0, text.len())), None);
+    }
+}

@@ -1,0 +1,25 @@
+//! The one list of rules. Adding a rule means adding its file under `rules/` and a line here.
+
+use crate::rules::*;
+use crate::Rule;
+
+pub static RULES: &[&Rule] = &[
+    &parse_error::RULE,
+    &schema_error::RULE,
+    &impossible_policy::RULE,
+    &suspicious_identifier::RULE,
+    &duplicate_policy_id::RULE,
+    &permit_all::RULE,
+    &unscoped_action::RULE,
+    &unscoped_principal::RULE,
+    &unscoped_resource::RULE,
+    &constant_condition::RULE,
+    &wildcard_pattern::RULE,
+    &wildcard_equality::RULE,
+    &missing_policy_id::RULE,
+];
+
+/// The rule with this id, if there is one.
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().copied().find(|rule| rule.id == id)
+}

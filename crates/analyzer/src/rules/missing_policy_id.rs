@@ -1,0 +1,45 @@
+use crate::{Category, Finding, Level, PolicyUnit, Rule, Source};
+
+pub const RULE: Rule = Rule {
+    id: "missing-policy-id",
+    category: Category::Style,
+    default_level: Level::Warn,
+    summary: "no `@id` annotation: audit logs would show `policy0`",
+    source: Source::Policy(check),
+    doc: r#"## What it does
+Reports a policy or template without an `@id("…")` annotation.
+
+## Why is this bad?
+Without `@id`, Cedar names a policy by its position: `policy0`, `policy1`, … Authorization logs,
+test expectations and reports then point at a number that changes whenever a policy is added
+above it. An `@id` is a stable name that reviews, logs and tests can share.
+
+## Example
+```cedar
+permit (principal is Ops::Agent, action == Ops::Action::"ReadLogs", resource is Ops::LogDirectory);
+```
+
+Use instead:
+```cedar
+@id("agent-read-logs")
+permit (principal is Ops::Agent, action == Ops::Action::"ReadLogs", resource is Ops::LogDirectory);
+```
+"#,
+};
+
+fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {
+    let has_id = unit
+        .template
+        .annotations()
+        .any(|(key, _)| key.as_ref() == "id");
+    if !has_id {
+        out.push(
+            unit.finding(
+                &RULE,
+                unit.head_span(),
+                format!("{} has no @id; it is known as `{}`", unit.kind_name(), unit.id),
+            )
+            .with_help("add an annotation such as @id(\"agent-read-logs\") above the policy"),
+        );
+    }
+}

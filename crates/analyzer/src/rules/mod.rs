@@ -1,0 +1,15 @@
+//! One file per rule: its declaration, its documentation and, where it has one, its check.
+
+pub mod constant_condition;
+pub mod duplicate_policy_id;
+pub mod impossible_policy;
+pub mod missing_policy_id;
+pub mod parse_error;
+pub mod permit_all;
+pub mod schema_error;
+pub mod suspicious_identifier;
+pub mod unscoped_action;
+pub mod unscoped_principal;
+pub mod unscoped_resource;
+pub mod wildcard_equality;
+pub mod wildcard_pattern;

@@ -1,0 +1,63 @@
+use crate::{Category, Finding, Level, LineIndex, Rule, Source, SourceFile, Span};
+
+pub const RULE: Rule = Rule {
+    id: "parse-error",
+    category: Category::Correctness,
+    default_level: Level::Error,
+    summary: "Cedar syntax error in a policy, schema, entities, links or test file",
+    source: Source::Pipeline,
+    doc: r#"## What it does
+Reports input that cedarcheck cannot read: a Cedar syntax error in a policy or schema file, malformed
+JSON in a JSON schema, entities, template-links or test file, or a file that is not UTF-8 text.
+
+## Why is this bad?
+A file that does not parse is not part of the policy set at all: none of its policies apply, so a
+forbid that fails to parse silently stops denying. No other rule can look at it either.
+
+## Example
+```cedar
+permit (
+  principal == Ops::Operator::"alice",
+  action == Ops::Action::"ReadLogs",
+  resource
+) when { resource.path like "/var/log/*" }   // missing `;`
+```
+
+Use instead:
+```cedar
+permit (
+  principal == Ops::Operator::"alice",
+  action == Ops::Action::"ReadLogs",
+  resource
+) when { resource.path like "/var/log/*" };
+```
+"#,
+};
+
+/// A file whose bytes are not UTF-8, located at the first bad byte.
+pub fn not_utf8(file: &SourceFile, offset: usize) -> Finding {
+    Finding::new(
+        &RULE,
+        &file.path,
+        Span::new(offset, offset + 1),
+        format!("file is not valid UTF-8 text (invalid byte at offset {offset})"),
+    )
+    .with_help("Cedar files must be UTF-8 encoded text")
+}
+
+/// A JSON syntax or shape error, located where serde_json stopped.
+pub fn from_json_error(file: &SourceFile, error: &serde_json::Error, what: &str) -> Finding {
+    let index = LineIndex::new(&file.text);
+    let offset = index.offset(&file.text, error.line(), error.column());
+    let message = error.to_string();
+    // serde_json appends " at line L column C"; the finding carries the position itself.
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message.as_str(), |(head, _)| head);
+    Finding::new(
+        &RULE,
+        &file.path,
+        Span::new(offset.saturating_sub(1), offset),
+        format!("invalid {what}: {message}"),
+    )
+}

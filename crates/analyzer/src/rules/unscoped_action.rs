@@ -1,0 +1,48 @@
+use crate::{Category, Finding, Level, PolicyUnit, Rule, Source};
+
+pub const RULE: Rule = Rule {
+    id: "unscoped-action",
+    category: Category::Security,
+    default_level: Level::Warn,
+    summary: "a permit that applies to every action, including actions added to the schema later",
+    source: Source::Policy(check),
+    doc: r#"## What it does
+Reports a permit whose scope leaves `action` unconstrained.
+
+## Why is this bad?
+The permit grants every action that applies to its principal and resource types: today's
+read-only actions, and tomorrow's `DeleteHost` the day someone adds it to the schema. A policy
+review cannot see that growth coming. Name the actions, or an action group.
+
+## Example
+```cedar
+permit (
+  principal == Ops::Agent::"openclaw",
+  action,
+  resource is Ops::Host
+);
+```
+
+Use instead:
+```cedar
+permit (
+  principal == Ops::Agent::"openclaw",
+  action in [Ops::Action::"ViewHostStatus", Ops::Action::"ListServices"],
+  resource is Ops::Host
+);
+```
+"#,
+};
+
+fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {
+    if unit.is_permit() && unit.action_unscoped() && !super::permit_all::applies(unit) {
+        out.push(
+            unit.finding(
+                &RULE,
+                unit.action_span(),
+                format!("permit `{}` applies to every action", unit.id),
+            )
+            .with_help("list the actions (`action in [...]`) or name an action group"),
+        );
+    }
+}

@@ -1,0 +1,64 @@
+//! Rule levels from `[rules]` and `[[overrides]]`, resolved per rule and file.
+
+use std::collections::HashMap;
+
+use globset::GlobSet;
+
+use crate::{Level, Rule};
+
+/// `None` means the rule is off.
+pub type RuleLevel = Option<Level>;
+
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    levels: HashMap<&'static str, RuleLevel>,
+    overrides: Vec<Override>,
+}
+
+/// Rule levels for the files that match `files` (paths relative to the workspace root).
+#[derive(Clone, Debug)]
+pub struct Override {
+    pub files: GlobSet,
+    pub levels: HashMap<&'static str, RuleLevel>,
+}
+
+impl Settings {
+    pub fn set_level(&mut self, rule: &'static str, level: RuleLevel) {
+        self.levels.insert(rule, level);
+    }
+
+    /// Later overrides win over earlier ones and over `[rules]`.
+    pub fn add_override(&mut self, over: Override) {
+        self.overrides.push(over);
+    }
+
+    /// The level of `rule` for findings in `file`, `None` when it is off there.
+    pub fn level(&self, rule: &Rule, file: &str) -> RuleLevel {
+        let mut level = self
+            .levels
+            .get(rule.id)
+            .copied()
+            .unwrap_or(Some(rule.default_level));
+        for over in &self.overrides {
+            if let Some(&l) = over.levels.get(rule.id) {
+                if over.files.is_match(file) {
+                    level = l;
+                }
+            }
+        }
+        level
+    }
+
+    /// Whether `rule` is on for at least one file, so that its check is worth running.
+    pub fn may_be_on(&self, rule: &Rule) -> bool {
+        self.levels
+            .get(rule.id)
+            .copied()
+            .unwrap_or(Some(rule.default_level))
+            .is_some()
+            || self
+                .overrides
+                .iter()
+                .any(|o| o.levels.get(rule.id).is_some_and(Option::is_some))
+    }
+}
