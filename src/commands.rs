@@ -1,0 +1,21 @@
+//! One module per command.
+
+mod check;
+mod rules;
+
+use crate::cli::{Cli, Command};
+
+/// Runs the command and returns its exit code.
+pub fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Some(Command::Check(args)) => check::run(&args, &cli.common),
+        Some(Command::Rules(args)) => rules::run(&args, &cli.common),
+        None => check::run(&Default::default(), &cli.common),
+    }
+}
+
+/// Prints an error that stops the tool, ruff-style, and returns exit code 2.
+pub fn fail(message: impl std::fmt::Display) -> u8 {
+    eprintln!("cedarcheck: error: {message}");
+    crate::exit::TOOL_ERROR
+}

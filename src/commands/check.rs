@@ -1,0 +1,162 @@
+//! `cedarcheck check [PATH…]`: parse, strict validation and the static rules, per policy set.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use cedarcheck_workspace::{DeepMode, Workspace};
+
+use crate::cli::{CheckArgs, CommonArgs};
+use crate::output::{self, CheckResult};
+
+pub fn run(args: &CheckArgs, common: &CommonArgs) -> u8 {
+    match check(args, common) {
+        Ok(result) => {
+            output::print_check(&result, common);
+            if result.findings.iter().any(|f| f.level >= common.fail_level.level()) {
+                crate::exit::FINDINGS
+            } else {
+                crate::exit::CLEAN
+            }
+        }
+        Err(message) => super::fail(message),
+    }
+}
+
+/// A workspace and, when files were named, the root-relative files to show findings for.
+struct Target {
+    workspace: Workspace,
+    only: Option<BTreeSet<String>>,
+}
+
+fn check(args: &CheckArgs, common: &CommonArgs) -> Result<CheckResult, String> {
+    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let targets = targets(&paths, common.config.as_deref())?;
+    let mut result = CheckResult::default();
+    for target in targets {
+        let workspace = &target.workspace;
+        let deep = if common.deep {
+            DeepMode::On
+        } else if common.no_deep {
+            DeepMode::Off
+        } else {
+            workspace.analysis().deep
+        };
+        if deep == DeepMode::On {
+            return Err("deep analysis was demanded (--deep or [analysis] deep = \"on\"), \
+                        but this build of cedarcheck has no solver-backed rules yet; \
+                        run with --no-deep"
+                .into());
+        }
+        if common.verbose {
+            match &workspace.config {
+                Some(config) => eprintln!("cedarcheck: config {}", config.path.display()),
+                None => eprintln!(
+                    "cedarcheck: no cedarcheck.toml; checking every *.cedar under {}",
+                    workspace.root.display()
+                ),
+            }
+        }
+        let settings = workspace.settings();
+        for set in workspace.policy_sets().map_err(|e| e.to_string())? {
+            if let Some(only) = &target.only {
+                if !only.iter().any(|file| set.contains(file)) {
+                    continue;
+                }
+            }
+            let label = set.name.as_deref().unwrap_or("policy set");
+            if common.verbose {
+                eprintln!(
+                    "cedarcheck: {label}: {} policy file(s), schema {}",
+                    set.policies.len(),
+                    set.schema.as_deref().unwrap_or("none")
+                );
+            }
+            if set.schema.is_none() {
+                result.notes.push(format!(
+                    "{label} under {}: no schema found, so strict validation was skipped",
+                    display_path(&workspace.root, "", &cwd)
+                ));
+            }
+            let input = set.read(&workspace.root).map_err(|e| e.to_string())?;
+            let report = cedarcheck_analyzer::check(&input, &settings);
+            result.policies += report.policy_count;
+            let files = input.policies.iter().chain(&input.schema).chain(&input.links);
+            for file in files {
+                result.files += 1;
+                result
+                    .sources
+                    .insert(display_path(&workspace.root, &file.path, &cwd), file.text.clone());
+            }
+            for mut finding in report.findings {
+                if target.only.as_ref().is_some_and(|only| !only.contains(&finding.file)) {
+                    continue;
+                }
+                finding.file = display_path(&workspace.root, &finding.file, &cwd);
+                for related in &mut finding.related {
+                    related.file = display_path(&workspace.root, &related.file, &cwd);
+                }
+                result.findings.push(finding);
+            }
+        }
+    }
+    cedarcheck_analyzer::sort_findings(&mut result.findings);
+    Ok(result)
+}
+
+/// Groups the paths by the workspace they belong to. A directory means all of its
+/// workspace's sets; files narrow the findings shown to those files (pre-commit passes files).
+fn targets(paths: &[PathBuf], config: Option<&Path>) -> Result<Vec<Target>, String> {
+    let mut targets: Vec<Target> = Vec::new();
+    for path in paths {
+        if !path.exists() {
+            return Err(format!("{}: no such file or directory", path.display()));
+        }
+        let workspace = Workspace::open(path, config).map_err(|e| e.to_string())?;
+        let file = if path.is_file() {
+            Some(
+                workspace
+                    .relative(path)
+                    .ok_or_else(|| format!("{}: outside the workspace", path.display()))?,
+            )
+        } else {
+            None
+        };
+        let same = |t: &&mut Target| {
+            t.workspace.root == workspace.root
+                && t.workspace.config.as_ref().map(|c| &c.path)
+                    == workspace.config.as_ref().map(|c| &c.path)
+        };
+        match targets.iter_mut().find(|t| same(t)) {
+            Some(target) => match (&mut target.only, file) {
+                (Some(only), Some(file)) => {
+                    only.insert(file);
+                }
+                (only, None) => *only = None,
+                (None, Some(_)) => {}
+            },
+            None => targets.push(Target {
+                workspace,
+                only: file.map(|f| BTreeSet::from([f])),
+            }),
+        }
+    }
+    Ok(targets)
+}
+
+/// A root-relative path as the user should see it: relative to the current directory when the
+/// workspace lies below it, else absolute.
+fn display_path(root: &Path, relative: &str, cwd: &Path) -> String {
+    let full = root.join(relative);
+    let shown = full.strip_prefix(cwd).unwrap_or(&full);
+    let shown = shown.to_string_lossy().replace('\\', "/");
+    if shown.is_empty() {
+        ".".into()
+    } else {
+        shown
+    }
+}

@@ -1,0 +1,36 @@
+//! The `cedarcheck` binary: a thin layer that reads files, calls the analysis core and prints.
+
+mod cli;
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Exit codes of DESIGN §1.
+pub mod exit {
+    /// Nothing at or above the fail level.
+    pub const CLEAN: u8 = 0;
+    /// Findings at or above the fail level.
+    pub const FINDINGS: u8 = 1;
+    /// The tool could not do its job: bad config, unreadable file, usage error.
+    pub const TOOL_ERROR: u8 = 2;
+}
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() {
+                exit::TOOL_ERROR
+            } else {
+                exit::CLEAN
+            };
+            let _ = error.print();
+            return ExitCode::from(code);
+        }
+    };
+    let code = cedarcheck_analyzer::with_large_stack(|| commands::run(cli));
+    ExitCode::from(code)
+}

@@ -1,0 +1,99 @@
+//! Rendering findings: one module per `--format`.
+
+mod compact;
+mod json;
+mod pretty;
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+use cedarcheck_analyzer::{Finding, Level, LineIndex, Position};
+
+use crate::cli::{ColorChoice, CommonArgs, Format};
+
+/// Everything `check` found, with paths as shown to the user.
+#[derive(Default)]
+pub struct CheckResult {
+    pub findings: Vec<Finding>,
+    /// Display path → text, for snippets and line/column.
+    pub sources: HashMap<String, Arc<str>>,
+    pub files: usize,
+    pub policies: usize,
+    /// Things the user should know that are not findings (e.g. validation was skipped).
+    pub notes: Vec<String>,
+}
+
+impl CheckResult {
+    /// Start and end of a span in a file, 1-based.
+    pub fn locate(&self, file: &str, span: cedarcheck_analyzer::Span) -> (Position, Position) {
+        let text = self.sources.get(file).map_or("", |t| t);
+        let index = LineIndex::new(text);
+        (index.position(text, span.start), index.position(text, span.end))
+    }
+
+    fn count(&self, level: Level) -> usize {
+        self.findings.iter().filter(|f| f.level == level).count()
+    }
+}
+
+pub fn print_check(result: &CheckResult, common: &CommonArgs) {
+    let stdout_is_terminal = std::io::stdout().is_terminal();
+    let format = common.format.unwrap_or(if stdout_is_terminal {
+        Format::Pretty
+    } else {
+        Format::Compact
+    });
+    let color = match common.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => stdout_is_terminal && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let mut out = std::io::stdout().lock();
+    let written = match format {
+        Format::Pretty => pretty::write(&mut out, result, color),
+        Format::Compact => compact::write(&mut out, result),
+        Format::Json => json::write(&mut out, result),
+    };
+    // A closed pipe (`cedarcheck check | head`) is not worth a second error.
+    drop(written);
+    if !common.quiet && format != Format::Json {
+        for note in &result.notes {
+            eprintln!("note: {note}");
+        }
+        println!("{}", summary(result));
+    }
+}
+
+fn summary(result: &CheckResult) -> String {
+    let checked = format!(
+        "{} {} in {} {}",
+        result.policies,
+        plural(result.policies, "policy", "policies"),
+        result.files,
+        plural(result.files, "file", "files")
+    );
+    if result.findings.is_empty() {
+        return format!("All checks passed: {checked}.");
+    }
+    let parts: Vec<String> = [
+        (Level::Error, "error", "errors"),
+        (Level::Warn, "warning", "warnings"),
+        (Level::Info, "info", "infos"),
+    ]
+    .into_iter()
+    .filter_map(|(level, one, many)| {
+        let n = result.count(level);
+        (n > 0).then(|| format!("{n} {}", plural(n, one, many)))
+    })
+    .collect();
+    format!("Found {} ({checked}).", parts.join(", "))
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}

@@ -1,0 +1,57 @@
+//! Source snippets with labels and help, rendered by ariadne.
+
+use std::io::Write;
+
+use ariadne::{Color, Config, IndexType, Label, Report, ReportKind};
+use cedarcheck_analyzer::Level;
+
+use super::CheckResult;
+
+pub fn write(out: &mut impl Write, result: &CheckResult, color: bool) -> std::io::Result<()> {
+    let mut cache = ariadne::sources(
+        result
+            .findings
+            .iter()
+            .flat_map(|f| std::iter::once(&f.file).chain(f.related.iter().map(|r| &r.file)))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .map(|file| (file.clone(), result.sources.get(file).cloned().unwrap_or_default())),
+    );
+    for finding in &result.findings {
+        let (kind, label_color) = match finding.level {
+            Level::Error => (ReportKind::Error, Color::Red),
+            Level::Warn => (ReportKind::Warning, Color::Yellow),
+            Level::Info => (ReportKind::Advice, Color::Cyan),
+        };
+        let range = finding.span.start..finding.span.end;
+        let label = finding
+            .policy_id
+            .as_ref()
+            .map_or_else(|| finding.rule.to_string(), |id| format!("in policy `{id}`"));
+        let mut report = Report::build(kind, (finding.file.clone(), range.clone()))
+            .with_config(
+                Config::default()
+                    .with_color(color)
+                    .with_index_type(IndexType::Byte),
+            )
+            .with_code(finding.rule)
+            .with_message(&finding.message)
+            .with_label(
+                Label::new((finding.file.clone(), range))
+                    .with_message(label)
+                    .with_color(label_color),
+            );
+        for related in &finding.related {
+            report = report.with_label(
+                Label::new((related.file.clone(), related.span.start..related.span.end))
+                    .with_message(&related.message)
+                    .with_color(Color::Blue),
+            );
+        }
+        if let Some(help) = &finding.help {
+            report = report.with_help(help);
+        }
+        report.finish().write(&mut cache, &mut *out)?;
+    }
+    Ok(())
+}
