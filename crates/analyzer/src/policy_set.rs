@@ -113,8 +113,8 @@ pub fn load_policies(
     let several = policy_files.len() > 1;
     for &file_index in policy_files {
         let file = files[file_index];
-        if let Some(offset) = file.invalid_utf8_at {
-            findings.push(crate::rules::parse_error::not_utf8(file, offset));
+        if let Some(finding) = parse_error::unreadable_cedar(file) {
+            findings.push(finding);
             continue;
         }
         let parsed = match PolicySet::from_str(&file.text) {

@@ -93,6 +93,40 @@ pub fn scan_head(text: &str, span: Span) -> Option<PolicyHead> {
     })
 }
 
+/// Deeper nesting than any real policy has; Cedar's recursive parser would need more stack
+/// than a thread has long before a file nested 30,000 deep is read.
+pub const MAX_NESTING: usize = 1_000;
+
+/// The offset of the first bracket (`(`, `[`, `{`) nested deeper than [`MAX_NESTING`],
+/// outside strings and comments.
+pub fn excessive_nesting(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i = skip_string(bytes, i).unwrap_or(bytes.len());
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = skip_trivia(bytes, i);
+                continue;
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(i);
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 fn skip_trivia(bytes: &[u8], mut i: usize) -> usize {
     loop {
         match bytes.get(i) {
@@ -155,6 +189,16 @@ permit (
         );
         assert_eq!(slice(text, head.resource), "resource");
         assert!(slice(text, head.head).starts_with("permit (") && slice(text, head.head).ends_with(')'));
+    }
+
+    #[test]
+    fn nesting_is_counted_outside_strings_and_comments() {
+        let deep = "(".repeat(MAX_NESTING + 1);
+        assert_eq!(excessive_nesting(&deep), Some(MAX_NESTING));
+        let quoted = format!("\"{deep}\" // {deep}\n");
+        assert_eq!(excessive_nesting(&quoted), None);
+        let balanced = "()".repeat(MAX_NESTING * 2);
+        assert_eq!(excessive_nesting(&balanced), None);
     }
 
     #[test]

@@ -17,6 +17,12 @@ pub fn load_schema(file: &SourceFile, findings: &mut Vec<Finding>) -> Option<Sch
         findings.push(parse_error::not_utf8(file, offset));
         return None;
     }
+    if !is_json_schema(&file.path) {
+        if let Some(finding) = parse_error::unreadable_cedar(file) {
+            findings.push(finding);
+            return None;
+        }
+    }
     let start = Span::empty_at(0);
     if is_json_schema(&file.path) {
         // serde_json locates syntax errors; Cedar's own JSON errors carry no position.

@@ -45,6 +45,29 @@ pub fn not_utf8(file: &SourceFile, offset: usize) -> Finding {
     .with_help("Cedar files must be UTF-8 encoded text")
 }
 
+/// Cedar text nested deeper than [`MAX_NESTING`](crate::policy_syntax::MAX_NESTING).
+pub fn too_deeply_nested(file: &SourceFile, offset: usize) -> Finding {
+    Finding::new(
+        &RULE,
+        &file.path,
+        Span::new(offset, offset + 1),
+        format!(
+            "brackets nested more than {} levels deep; the file was not parsed",
+            crate::policy_syntax::MAX_NESTING
+        ),
+    )
+    .with_help("split the expression into simpler conditions")
+}
+
+/// Reports what makes a Cedar-syntax file unreadable before its parser runs: bytes that are
+/// not UTF-8, or nesting too deep to parse safely.
+pub fn unreadable_cedar(file: &SourceFile) -> Option<Finding> {
+    if let Some(offset) = file.invalid_utf8_at {
+        return Some(not_utf8(file, offset));
+    }
+    crate::policy_syntax::excessive_nesting(&file.text).map(|offset| too_deeply_nested(file, offset))
+}
+
 /// A JSON syntax or shape error, located where serde_json stopped.
 pub fn from_json_error(file: &SourceFile, error: &serde_json::Error, what: &str) -> Finding {
     let index = LineIndex::new(&file.text);
