@@ -1,7 +1,9 @@
 //! Strict validation against the schema, mapped to `schema-error`, `impossible-policy` and
 //! `suspicious-identifier` findings on the policy (or link) the validator names.
 
-use cedar_policy::{Schema, ValidationMode, ValidationWarning, Validator};
+use std::collections::HashSet;
+
+use cedar_policy::{PolicyId, Schema, ValidationMode, ValidationWarning, Validator};
 
 use crate::diagnostic::finding_from_diagnostic;
 use crate::policy_set::LoadedSet;
@@ -15,6 +17,11 @@ pub fn validate(
     findings: &mut Vec<Finding>,
 ) {
     let result = Validator::new(schema.clone()).validate(&loaded.set, ValidationMode::Strict);
+    // A policy that does not type-check is "impossible" only as a consequence; its errors say why.
+    let erroneous: HashSet<&PolicyId> = result
+        .validation_errors()
+        .map(|error| error.policy_id())
+        .collect();
     for error in result.validation_errors() {
         findings.push(locate(
             loaded,
@@ -26,7 +33,12 @@ pub fn validate(
     for warning in result.validation_warnings() {
         let rule = match warning {
             ValidationWarning::ImpossiblePolicy(_)
-            | ValidationWarning::InvalidActionApplication(_) => &impossible_policy::RULE,
+            | ValidationWarning::InvalidActionApplication(_) => {
+                if erroneous.contains(warning.policy_id()) {
+                    continue;
+                }
+                &impossible_policy::RULE
+            }
             _ => &suspicious_identifier::RULE,
         };
         findings.push(locate(
@@ -43,7 +55,7 @@ pub fn validate(
 fn locate(
     loaded: &LoadedSet,
     files: &[&SourceFile],
-    policy: &cedar_policy::PolicyId,
+    policy: &PolicyId,
     mut finding: Finding,
 ) -> Finding {
     let Some(entry) = loaded.entry_by_internal_id(policy) else {
