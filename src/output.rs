@@ -16,8 +16,8 @@ use crate::cli::{ColorChoice, CommonArgs, Format};
 #[derive(Default)]
 pub struct CheckResult {
     pub findings: Vec<Finding>,
-    /// Display path → text, for snippets and line/column.
-    pub sources: HashMap<String, Arc<str>>,
+    /// Display path → text and its line index, for snippets and line/column.
+    pub sources: HashMap<String, (Arc<str>, LineIndex)>,
     pub files: usize,
     pub policies: usize,
     /// Things the user should know that are not findings (e.g. validation was skipped).
@@ -25,11 +25,20 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
+    pub fn add_source(&mut self, path: String, text: Arc<str>) {
+        let index = LineIndex::new(&text);
+        self.sources.insert(path, (text, index));
+    }
+
     /// Start and end of a span in a file, 1-based.
     pub fn locate(&self, file: &str, span: cedarcheck_analyzer::Span) -> (Position, Position) {
-        let text = self.sources.get(file).map_or("", |t| t);
-        let index = LineIndex::new(text);
-        (index.position(text, span.start), index.position(text, span.end))
+        match self.sources.get(file) {
+            Some((text, index)) => (index.position(text, span.start), index.position(text, span.end)),
+            None => {
+                let start = Position { line: 1, column: 1 };
+                (start, start)
+            }
+        }
     }
 
     fn count(&self, level: Level) -> usize {

@@ -88,9 +88,7 @@ fn check(args: &CheckArgs, common: &CommonArgs) -> Result<CheckResult, String> {
             let files = input.policies.iter().chain(&input.schema).chain(&input.links);
             for file in files {
                 result.files += 1;
-                result
-                    .sources
-                    .insert(display_path(&workspace.root, &file.path, &cwd), file.text.clone());
+                result.add_source(display_path(&workspace.root, &file.path, &cwd), file.text.clone());
             }
             for mut finding in report.findings {
                 if target.only.as_ref().is_some_and(|only| !only.contains(&finding.file)) {

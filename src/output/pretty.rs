@@ -15,7 +15,10 @@ pub fn write(out: &mut impl Write, result: &CheckResult, color: bool) -> std::io
             .flat_map(|f| std::iter::once(&f.file).chain(f.related.iter().map(|r| &r.file)))
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
-            .map(|file| (file.clone(), result.sources.get(file).cloned().unwrap_or_default())),
+            .map(|file| {
+                let text = result.sources.get(file).map(|(text, _)| text.clone());
+                (file.clone(), text.unwrap_or_default())
+            }),
     );
     for finding in &result.findings {
         let (kind, label_color) = match finding.level {
