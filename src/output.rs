@@ -33,7 +33,10 @@ impl CheckResult {
     /// Start and end of a span in a file, 1-based.
     pub fn locate(&self, file: &str, span: cedarcheck_analyzer::Span) -> (Position, Position) {
         match self.sources.get(file) {
-            Some((text, index)) => (index.position(text, span.start), index.position(text, span.end)),
+            Some((text, index)) => (
+                index.position(text, span.start),
+                index.position(text, span.end),
+            ),
             None => {
                 let start = Position { line: 1, column: 1 };
                 (start, start)

@@ -12,7 +12,11 @@ pub fn run(args: &CheckArgs, common: &CommonArgs) -> u8 {
     match check(args, common) {
         Ok(result) => {
             output::print_check(&result, common);
-            if result.findings.iter().any(|f| f.level >= common.fail_level.level()) {
+            if result
+                .findings
+                .iter()
+                .any(|f| f.level >= common.fail_level.level())
+            {
                 crate::exit::FINDINGS
             } else {
                 crate::exit::CLEAN
@@ -29,7 +33,8 @@ struct Target {
 }
 
 fn check(args: &CheckArgs, common: &CommonArgs) -> Result<CheckResult, String> {
-    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -47,10 +52,12 @@ fn check(args: &CheckArgs, common: &CommonArgs) -> Result<CheckResult, String> {
             workspace.analysis().deep
         };
         if deep == DeepMode::On {
-            return Err("deep analysis was demanded (--deep or [analysis] deep = \"on\"), \
+            return Err(
+                "deep analysis was demanded (--deep or [analysis] deep = \"on\"), \
                         but this build of cedarcheck has no solver-backed rules yet; \
                         run with --no-deep"
-                .into());
+                    .into(),
+            );
         }
         if common.verbose {
             match &workspace.config {
@@ -85,13 +92,24 @@ fn check(args: &CheckArgs, common: &CommonArgs) -> Result<CheckResult, String> {
             let input = set.read(&workspace.root).map_err(|e| e.to_string())?;
             let report = cedarcheck_analyzer::check(&input, &settings);
             result.policies += report.policy_count;
-            let files = input.policies.iter().chain(&input.schema).chain(&input.links);
+            let files = input
+                .policies
+                .iter()
+                .chain(&input.schema)
+                .chain(&input.links);
             for file in files {
                 result.files += 1;
-                result.add_source(display_path(&workspace.root, &file.path, &cwd), file.text.clone());
+                result.add_source(
+                    display_path(&workspace.root, &file.path, &cwd),
+                    file.text.clone(),
+                );
             }
             for mut finding in report.findings {
-                if target.only.as_ref().is_some_and(|only| !only.contains(&finding.file)) {
+                if target
+                    .only
+                    .as_ref()
+                    .is_some_and(|only| !only.contains(&finding.file))
+                {
                     continue;
                 }
                 finding.file = display_path(&workspace.root, &finding.file, &cwd);

@@ -10,7 +10,10 @@ pub fn run(args: &RulesArgs, common: &CommonArgs) -> u8 {
         None if json => print_json(&RULES.iter().map(|r| rule_json(r)).collect::<Vec<_>>()),
         None => {
             let width = RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
-            println!("{:width$}  {:11}  {:7}  summary", "rule", "category", "default");
+            println!(
+                "{:width$}  {:11}  {:7}  summary",
+                "rule", "category", "default"
+            );
             for rule in RULES {
                 println!(
                     "{:width$}  {:11}  {:7}  {}",

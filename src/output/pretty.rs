@@ -27,10 +27,10 @@ pub fn write(out: &mut impl Write, result: &CheckResult, color: bool) -> std::io
             Level::Info => (ReportKind::Advice, Color::Cyan),
         };
         let range = finding.span.start..finding.span.end;
-        let label = finding
-            .policy_id
-            .as_ref()
-            .map_or_else(|| finding.rule.to_string(), |id| format!("in policy `{id}`"));
+        let label = finding.policy_id.as_ref().map_or_else(
+            || finding.rule.to_string(),
+            |id| format!("in policy `{id}`"),
+        );
         let mut report = Report::build(kind, (finding.file.clone(), range.clone()))
             .with_config(
                 Config::default()

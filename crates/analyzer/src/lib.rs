@@ -131,7 +131,12 @@ fn run_policy_rules(
 /// Orders findings by file, then span, then rule: the order every output shows them in.
 pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
-        (&a.file, a.span.start, a.span.end, a.rule).cmp(&(&b.file, b.span.start, b.span.end, b.rule))
+        (&a.file, a.span.start, a.span.end, a.rule).cmp(&(
+            &b.file,
+            b.span.start,
+            b.span.end,
+            b.rule,
+        ))
     });
 }
 

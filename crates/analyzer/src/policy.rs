@@ -1,8 +1,7 @@
 //! One policy or template as the per-policy rules see it.
 
 use cedar_policy_core::ast::{
-    ActionConstraint, Effect, Expr, ExprKind, PrincipalOrResourceConstraint, Template, UnaryOp,
-    Var,
+    ActionConstraint, Effect, Expr, ExprKind, PrincipalOrResourceConstraint, Template, UnaryOp, Var,
 };
 
 use crate::policy_syntax::PolicyHead;

@@ -188,7 +188,9 @@ permit (
             r#"action in [Action::"a", Action::"b"]"#
         );
         assert_eq!(slice(text, head.resource), "resource");
-        assert!(slice(text, head.head).starts_with("permit (") && slice(text, head.head).ends_with(')'));
+        assert!(
+            slice(text, head.head).starts_with("permit (") && slice(text, head.head).ends_with(')')
+        );
     }
 
     #[test]

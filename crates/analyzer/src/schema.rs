@@ -75,7 +75,12 @@ fn locate_schema_error(text: &str, message: &str) -> Span {
         .split('`')
         .skip(1)
         .step_by(2)
-        .flat_map(|name| [name.to_string(), name.rsplit("::").next().unwrap_or(name).to_string()])
+        .flat_map(|name| {
+            [
+                name.to_string(),
+                name.rsplit("::").next().unwrap_or(name).to_string(),
+            ]
+        })
         .filter(|name| !name.is_empty())
         .find_map(|name| {
             let quoted = format!("\"{name}\"");

@@ -37,8 +37,16 @@ fn findings(dir: &Path, file: &str) -> BTreeSet<(usize, String)> {
         .findings
         .iter()
         .map(|f| {
-            assert_eq!(f.file, policy.path, "{}: finding outside the fixture: {f:?}", dir.display());
-            (index.position(&policy.text, f.span.start).line, f.rule.to_string())
+            assert_eq!(
+                f.file,
+                policy.path,
+                "{}: finding outside the fixture: {f:?}",
+                dir.display()
+            );
+            (
+                index.position(&policy.text, f.span.start).line,
+                f.rule.to_string(),
+            )
         })
         .collect()
 }
@@ -60,7 +68,10 @@ fn every_rule_reports_exactly_its_marked_lines_and_passes_its_fix() {
         let dir = fixtures().join(rule.id);
         let (bad, good) = (dir.join("bad.cedar"), dir.join("good.cedar"));
         if !bad.exists() || !good.exists() {
-            failures.push(format!("{}: needs fixtures/{0}/bad.cedar and good.cedar", rule.id));
+            failures.push(format!(
+                "{}: needs fixtures/{0}/bad.cedar and good.cedar",
+                rule.id
+            ));
             continue;
         }
         let expected = markers(&bad);
@@ -86,10 +97,22 @@ fn every_rule_reports_exactly_its_marked_lines_and_passes_its_fix() {
 fn every_rule_is_documented() {
     for rule in RULES {
         for section in ["## What it does", "## Why is this bad?", "## Example"] {
-            assert!(rule.doc.contains(section), "{}: doc lacks `{section}`", rule.id);
+            assert!(
+                rule.doc.contains(section),
+                "{}: doc lacks `{section}`",
+                rule.id
+            );
         }
-        assert!(rule.doc.contains("```cedar"), "{}: doc has no Cedar example", rule.id);
-        assert!(!rule.summary.is_empty() && !rule.summary.ends_with('.'), "{}: summary", rule.id);
+        assert!(
+            rule.doc.contains("```cedar"),
+            "{}: doc has no Cedar example",
+            rule.id
+        );
+        assert!(
+            !rule.summary.is_empty() && !rule.summary.ends_with('.'),
+            "{}: summary",
+            rule.id
+        );
         let kebab = rule.id.chars().all(|c| c.is_ascii_lowercase() || c == '-');
         assert!(kebab, "{}: ids are kebab-case", rule.id);
     }

@@ -181,12 +181,12 @@ impl Config {
                     "auto" => DeepMode::Auto,
                     "on" => DeepMode::On,
                     "off" => DeepMode::Off,
-                    other => {
-                        return Err(err(
-                            deep.span(),
-                            format!("[analysis] deep = \"{other}\": expected \"auto\", \"on\" or \"off\""),
-                        ))
-                    }
+                    other => return Err(err(
+                        deep.span(),
+                        format!(
+                            "[analysis] deep = \"{other}\": expected \"auto\", \"on\" or \"off\""
+                        ),
+                    )),
                 };
             }
             analysis.timeout_ms = raw.timeout_ms.unwrap_or(analysis.timeout_ms);
@@ -235,11 +235,19 @@ impl Config {
         let exclude = raw.exclude.map(OneOrMany::into_vec).unwrap_or_default();
         for pattern in sets
             .iter()
-            .flat_map(|s| s.policies.iter().chain(&s.links).chain(&s.tests).chain(&s.invariants))
+            .flat_map(|s| {
+                s.policies
+                    .iter()
+                    .chain(&s.links)
+                    .chain(&s.tests)
+                    .chain(&s.invariants)
+            })
             .chain(&exclude)
         {
             if let Err(e) = Glob::new(pattern) {
-                let at = text.find(&format!("\"{pattern}\"")).map_or(0..0, |i| i..i + pattern.len() + 2);
+                let at = text
+                    .find(&format!("\"{pattern}\""))
+                    .map_or(0..0, |i| i..i + pattern.len() + 2);
                 return Err(err(at, format!("invalid glob `{pattern}`: {e}")));
             }
         }
@@ -335,25 +343,47 @@ jobs = 1
         .unwrap();
         let set = &config.sets[0];
         assert_eq!(set.policies, ["policies/**/*.cedar"]);
-        assert_eq!(set.schema.as_ref().unwrap().get_ref(), "policies/openclaw.cedarschema");
+        assert_eq!(
+            set.schema.as_ref().unwrap().get_ref(),
+            "policies/openclaw.cedarschema"
+        );
         assert_eq!(set.invariants, ["testcases/**/*.cedar"]);
         assert_eq!(config.analysis.deep, DeepMode::On);
         assert_eq!(config.analysis.timeout_ms, 500);
         let missing_id = cedarcheck_analyzer::rule("missing-policy-id").unwrap();
-        assert_eq!(config.settings.level(missing_id, "a.cedar"), Some(Level::Error));
+        assert_eq!(
+            config.settings.level(missing_id, "a.cedar"),
+            Some(Level::Error)
+        );
         let unscoped = cedarcheck_analyzer::rule("unscoped-principal").unwrap();
-        assert_eq!(config.settings.level(unscoped, "policies/legacy/x.cedar"), None);
-        assert_eq!(config.settings.level(unscoped, "policies/x.cedar"), Some(Level::Warn));
+        assert_eq!(
+            config.settings.level(unscoped, "policies/legacy/x.cedar"),
+            None
+        );
+        assert_eq!(
+            config.settings.level(unscoped, "policies/x.cedar"),
+            Some(Level::Warn)
+        );
     }
 
     #[test]
     fn errors_name_file_line_and_key() {
-        let e = parse("policies = [\"a.cedar\"]\n\n[rules]\nno-such-rule = \"warn\"\n").unwrap_err();
-        assert_eq!(e, "cedarcheck.toml:4:1: unknown rule `no-such-rule` (`cedarcheck rules` lists them)");
+        let e =
+            parse("policies = [\"a.cedar\"]\n\n[rules]\nno-such-rule = \"warn\"\n").unwrap_err();
+        assert_eq!(
+            e,
+            "cedarcheck.toml:4:1: unknown rule `no-such-rule` (`cedarcheck rules` lists them)"
+        );
         let e = parse("[rules]\npermit-all = \"loud\"\n").unwrap_err();
-        assert!(e.starts_with("cedarcheck.toml:2:14: `permit-all` = \"loud\""), "{e}");
+        assert!(
+            e.starts_with("cedarcheck.toml:2:14: `permit-all` = \"loud\""),
+            "{e}"
+        );
         let e = parse("polices = []\n").unwrap_err();
-        assert!(e.starts_with("cedarcheck.toml:1:1: unknown field `polices`"), "{e}");
+        assert!(
+            e.starts_with("cedarcheck.toml:1:1: unknown field `polices`"),
+            "{e}"
+        );
         let e = parse("[analysis]\ndeep = \"sometimes\"\n").unwrap_err();
         assert!(e.starts_with("cedarcheck.toml:2:8:"), "{e}");
         let e = parse("policies = [\"a[\"]\n").unwrap_err();

@@ -104,7 +104,11 @@ impl Workspace {
     fn resolve(&self, set: &SetConfig, files: &[String]) -> Result<PolicySetFiles, WorkspaceError> {
         let matching = |globs: &[String]| -> Vec<String> {
             let globs = glob_set(globs);
-            files.iter().filter(|f| globs.is_match(f)).cloned().collect()
+            files
+                .iter()
+                .filter(|f| globs.is_match(f))
+                .cloned()
+                .collect()
         };
         let invariants = matching(&set.invariants);
         let policies: Vec<String> = matching(&set.policies)
@@ -133,7 +137,10 @@ impl Workspace {
             Some(schema) => {
                 let path = schema.get_ref();
                 if !self.root.join(path).is_file() {
-                    let config = self.config.as_ref().expect("a schema key comes from a config");
+                    let config = self
+                        .config
+                        .as_ref()
+                        .expect("a schema key comes from a config");
                     return Err(config.error_at(
                         schema.span(),
                         format!("schema file `{path}` does not exist"),
@@ -286,11 +293,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write(
             dir.path(),
-            &[("a.cedar", ""), ("one.cedarschema", ""), ("two.cedarschema.json", "")],
+            &[
+                ("a.cedar", ""),
+                ("one.cedarschema", ""),
+                ("two.cedarschema.json", ""),
+            ],
         );
         let ws = Workspace::open(dir.path(), None).unwrap();
         let e = ws.policy_sets().unwrap_err().to_string();
-        assert!(e.contains("found 2 schemas (one.cedarschema, two.cedarschema.json)"), "{e}");
+        assert!(
+            e.contains("found 2 schemas (one.cedarschema, two.cedarschema.json)"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -322,10 +336,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write(
             dir.path(),
-            &[("cedarcheck.toml", "\nschema = \"nope.cedarschema\"\n"), ("a.cedar", "")],
+            &[
+                ("cedarcheck.toml", "\nschema = \"nope.cedarschema\"\n"),
+                ("a.cedar", ""),
+            ],
         );
         let ws = Workspace::open(dir.path(), None).unwrap();
         let e = ws.policy_sets().unwrap_err().to_string();
-        assert!(e.ends_with("cedarcheck.toml:2:10: schema file `nope.cedarschema` does not exist"), "{e}");
+        assert!(
+            e.ends_with("cedarcheck.toml:2:10: schema file `nope.cedarschema` does not exist"),
+            "{e}"
+        );
     }
 }

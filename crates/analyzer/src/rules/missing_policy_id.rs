@@ -37,7 +37,11 @@ fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {
             unit.finding(
                 &RULE,
                 unit.head_span(),
-                format!("{} has no @id; it is known as `{}`", unit.kind_name(), unit.id),
+                format!(
+                    "{} has no @id; it is known as `{}`",
+                    unit.kind_name(),
+                    unit.id
+                ),
             )
             .with_help("add an annotation such as @id(\"agent-read-logs\") above the policy"),
         );

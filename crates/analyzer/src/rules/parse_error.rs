@@ -65,7 +65,8 @@ pub fn unreadable_cedar(file: &SourceFile) -> Option<Finding> {
     if let Some(offset) = file.invalid_utf8_at {
         return Some(not_utf8(file, offset));
     }
-    crate::policy_syntax::excessive_nesting(&file.text).map(|offset| too_deeply_nested(file, offset))
+    crate::policy_syntax::excessive_nesting(&file.text)
+        .map(|offset| too_deeply_nested(file, offset))
 }
 
 /// A JSON syntax or shape error, located where serde_json stopped.

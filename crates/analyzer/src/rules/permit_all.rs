@@ -40,9 +40,10 @@ pub fn applies(unit: &PolicyUnit<'_>) -> bool {
         && unit.principal_unscoped()
         && unit.action_unscoped()
         && unit.resource_unscoped()
-        && unit.clauses().iter().all(|clause| {
-            truth_value(clause.body) == Some(clause.kind == ClauseKind::When)
-        })
+        && unit
+            .clauses()
+            .iter()
+            .all(|clause| truth_value(clause.body) == Some(clause.kind == ClauseKind::When))
 }
 
 fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {

@@ -6,7 +6,8 @@ pub const RULE: Rule = Rule {
     id: "unscoped-resource",
     category: Category::Security,
     default_level: Level::Warn,
-    summary: "a permit whose resource is unconstrained in scope and never mentioned in its conditions",
+    summary:
+        "a permit whose resource is unconstrained in scope and never mentioned in its conditions",
     source: Source::Policy(check),
     doc: r#"## What it does
 Reports a permit whose scope leaves `resource` unconstrained (no `==`, `in` or `is`) and whose
@@ -48,7 +49,9 @@ fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {
                 unit.resource_span(),
                 format!("permit `{}` applies to every resource", unit.id),
             )
-            .with_help("constrain `resource` with `==`, `in` or `is`, or test it in a `when` clause"),
+            .with_help(
+                "constrain `resource` with `==`, `in` or `is`, or test it in a `when` clause",
+            ),
         );
     }
 }

@@ -41,10 +41,12 @@ fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {
         else {
             continue;
         };
-        let literal = [arg1, arg2].into_iter().find_map(|arg| match arg.expr_kind() {
-            ExprKind::Lit(Literal::String(s)) if s.contains('*') => Some(s),
-            _ => None,
-        });
+        let literal = [arg1, arg2]
+            .into_iter()
+            .find_map(|arg| match arg.expr_kind() {
+                ExprKind::Lit(Literal::String(s)) if s.contains('*') => Some(s),
+                _ => None,
+            });
         if let Some(literal) = literal {
             out.push(
                 unit.finding(
