@@ -22,8 +22,14 @@ pub struct Cli {
 pub enum Command {
     /// Parse, validate (strict) and lint policy sets; the default command.
     Check(CheckArgs),
+    /// Run allow/deny test files against their policy sets; `--coverage` per policy.
+    Test(TestArgs),
     /// List the rules, or print one rule's documentation.
     Rules(RulesArgs),
+    /// Format policy files as `cedar format` does; `--check` only shows the diff.
+    Fmt(FmtArgs),
+    /// Write a commented starter cedarcheck.toml (never overwrites one).
+    Init(InitArgs),
 }
 
 #[derive(Args, Debug, Default)]
@@ -31,6 +37,61 @@ pub struct CheckArgs {
     /// Files or directories; a file checks the whole policy set it belongs to and shows the
     /// findings in that file. Defaults to the current directory.
     pub paths: Vec<PathBuf>,
+    /// Report only findings that this baseline file does not record.
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Record today's findings in this baseline file (JSON) and exit 0.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct TestArgs {
+    /// Test files, or directories to search for them. Defaults to the `tests` globs of
+    /// cedarcheck.toml, or every JSON test file under the current directory.
+    pub paths: Vec<PathBuf>,
+    /// Run only the tests whose name matches this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub filter: Option<String>,
+    /// Report, for every policy, how many tests it determined, and the policies none does.
+    #[arg(long)]
+    pub coverage: bool,
+    /// Fail when fewer than PCT percent of the policies determine some test (implies
+    /// `--coverage`).
+    #[arg(long, value_name = "PCT", value_parser = percent)]
+    pub min_coverage: Option<f64>,
+    /// Succeed when no test runs (by default an empty run fails).
+    #[arg(long)]
+    pub allow_empty: bool,
+}
+
+fn percent(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    if (0.0..=100.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("{value} is not between 0 and 100"))
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct FmtArgs {
+    /// Policy files, or directories whose policy sets' policy and invariant files are
+    /// formatted. Defaults to the current directory.
+    pub paths: Vec<PathBuf>,
+    /// Write nothing; print a unified diff and exit 1 when a file would change.
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// The directory to write cedarcheck.toml in.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -76,6 +137,12 @@ pub enum Format {
     Pretty,
     Compact,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// JUnit XML: one test case per finding.
+    Junit,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

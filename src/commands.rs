@@ -1,7 +1,10 @@
 //! One module per command.
 
 mod check;
+mod fmt;
+mod init;
 mod rules;
+mod test;
 
 use crate::cli::{Cli, Command};
 
@@ -9,7 +12,10 @@ use crate::cli::{Cli, Command};
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Some(Command::Check(args)) => check::run(&args, &cli.common),
+        Some(Command::Test(args)) => test::run(&args, &cli.common),
         Some(Command::Rules(args)) => rules::run(&args, &cli.common),
+        Some(Command::Fmt(args)) => fmt::run(&args, &cli.common),
+        Some(Command::Init(args)) => init::run(&args, &cli.common),
         None => check::run(&Default::default(), &cli.common),
     }
 }

@@ -1,10 +1,14 @@
 //! Rendering findings: one module per `--format`.
 
 mod compact;
+mod github;
 mod json;
+mod junit;
 mod pretty;
+mod sarif;
+pub mod test_report;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::io::IsTerminal;
 use std::sync::Arc;
 
@@ -22,6 +26,14 @@ pub struct CheckResult {
     pub policies: usize,
     /// Things the user should know that are not findings (e.g. validation was skipped).
     pub notes: Vec<String>,
+    /// Display path → path relative to the repository root (git's, else the workspace's), with
+    /// `/` separators: what SARIF, GitHub annotations, JUnit and baselines record.
+    pub repo_paths: HashMap<String, String>,
+    /// With `--baseline`: findings not shown because the baseline records them.
+    pub baselined: Option<usize>,
+    /// Display paths of the files whose findings are shown: every file of the sets checked,
+    /// or only the files named on the command line.
+    pub reported_files: BTreeSet<String>,
 }
 
 impl CheckResult {
@@ -42,6 +54,11 @@ impl CheckResult {
                 (start, start)
             }
         }
+    }
+
+    /// `file` (a display path) relative to the repository root.
+    pub fn repo_path<'a>(&'a self, file: &'a str) -> &'a str {
+        self.repo_paths.get(file).map_or(file, String::as_str)
     }
 
     fn count(&self, level: Level) -> usize {
@@ -66,6 +83,9 @@ pub fn print_check(result: &CheckResult, common: &CommonArgs) {
         Format::Pretty => pretty::write(&mut out, result, color),
         Format::Compact => compact::write(&mut out, result),
         Format::Json => json::write(&mut out, result),
+        Format::Sarif => sarif::write(&mut out, result),
+        Format::Github => github::write(&mut out, result),
+        Format::Junit => junit::write(&mut out, result, common.fail_level.level()),
     };
     // A closed pipe (`cedarcheck check | head`) is not worth a second error.
     drop(written);
@@ -73,7 +93,12 @@ pub fn print_check(result: &CheckResult, common: &CommonArgs) {
         for note in &result.notes {
             eprintln!("note: {note}");
         }
-        println!("{}", summary(result));
+        // SARIF and JUnit are files for other tools: stdout holds nothing else.
+        if matches!(format, Format::Sarif | Format::Junit) {
+            eprintln!("{}", summary(result));
+        } else {
+            println!("{}", summary(result));
+        }
     }
 }
 
@@ -85,8 +110,15 @@ fn summary(result: &CheckResult) -> String {
         result.files,
         plural(result.files, "file", "files")
     );
+    let baselined = match result.baselined.unwrap_or(0) {
+        0 => String::new(),
+        n => format!(
+            "; {n} baselined {} not shown",
+            plural(n, "finding", "findings")
+        ),
+    };
     if result.findings.is_empty() {
-        return format!("All checks passed: {checked}.");
+        return format!("All checks passed: {checked}{baselined}.");
     }
     let parts: Vec<String> = [
         (Level::Error, "error", "errors"),
@@ -99,7 +131,7 @@ fn summary(result: &CheckResult) -> String {
         (n > 0).then(|| format!("{n} {}", plural(n, one, many)))
     })
     .collect();
-    format!("Found {} ({checked}).", parts.join(", "))
+    format!("Found {} ({checked}){baselined}.", parts.join(", "))
 }
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {

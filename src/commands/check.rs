@@ -3,14 +3,29 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use cedarcheck_workspace::{DeepMode, Workspace};
+use cedarcheck_analyzer::{Baseline, Fingerprint};
+use cedarcheck_workspace::{DeepMode, PolicySetFiles, Workspace};
 
 use crate::cli::{CheckArgs, CommonArgs};
 use crate::output::{self, CheckResult};
 
 pub fn run(args: &CheckArgs, common: &CommonArgs) -> u8 {
+    let baseline = match args.baseline.as_deref().map(read_baseline).transpose() {
+        Ok(baseline) => baseline,
+        Err(message) => return super::fail(message),
+    };
     match check(args, common) {
-        Ok(result) => {
+        Ok(mut result) => {
+            if let Some(path) = &args.write_baseline {
+                return write_baseline(path, &result, common);
+            }
+            if let Some(baseline) = baseline {
+                let mut findings = std::mem::take(&mut result.findings);
+                result.baselined = Some(
+                    baseline.remove_recorded(&mut findings, |f| result.repo_path(&f.file).into()),
+                );
+                result.findings = findings;
+            }
             output::print_check(&result, common);
             if result
                 .findings
@@ -69,12 +84,20 @@ fn check(args: &CheckArgs, common: &CommonArgs) -> Result<CheckResult, String> {
             }
         }
         let settings = workspace.settings();
+        let repo_root = repository_root(&workspace.root);
         for set in workspace.policy_sets().map_err(|e| e.to_string())? {
-            if let Some(only) = &target.only {
-                if !only.iter().any(|file| set.contains(file)) {
-                    continue;
+            // A named schema, links file or config affects every policy of the set.
+            let only = match &target.only {
+                Some(only)
+                    if only
+                        .iter()
+                        .any(|file| affects_whole_set(workspace, &set, file)) =>
+                {
+                    None
                 }
-            }
+                Some(only) if !only.iter().any(|file| set.contains(file)) => continue,
+                only => only.as_ref(),
+            };
             let label = set.name.as_deref().unwrap_or("policy set");
             if common.verbose {
                 eprintln!(
@@ -99,17 +122,18 @@ fn check(args: &CheckArgs, common: &CommonArgs) -> Result<CheckResult, String> {
                 .chain(&input.links);
             for file in files {
                 result.files += 1;
-                result.add_source(
-                    display_path(&workspace.root, &file.path, &cwd),
-                    file.text.clone(),
+                let shown = display_path(&workspace.root, &file.path, &cwd);
+                result.repo_paths.insert(
+                    shown.clone(),
+                    display_path(&workspace.root, &file.path, &repo_root),
                 );
+                if only.is_none_or(|only| only.contains(&file.path)) {
+                    result.reported_files.insert(shown.clone());
+                }
+                result.add_source(shown, file.text.clone());
             }
             for mut finding in report.findings {
-                if target
-                    .only
-                    .as_ref()
-                    .is_some_and(|only| !only.contains(&finding.file))
-                {
+                if only.is_some_and(|only| !only.contains(&finding.file)) {
                     continue;
                 }
                 finding.file = display_path(&workspace.root, &finding.file, &cwd);
@@ -162,6 +186,63 @@ fn targets(paths: &[PathBuf], config: Option<&Path>) -> Result<Vec<Target>, Stri
         }
     }
     Ok(targets)
+}
+
+/// Whether naming the root-relative `file` means checking all of `set`: its schema, a links
+/// file and the config change what every policy means.
+fn affects_whole_set(workspace: &Workspace, set: &PolicySetFiles, file: &str) -> bool {
+    set.schema.as_deref() == Some(file)
+        || set.links.iter().any(|links| links == file)
+        || workspace
+            .config
+            .as_ref()
+            .and_then(|config| workspace.relative(&config.path))
+            .is_some_and(|config| config == file)
+}
+
+/// The root of the git work tree `dir` lies in, else `dir`: SARIF, GitHub annotations and
+/// baselines record paths relative to it, as code scanning expects.
+fn repository_root(dir: &Path) -> PathBuf {
+    dir.ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(dir)
+        .to_path_buf()
+}
+
+fn read_baseline(path: &Path) -> Result<Baseline, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read the baseline: {e}", path.display()))?;
+    Baseline::from_json(&text).map_err(|e| format!("{}:{e}", path.display()))
+}
+
+/// Records every finding of this run in `path` (atomically) and exits 0: they are now known.
+fn write_baseline(path: &Path, result: &CheckResult, common: &CommonArgs) -> u8 {
+    let baseline = Baseline::from_fingerprints(
+        result
+            .findings
+            .iter()
+            .map(|f| Fingerprint::of(f, result.repo_path(&f.file))),
+    );
+    if let Err(e) = super::fmt::write_atomically(path, baseline.to_json().as_bytes()) {
+        return super::fail(format!(
+            "{}: cannot write the baseline: {e}",
+            path.display()
+        ));
+    }
+    if !common.quiet {
+        eprintln!(
+            "cedarcheck: wrote {} {} to {}; check with `--baseline {}` to see only new ones",
+            baseline.len(),
+            if baseline.len() == 1 {
+                "finding"
+            } else {
+                "findings"
+            },
+            path.display(),
+            path.display()
+        );
+    }
+    crate::exit::CLEAN
 }
 
 /// A root-relative path as the user should see it: relative to the current directory when the

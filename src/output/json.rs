@@ -47,6 +47,9 @@ struct Summary {
     infos: usize,
     files: usize,
     policies: usize,
+    /// With `--baseline`: findings the baseline records, not listed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baselined: Option<usize>,
 }
 
 pub fn write(out: &mut impl Write, result: &CheckResult) -> std::io::Result<()> {
@@ -91,6 +94,7 @@ pub fn write(out: &mut impl Write, result: &CheckResult) -> std::io::Result<()> 
             infos: result.count(Level::Info),
             files: result.files,
             policies: result.policies,
+            baselined: result.baselined,
         },
     };
     serde_json::to_writer_pretty(&mut *out, &output)?;

@@ -1,6 +1,7 @@
 //! cedarcheck's analysis core. It does no IO: it takes sources (path + text) and returns
 //! findings with byte spans. The CLI and the language server read files and print.
 
+mod baseline;
 mod constant;
 mod diagnostic;
 mod finding;
@@ -14,16 +15,20 @@ pub mod rules;
 mod schema;
 mod settings;
 mod source;
+mod suppression;
 mod validation;
 
+pub use baseline::{Baseline, BaselineError, Fingerprint, BASELINE_VERSION};
 pub use finding::{Finding, Level, Related, Span};
 pub use policy::{Clause, ClauseKind, PolicyUnit};
 pub use policy_set::{LoadedSet, PolicyEntry, PolicyKind};
+pub use policy_syntax::Syntax;
 pub use registry::{rule, RULES};
 pub use rule::{Category, PolicyCheck, Rule, Source};
 pub use schema::is_json_schema;
 pub use settings::{Override, RuleLevel, Settings};
 pub use source::{LineIndex, Position, SourceFile};
+pub use suppression::{Suppressions, IGNORE_ANNOTATION};
 
 /// One policy set: its policy files, its schema and its template-links files.
 #[derive(Clone, Debug, Default)]
@@ -42,6 +47,12 @@ pub struct Report {
     pub policy_count: usize,
     /// Whether strict validation ran (it needs a schema that loads).
     pub validated: bool,
+    /// The loaded set, for the analyses that build on it (the prover, the test runner).
+    pub loaded: LoadedSet,
+    pub schema: Option<cedar_policy::Schema>,
+    /// Policies (by cedarcheck id) that failed strict validation; analyses that need
+    /// well-typed policies skip them.
+    pub invalid_policies: std::collections::BTreeSet<String>,
 }
 
 /// Parses, links and validates the set, runs every static rule that `settings` leaves on, and
@@ -63,7 +74,7 @@ pub fn check(input: &PolicySetInput, settings: &Settings) -> Report {
         .schema
         .as_ref()
         .and_then(|file| schema::load_schema(file, &mut findings));
-    let mut loaded = policy_set::load_policies(&files, &policy_files, &mut findings);
+    let mut loaded: LoadedSet = policy_set::load_policies(&files, &policy_files, &mut findings);
     let first_links = input.policies.len() + usize::from(input.schema.is_some());
     for index in first_links..files.len() {
         links::load_links(&files, index, &mut loaded, &mut findings);
@@ -72,6 +83,11 @@ pub fn check(input: &PolicySetInput, settings: &Settings) -> Report {
         validation::validate(schema, &loaded, &files, &mut findings);
     }
     run_policy_rules(&loaded, &files, settings, &mut findings);
+    let invalid_policies = findings
+        .iter()
+        .filter(|f| f.rule == rules::schema_error::RULE.id)
+        .filter_map(|f| f.policy_id.clone())
+        .collect();
 
     let mut findings: Vec<Finding> = findings
         .into_iter()
@@ -81,11 +97,15 @@ pub fn check(input: &PolicySetInput, settings: &Settings) -> Report {
             Some(finding)
         })
         .collect();
+    Suppressions::new(&loaded, input).retain_unsuppressed(&mut findings);
     sort_findings(&mut findings);
     Report {
         findings,
         policy_count: loaded.entries.len(),
         validated: schema.is_some(),
+        loaded,
+        schema,
+        invalid_policies,
     }
 }
 
@@ -100,7 +120,7 @@ fn run_policy_rules(
         .filter(|rule| settings.may_be_on(rule))
         .filter_map(|rule| match rule.source {
             Source::Policy(check) => Some(check),
-            Source::Pipeline => None,
+            Source::Pipeline | Source::Deep => None,
         })
         .collect();
     for entry in &loaded.entries {

@@ -1,6 +1,7 @@
 //! One file per rule: its declaration, its documentation and, where it has one, its check.
 
 pub mod constant_condition;
+pub mod deep;
 pub mod duplicate_policy_id;
 pub mod impossible_policy;
 pub mod missing_policy_id;
@@ -8,6 +9,7 @@ pub mod parse_error;
 pub mod permit_all;
 pub mod schema_error;
 pub mod suspicious_identifier;
+pub mod unknown_ignored_rule;
 pub mod unscoped_action;
 pub mod unscoped_principal;
 pub mod unscoped_resource;

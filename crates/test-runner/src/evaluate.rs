@@ -1,0 +1,323 @@
+//! One test: build the request (validated against the schema unless the test says otherwise),
+//! ask Cedar's authorizer, and compare what it says with what the test expects.
+
+use std::collections::BTreeSet;
+
+use cedar_policy::{Authorizer, Context, Entities, EntityUid, PolicySet, Request, Schema};
+use serde_json::Value;
+
+use crate::located::{find_mention, Located};
+use crate::set_under_test::SetUnderTest;
+use crate::test_file::{CaseSpec, Decision, EntityRef, Expectation, ExpectedErrors};
+
+/// Entities from JSON, validated against the schema when there is one (which also adds the
+/// schema's action entities), as `cedar run-tests` reads them.
+pub fn parse_entities(value: Value, schema: Option<&Schema>) -> Result<Entities, String> {
+    Entities::from_json_value(value, schema).map_err(|error| {
+        let mut message = error.to_string();
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            let cause_text = cause.to_string();
+            if !message.contains(&cause_text) {
+                message = format!("{message}: {cause_text}");
+            }
+            source = cause.source();
+        }
+        message
+    })
+}
+
+/// An entities file, located: JSON syntax errors at their line and column, Cedar's errors at
+/// the first place the file mentions the entity or type they name.
+pub fn parse_entities_file(
+    file: &str,
+    text: &str,
+    schema: Option<&Schema>,
+) -> Result<Entities, Located> {
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| Located::json(file, text, 0, &e, "invalid entities JSON"))?;
+    parse_entities(value, schema).map_err(|message| {
+        let offset = find_mention(text, &message).unwrap_or(0);
+        Located::at(file, text, offset, format!("invalid entities: {message}"))
+    })
+}
+
+/// A policy that raised an error while the request was evaluated.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PolicyError {
+    pub policy: String,
+    pub message: String,
+}
+
+/// What Cedar decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actual {
+    pub decision: Decision,
+    /// The determining policies, sorted, by the ids tests use.
+    pub reason: Vec<String>,
+    pub errors: Vec<PolicyError>,
+    /// Indexes into the set's `info` of the determining policies, for coverage.
+    pub determining: Vec<usize>,
+}
+
+fn uid(reference: &EntityRef, what: &str) -> Result<EntityUid, String> {
+    match reference {
+        EntityRef::Text(text) => text
+            .parse()
+            .map_err(|e| format!("failed to parse {what} `{text}`: {e}")),
+        EntityRef::Json(value) => EntityUid::from_json(value.clone())
+            .map_err(|e| format!("failed to parse {what} `{value}`: {e}")),
+        EntityRef::Missing => Err(format!(
+            "the request has no {what} (Cedar 4 has no unspecified entities)"
+        )),
+    }
+}
+
+/// The request of a test, in the order `cedar run-tests` checks it: principal, action,
+/// resource, context (typed by the schema), then the request against the schema.
+pub fn build_request(spec: &CaseSpec, schema: Option<&Schema>) -> Result<Request, String> {
+    let principal = uid(&spec.request.principal, "principal")?;
+    let action = uid(&spec.request.action, "action")?;
+    let resource = uid(&spec.request.resource, "resource")?;
+    let context = Context::from_json_value(spec.request.context.clone(), schema.zip(Some(&action)))
+        .map_err(|e| format!("invalid context `{}`: {e}", spec.request.context))?;
+    let validation = if spec.validate_request { schema } else { None };
+    Request::new(principal, action, resource, context, validation)
+        .map_err(|e| format!("invalid request: {e}"))
+}
+
+/// Runs the request through Cedar's authorizer, against `policies`: the set's, or the slice
+/// of them that can apply to the request's action.
+pub fn authorize(
+    authorizer: &Authorizer,
+    set: &SetUnderTest,
+    policies: &PolicySet,
+    request: &Request,
+    entities: &Entities,
+) -> Actual {
+    let response = authorizer.is_authorized(request, policies, entities);
+    let diagnostics = response.diagnostics();
+    let mut determining: Vec<usize> = diagnostics
+        .reason()
+        .filter_map(|id| set.info_index(id))
+        .collect();
+    determining.sort_unstable();
+    let mut reason: Vec<String> = diagnostics.reason().map(|id| set.display_id(id)).collect();
+    reason.sort();
+    let mut errors: Vec<PolicyError> = diagnostics
+        .errors()
+        .map(|error| {
+            let cedar_policy::AuthorizationError::PolicyEvaluationError(error) = error;
+            let policy = set.display_id(error.policy_id());
+            let message = error.to_string();
+            // "error while evaluating policy `ID`: why" — the policy is reported apart.
+            let message = message
+                .split_once("`: ")
+                .map_or(message.clone(), |(_, why)| why.to_string());
+            PolicyError { policy, message }
+        })
+        .collect();
+    errors.sort_by(|a, b| a.policy.cmp(&b.policy));
+    Actual {
+        decision: response.decision().into(),
+        reason,
+        errors,
+        determining,
+    }
+}
+
+/// One line of the reasons diff.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReasonMark {
+    /// Expected and determining.
+    Matched,
+    /// Expected but not determining: a failure.
+    Missing,
+    /// Determining but not expected: a failure only where `reason` is exact.
+    Unexpected,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ReasonLine {
+    pub policy: String,
+    pub mark: ReasonMark,
+}
+
+/// Expected against actual reasons, in policy order.
+pub fn reason_diff(expect: &Expectation, actual: &Actual) -> Vec<ReasonLine> {
+    let expected: BTreeSet<&str> = expect.reason.iter().map(String::as_str).collect();
+    let determining: BTreeSet<&str> = actual.reason.iter().map(String::as_str).collect();
+    expected
+        .union(&determining)
+        .map(|policy| ReasonLine {
+            policy: policy.to_string(),
+            mark: match (expected.contains(policy), determining.contains(policy)) {
+                (true, true) => ReasonMark::Matched,
+                (true, false) => ReasonMark::Missing,
+                _ => ReasonMark::Unexpected,
+            },
+        })
+        .collect()
+}
+
+fn ticks(ids: &[&str]) -> String {
+    ids.iter()
+        .map(|id| format!("`{id}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Why the test fails; empty when it passes. `run-tests` semantics: a wrong decision is the
+/// whole story, `reason` is a subset, `num_errors` an exact count. Integration semantics: the
+/// decision, and `reason` and `errors` as exact sets.
+pub fn compare(expect: &Expectation, actual: &Actual) -> Vec<String> {
+    let mut failures = Vec::new();
+    if expect.decision != actual.decision {
+        failures.push(format!(
+            "expected {}, got {}",
+            expect.decision.as_str(),
+            actual.decision.as_str()
+        ));
+        if !expect.reason_exact {
+            return failures;
+        }
+    }
+    let diff = reason_diff(expect, actual);
+    let with = |mark| -> Vec<&str> {
+        diff.iter()
+            .filter(|line| line.mark == mark)
+            .map(|line| line.policy.as_str())
+            .collect()
+    };
+    let missing = with(ReasonMark::Missing);
+    if !missing.is_empty() {
+        failures.push(format!("missing reason(s): {}", ticks(&missing)));
+    }
+    let unexpected = with(ReasonMark::Unexpected);
+    if expect.reason_exact && !unexpected.is_empty() {
+        failures.push(format!("unexpected reason(s): {}", ticks(&unexpected)));
+    }
+    match &expect.errors {
+        ExpectedErrors::Count(count) => {
+            if *count != actual.errors.len() {
+                failures.push(format!(
+                    "expected {count} error(s), got {}",
+                    actual.errors.len()
+                ));
+            }
+        }
+        ExpectedErrors::Policies(policies) => {
+            let expected: BTreeSet<&str> = policies.iter().map(String::as_str).collect();
+            let erroring: BTreeSet<&str> =
+                actual.errors.iter().map(|e| e.policy.as_str()).collect();
+            let missing: Vec<&str> = expected.difference(&erroring).copied().collect();
+            let unexpected: Vec<&str> = erroring.difference(&expected).copied().collect();
+            if !missing.is_empty() {
+                failures.push(format!(
+                    "expected error(s) from {}, which raised none",
+                    ticks(&missing)
+                ));
+            }
+            if !unexpected.is_empty() {
+                failures.push(format!("unexpected error(s) from {}", ticks(&unexpected)));
+            }
+        }
+    }
+    failures
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expect(
+        decision: Decision,
+        reason: &[&str],
+        exact: bool,
+        errors: ExpectedErrors,
+    ) -> Expectation {
+        Expectation {
+            decision,
+            reason: reason.iter().map(|s| s.to_string()).collect(),
+            reason_exact: exact,
+            errors,
+        }
+    }
+
+    fn actual(decision: Decision, reason: &[&str], erroring: &[&str]) -> Actual {
+        Actual {
+            decision,
+            reason: reason.iter().map(|s| s.to_string()).collect(),
+            errors: erroring
+                .iter()
+                .map(|p| PolicyError {
+                    policy: p.to_string(),
+                    message: "boom".into(),
+                })
+                .collect(),
+            determining: vec![],
+        }
+    }
+
+    #[test]
+    fn run_tests_reasons_are_a_subset_and_errors_a_count() {
+        let e = expect(Decision::Allow, &["a"], false, ExpectedErrors::Count(0));
+        assert!(compare(&e, &actual(Decision::Allow, &["a", "b"], &[])).is_empty());
+        assert_eq!(
+            compare(&e, &actual(Decision::Allow, &["b"], &[])),
+            ["missing reason(s): `a`"]
+        );
+        assert_eq!(
+            compare(&e, &actual(Decision::Deny, &[], &[])),
+            ["expected allow, got deny"]
+        );
+        assert_eq!(
+            compare(&e, &actual(Decision::Allow, &["a"], &["x"])),
+            ["expected 0 error(s), got 1"]
+        );
+    }
+
+    #[test]
+    fn integration_reasons_and_errors_are_exact_sets() {
+        let e = expect(
+            Decision::Deny,
+            &["f"],
+            true,
+            ExpectedErrors::Policies(vec!["p".into()]),
+        );
+        assert!(compare(&e, &actual(Decision::Deny, &["f"], &["p"])).is_empty());
+        assert_eq!(
+            compare(&e, &actual(Decision::Deny, &["f", "g"], &[])),
+            [
+                "unexpected reason(s): `g`",
+                "expected error(s) from `p`, which raised none"
+            ]
+        );
+        let diff = reason_diff(&e, &actual(Decision::Deny, &["g"], &[]));
+        assert_eq!(
+            diff,
+            [
+                ReasonLine {
+                    policy: "f".into(),
+                    mark: ReasonMark::Missing
+                },
+                ReasonLine {
+                    policy: "g".into(),
+                    mark: ReasonMark::Unexpected
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn entities_errors_are_located_at_the_entity() {
+        let schema = Schema::from_cedarschema_str("entity User;").unwrap().0;
+        let text = "[\n  {\"uid\": {\"type\": \"Usr\", \"id\": \"alice\"}, \"attrs\": {}, \"parents\": []}\n]";
+        let error = parse_entities_file("e.json", text, Some(&schema)).unwrap_err();
+        assert_eq!(error.line, 2, "{error}");
+        assert!(error.message.contains("Usr"), "{error}");
+        let error = parse_entities_file("e.json", "[\n{]", None).unwrap_err();
+        assert_eq!((error.line, error.column), (2, 2), "{error}");
+    }
+}

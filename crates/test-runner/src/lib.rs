@@ -1,0 +1,24 @@
+//! cedarcheck's allow/deny test harness (DESIGN §4).
+//!
+//! Test files come in three shapes, told apart by their content ([`test_file`]): the Cedar
+//! CLI's `run-tests` array, the Cedar integration-test file and the native file with shared
+//! entities. A run ([`runner::run`]) parses and validates every policy set, schema and
+//! entities file once, evaluates the tests in parallel with Cedar's authorizer, compares
+//! decisions, reasons and errors with the expectations ([`evaluate`]), and counts for every
+//! policy the tests it determined ([`report`]).
+//!
+//! Only [`loader`] (and [`runner`], through it) touches the file system; parsing and
+//! evaluation work on texts.
+
+pub mod evaluate;
+pub mod loader;
+pub mod located;
+pub mod report;
+pub mod runner;
+pub mod set_under_test;
+pub mod test_file;
+
+pub use located::Located;
+pub use report::{Coverage, FileReport, RunReport, SetReport, TestReport};
+pub use runner::{run, Options, PolicySets, SetSource, TestInput};
+pub use test_file::Shape;

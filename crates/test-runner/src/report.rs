@@ -1,0 +1,134 @@
+//! What a run found: per file, per test, per policy set; what every output format renders.
+
+use serde_json::Value;
+
+use crate::evaluate::{Actual, ReasonLine};
+use crate::located::Located;
+use crate::set_under_test::PolicyInfo;
+use crate::test_file::{Expectation, Shape};
+
+#[derive(Debug, Default)]
+pub struct RunReport {
+    /// In the order the files were given or found.
+    pub files: Vec<FileReport>,
+    /// The policy sets the tests ran against.
+    pub sets: Vec<SetReport>,
+    /// JSON files found while searching directories that are not tests, and what they are.
+    pub skipped: Vec<(String, &'static str)>,
+}
+
+#[derive(Debug)]
+pub struct FileReport {
+    /// As reports show it (relative to the working directory when below it).
+    pub path: String,
+    pub shape: Option<Shape>,
+    /// Problems of the file itself: malformed JSON, a `shouldValidate` that does not hold, a
+    /// source that cannot be found. Each counts as a failure.
+    pub errors: Vec<Located>,
+    /// The tests that ran (those `--filter` selected).
+    pub tests: Vec<TestReport>,
+    /// Index into `RunReport::sets`.
+    pub set: Option<usize>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RequestView {
+    pub principal: String,
+    pub action: String,
+    pub resource: String,
+    pub context: Value,
+}
+
+#[derive(Debug)]
+pub struct TestReport {
+    pub name: String,
+    /// 1-based line of the test in its file.
+    pub line: usize,
+    pub request: Option<RequestView>,
+    pub expected: Option<Expectation>,
+    /// What Cedar decided, when the request could be evaluated.
+    pub actual: Option<Actual>,
+    /// Expected against actual reasons, when both are known.
+    pub reasons: Vec<ReasonLine>,
+    /// Why it failed; empty when it passed.
+    pub failures: Vec<String>,
+}
+
+impl TestReport {
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+#[derive(Debug)]
+pub struct SetReport {
+    pub label: String,
+    /// Why the set could not be tested (its tests fail).
+    pub errors: Vec<Located>,
+    /// Static policies and template links.
+    pub policies: Vec<PolicyInfo>,
+    /// For each policy, how many tests it determined (appeared in the reasons of).
+    pub determined: Vec<usize>,
+}
+
+impl SetReport {
+    pub fn covered(&self) -> usize {
+        self.determined.iter().filter(|&&n| n > 0).count()
+    }
+
+    pub fn uncovered(&self) -> impl Iterator<Item = &PolicyInfo> {
+        self.policies
+            .iter()
+            .zip(&self.determined)
+            .filter(|(_, &n)| n == 0)
+            .map(|(policy, _)| policy)
+    }
+}
+
+/// Policy coverage over every set of the run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Coverage {
+    pub covered: usize,
+    pub total: usize,
+}
+
+impl Coverage {
+    /// Percent of policies some test exercises; a run without policies is fully covered.
+    pub fn percent(self) -> f64 {
+        if self.total == 0 {
+            100.0
+        } else {
+            self.covered as f64 * 100.0 / self.total as f64
+        }
+    }
+}
+
+impl RunReport {
+    pub fn tests(&self) -> impl Iterator<Item = &TestReport> {
+        self.files.iter().flat_map(|f| &f.tests)
+    }
+
+    pub fn passed(&self) -> usize {
+        self.tests().filter(|t| t.passed()).count()
+    }
+
+    pub fn failed(&self) -> usize {
+        self.tests().filter(|t| !t.passed()).count()
+    }
+
+    pub fn file_errors(&self) -> usize {
+        self.files.iter().map(|f| f.errors.len()).sum()
+    }
+
+    pub fn coverage(&self) -> Coverage {
+        Coverage {
+            covered: self.sets.iter().map(SetReport::covered).sum(),
+            total: self.sets.iter().map(|s| s.policies.len()).sum(),
+        }
+    }
+
+    /// Nothing failed and no file had an error.
+    pub fn success(&self) -> bool {
+        self.failed() == 0 && self.file_errors() == 0
+    }
+}

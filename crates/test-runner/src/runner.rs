@@ -1,0 +1,685 @@
+//! A test run: read and parse the test files, load every policy set, schema and entities file
+//! they need once, run the tests in parallel, and gather coverage.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use cedar_policy::{Authorizer, Entities, EntityUid, PolicySet};
+use cedarcheck_analyzer::{LineIndex, PolicySetInput};
+use regex::Regex;
+
+use crate::evaluate::{
+    authorize, build_request, compare, parse_entities, parse_entities_file, reason_diff,
+};
+use crate::loader;
+use crate::located::{find_mention, Located};
+use crate::report::{FileReport, RequestView, RunReport, SetReport, TestReport};
+use crate::set_under_test::SetUnderTest;
+use crate::test_file::{self, EntitiesChoice, EntitiesSource, Parsed, TestFile};
+
+/// A test file to run. `explicit`: named on the command line, so it must be a test file;
+/// files found in a directory that are other JSON are skipped.
+#[derive(Clone, Debug)]
+pub struct TestInput {
+    pub path: PathBuf,
+    pub explicit: bool,
+}
+
+pub struct Options {
+    /// Worker threads; 0 = all cores.
+    pub jobs: usize,
+    /// Run only the tests whose name matches.
+    pub filter: Option<Regex>,
+    /// Paths in reports are relative to it; integration paths are tried against it first.
+    pub cwd: PathBuf,
+}
+
+/// A policy set of the workspace, as read from disk.
+pub struct SetSource {
+    pub label: String,
+    /// The directory its files' paths are relative to.
+    pub root: PathBuf,
+    pub input: PolicySetInput,
+}
+
+/// Where `run-tests` and native test files find their policy set: the workspace's business.
+pub trait PolicySets: Sync {
+    /// The set that runs the test file at `test_file` (absolute). An error is a tool error.
+    fn set_for(&self, test_file: &Path) -> Result<usize, String>;
+    /// Reads the set. An error is a tool error.
+    fn read(&self, set: usize) -> Result<SetSource, String>;
+}
+
+/// Runs the tests. `Err` is a tool error (exit 2): an unreadable file, a workspace problem.
+pub fn run(
+    inputs: &[TestInput],
+    sets: &dyn PolicySets,
+    options: &Options,
+) -> Result<RunReport, String> {
+    let jobs = if options.jobs == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        options.jobs
+    };
+    let cwd = &options.cwd;
+
+    // 1. Read and parse every file.
+    let files = parallel_map(inputs, jobs, |input| read_test_file(input, cwd))
+        .into_iter()
+        .collect::<Result<Vec<_>, String>>()?;
+    let mut report = RunReport::default();
+    let mut loaded: Vec<LoadedFile> = Vec::new();
+    for (input, file) in inputs.iter().zip(files) {
+        match file.parsed {
+            Parsed::NotATest(what) if !input.explicit => report.skipped.push((file.display, what)),
+            parsed => loaded.push(LoadedFile {
+                path: input.path.clone(),
+                display: file.display,
+                text: file.text,
+                parsed,
+                errors: Vec::new(),
+            }),
+        }
+    }
+    for file in &mut loaded {
+        if let Parsed::NotATest(what) = file.parsed {
+            file.errors.push(Located::at(
+                &file.display,
+                &file.text,
+                0,
+                format!(
+                    "not a test file: this is {what}; a test file is a `cedar run-tests` array, \
+                     a Cedar integration test or a native `{{\"tests\": […]}}` file"
+                ),
+            ));
+        }
+        if let Parsed::Error(error) = &file.parsed {
+            file.errors.push(error.clone());
+        }
+    }
+
+    // 2. The policy sets: the workspace's, and those integration files name.
+    let mut slots: Vec<SetSlot> = Vec::new();
+    let mut config_slots: HashMap<usize, usize> = HashMap::new();
+    let mut integration_slots: HashMap<IntegrationKey, usize> = HashMap::new();
+    let mut bindings: Vec<Option<usize>> = Vec::with_capacity(loaded.len());
+    let mut integration_entities: Vec<Option<PathBuf>> = vec![None; loaded.len()];
+    for (index, file) in loaded.iter_mut().enumerate() {
+        let Parsed::Tests(tests) = &file.parsed else {
+            bindings.push(None);
+            continue;
+        };
+        let slot = match &tests.integration {
+            None => {
+                let set = sets.set_for(&file.path)?;
+                *config_slots.entry(set).or_insert_with(|| {
+                    slots.push(SetSlot::Config(set));
+                    slots.len() - 1
+                })
+            }
+            Some(header) => {
+                let mut resolve = |key: &str, written: &str| {
+                    loader::resolve_repo_relative(&file.path, written, cwd).map_err(|message| {
+                        let at = file.text.find(&format!("\"{key}\"")).unwrap_or(0);
+                        file.errors
+                            .push(Located::at(&file.display, &file.text, at, message));
+                    })
+                };
+                let policies = resolve("policies", &header.policies);
+                let schema = resolve("schema", &header.schema);
+                integration_entities[index] = resolve("entities", &header.entities).ok();
+                let (Ok(policies), Ok(schema)) = (policies, schema) else {
+                    bindings.push(None);
+                    continue;
+                };
+                let key = IntegrationKey {
+                    policies,
+                    policy_format: header.policy_format,
+                    schema,
+                    schema_format: header.schema_format,
+                };
+                *integration_slots.entry(key.clone()).or_insert_with(|| {
+                    slots.push(SetSlot::Integration(key));
+                    slots.len() - 1
+                })
+            }
+        };
+        bindings.push(Some(slot));
+    }
+    let prepared: Vec<SetUnderTest> =
+        parallel_map(&slots, jobs, |slot| prepare_set(slot, sets, cwd))
+            .into_iter()
+            .collect::<Result<_, String>>()?;
+
+    // 3. Entities files, once per file and schema; a native file's inline shared entities once
+    //    per file; the schema's action entities for tests that name none.
+    let mut resolved_paths: HashMap<(usize, String), Result<PathBuf, String>> = HashMap::new();
+    let mut entity_keys: Vec<(PathBuf, usize)> = Vec::new();
+    let mut seen: std::collections::HashSet<(PathBuf, usize)> = Default::default();
+    let mut wanted = |key: (PathBuf, usize), keys: &mut Vec<(PathBuf, usize)>| {
+        if seen.insert(key.clone()) {
+            keys.push(key);
+        }
+    };
+    for (index, file) in loaded.iter().enumerate() {
+        let (Parsed::Tests(tests), Some(slot)) = (&file.parsed, bindings[index]) else {
+            continue;
+        };
+        if !prepared[slot].errors.is_empty() {
+            continue;
+        }
+        if let Some(path) = &integration_entities[index] {
+            wanted((path.clone(), slot), &mut entity_keys);
+        }
+        let written = tests
+            .tests
+            .iter()
+            .filter_map(|t| match &t.spec {
+                Ok(spec) => match &spec.entities {
+                    EntitiesChoice::Own(EntitiesSource::Path(path)) => Some(path),
+                    _ => None,
+                },
+                Err(_) => None,
+            })
+            .chain(match &tests.shared_entities {
+                Some(EntitiesSource::Path(path)) => Some(path),
+                _ => None,
+            });
+        for path in written {
+            let resolved = resolved_paths
+                .entry((index, path.clone()))
+                .or_insert_with(|| loader::resolve_beside(&file.path, path, cwd));
+            if let Ok(resolved) = resolved {
+                wanted((resolved.clone(), slot), &mut entity_keys);
+            }
+        }
+    }
+    let entity_files: HashMap<(PathBuf, usize), Result<Entities, String>> = entity_keys
+        .iter()
+        .cloned()
+        .zip(parallel_map(&entity_keys, jobs, |(path, slot)| {
+            load_entities_file(path, prepared[*slot].schema.as_ref(), cwd)
+        }))
+        .collect();
+    let shared_inline: HashMap<usize, Result<Entities, String>> = loaded
+        .iter()
+        .enumerate()
+        .filter_map(|(index, file)| match (&file.parsed, bindings[index]) {
+            (Parsed::Tests(tests), Some(slot)) => match &tests.shared_entities {
+                Some(EntitiesSource::Inline(value)) => Some((
+                    index,
+                    parse_entities(value.clone(), prepared[slot].schema.as_ref()),
+                )),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let no_entities: Vec<Result<Entities, String>> = prepared
+        .iter()
+        .map(|set| parse_entities(serde_json::json!([]), set.schema.as_ref()))
+        .collect();
+
+    // Integration files: does validation agree with `shouldValidate`?
+    for (index, file) in loaded.iter_mut().enumerate() {
+        let (Parsed::Tests(tests), Some(slot)) = (&file.parsed, bindings[index]) else {
+            continue;
+        };
+        let (Some(header), set) = (&tests.integration, &prepared[slot]) else {
+            continue;
+        };
+        if !set.errors.is_empty() {
+            continue;
+        }
+        let at = file
+            .text
+            .find("\"shouldValidate\"")
+            .or_else(|| file.text.find("\"should_validate\""))
+            .unwrap_or(0);
+        if header.should_validate && !set.validates {
+            let errors = set.validation_errors.join("; ");
+            file.errors.push(Located::at(
+                &file.display,
+                &file.text,
+                at,
+                format!("`shouldValidate` is true, but validation failed: {errors}"),
+            ));
+        } else if !header.should_validate && set.validates {
+            file.errors.push(Located::at(
+                &file.display,
+                &file.text,
+                at,
+                "`shouldValidate` is false, but the policies validate against the schema",
+            ));
+        }
+    }
+
+    // 4. The tests, in parallel.
+    let jobs_list: Vec<(usize, usize)> = loaded
+        .iter()
+        .enumerate()
+        .flat_map(|(index, file)| {
+            let count = match &file.parsed {
+                Parsed::Tests(tests) => tests.tests.len(),
+                _ => 0,
+            };
+            (0..count).map(move |test| (index, test))
+        })
+        .filter(|&(index, test)| {
+            let Parsed::Tests(tests) = &loaded[index].parsed else {
+                return false;
+            };
+            options
+                .filter
+                .as_ref()
+                .is_none_or(|filter| filter.is_match(&tests.tests[test].name))
+        })
+        .collect();
+    let line_indexes: Vec<LineIndex> = loaded.iter().map(|f| LineIndex::new(&f.text)).collect();
+    let context = RunContext {
+        loaded: &loaded,
+        bindings: &bindings,
+        prepared: &prepared,
+        resolved_paths: &resolved_paths,
+        entity_files: &entity_files,
+        integration_entities: &integration_entities,
+        shared_inline: &shared_inline,
+        no_entities: &no_entities,
+        line_indexes: &line_indexes,
+        slices: Mutex::new(HashMap::new()),
+    };
+    let results = parallel_map(&jobs_list, jobs, |&(index, test)| {
+        context.run_test(index, test)
+    });
+
+    // 5. Reports and coverage.
+    let mut determined: Vec<Vec<usize>> = prepared.iter().map(|s| vec![0; s.info.len()]).collect();
+    let mut tests_by_file: Vec<Vec<TestReport>> = loaded.iter().map(|_| Vec::new()).collect();
+    for (&(index, _), result) in jobs_list.iter().zip(results) {
+        if let (Some(actual), Some(slot)) = (&result.actual, bindings[index]) {
+            for &policy in &actual.determining {
+                determined[slot][policy] += 1;
+            }
+        }
+        tests_by_file[index].push(result);
+    }
+    for ((index, file), tests) in loaded.into_iter().enumerate().zip(tests_by_file) {
+        let shape = match &file.parsed {
+            Parsed::Tests(tests) => Some(tests.shape),
+            _ => None,
+        };
+        report.files.push(FileReport {
+            path: file.display,
+            shape,
+            errors: file.errors,
+            tests,
+            set: bindings[index],
+        });
+    }
+    report.sets = prepared
+        .into_iter()
+        .zip(determined)
+        .map(|(set, determined)| SetReport {
+            label: set.label,
+            errors: set.errors,
+            policies: set.info,
+            determined,
+        })
+        .collect();
+    Ok(report)
+}
+
+struct ReadFile {
+    display: String,
+    text: String,
+    parsed: Parsed,
+}
+
+struct LoadedFile {
+    path: PathBuf,
+    display: String,
+    text: String,
+    parsed: Parsed,
+    errors: Vec<Located>,
+}
+
+fn read_test_file(input: &TestInput, cwd: &Path) -> Result<ReadFile, String> {
+    let display = loader::display(&input.path, cwd);
+    let text = loader::read_text(&input.path).map_err(|e| format!("{display}: {e}"))?;
+    Ok(match text {
+        Ok(text) => ReadFile {
+            parsed: test_file::parse(&display, &text),
+            display,
+            text,
+        },
+        Err((offset, lossy)) => ReadFile {
+            parsed: Parsed::Error(Located::at(
+                &display,
+                &lossy,
+                offset,
+                format!("file is not valid UTF-8 text (invalid byte at offset {offset})"),
+            )),
+            display,
+            text: lossy,
+        },
+    })
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct IntegrationKey {
+    policies: PathBuf,
+    policy_format: test_file::SourceFormat,
+    schema: PathBuf,
+    schema_format: test_file::SourceFormat,
+}
+
+enum SetSlot {
+    Config(usize),
+    Integration(IntegrationKey),
+}
+
+fn prepare_set(slot: &SetSlot, sets: &dyn PolicySets, cwd: &Path) -> Result<SetUnderTest, String> {
+    match slot {
+        SetSlot::Config(set) => {
+            let source = sets.read(*set)?;
+            let display = |relative: &str| loader::display(&source.root.join(relative), cwd);
+            Ok(SetUnderTest::from_input(
+                source.label.clone(),
+                &source.input,
+                &display,
+            ))
+        }
+        SetSlot::Integration(key) => {
+            let read = |path: &Path| -> Result<(String, String), String> {
+                let display = loader::display(path, cwd);
+                match loader::read_text(path).map_err(|e| format!("{display}: {e}"))? {
+                    Ok(text) => Ok((display, text)),
+                    Err((offset, _)) => Err(format!(
+                        "{display}: file is not valid UTF-8 text (invalid byte at offset {offset})"
+                    )),
+                }
+            };
+            let (policies_display, policies) = read(&key.policies)?;
+            let (schema_display, schema) = read(&key.schema)?;
+            Ok(SetUnderTest::from_integration(
+                policies_display.clone(),
+                (&policies_display, &policies, key.policy_format),
+                (&schema_display, &schema, key.schema_format),
+            ))
+        }
+    }
+}
+
+/// An entities file, parsed and validated; the error says where it went wrong.
+fn load_entities_file(
+    path: &Path,
+    schema: Option<&cedar_policy::Schema>,
+    cwd: &Path,
+) -> Result<Entities, String> {
+    let display = loader::display(path, cwd);
+    match loader::read_text(path) {
+        Err(error) => Err(format!("cannot read entities file `{display}`: {error}")),
+        Ok(Err((offset, lossy))) => Err(Located::at(
+            &display,
+            &lossy,
+            offset,
+            format!("file is not valid UTF-8 text (invalid byte at offset {offset})"),
+        )
+        .to_string()),
+        Ok(Ok(text)) => parse_entities_file(&display, &text, schema).map_err(|e| e.to_string()),
+    }
+}
+
+/// Everything a test needs, shared by the workers.
+struct RunContext<'a> {
+    loaded: &'a [LoadedFile],
+    bindings: &'a [Option<usize>],
+    prepared: &'a [SetUnderTest],
+    resolved_paths: &'a HashMap<(usize, String), Result<PathBuf, String>>,
+    entity_files: &'a HashMap<(PathBuf, usize), Result<Entities, String>>,
+    integration_entities: &'a [Option<PathBuf>],
+    shared_inline: &'a HashMap<usize, Result<Entities, String>>,
+    no_entities: &'a [Result<Entities, String>],
+    line_indexes: &'a [LineIndex],
+    /// Policy-set slices by (set, entities store, action).
+    slices: Mutex<HashMap<SliceKey, Option<Arc<PolicySet>>>>,
+}
+
+type SliceKey = (usize, usize, EntityUid);
+
+/// Entities borrowed from a cache or parsed for this test alone.
+enum EntitiesHere<'a> {
+    Shared(&'a Entities),
+    Own(Entities),
+}
+
+impl EntitiesHere<'_> {
+    fn get(&self) -> &Entities {
+        match self {
+            EntitiesHere::Shared(entities) => entities,
+            EntitiesHere::Own(entities) => entities,
+        }
+    }
+}
+
+impl<'a> RunContext<'a> {
+    fn run_test(&self, index: usize, test: usize) -> TestReport {
+        let file = &self.loaded[index];
+        let mut report = TestReport {
+            name: String::new(),
+            line: 1,
+            request: None,
+            expected: None,
+            actual: None,
+            reasons: Vec::new(),
+            failures: Vec::new(),
+        };
+        // Jobs are only made for the tests of files that parsed as tests.
+        let Some(case) = (match &file.parsed {
+            Parsed::Tests(tests) => tests.tests.get(test).map(|case| (tests, case)),
+            _ => None,
+        }) else {
+            report.failures.push("internal error: no such test".into());
+            return report;
+        };
+        let (tests, case) = case;
+        report.name = case.name.clone();
+        report.line = self.line_indexes[index]
+            .position(&file.text, case.offset)
+            .line;
+        let spec = match &case.spec {
+            Ok(spec) => spec,
+            Err(error) => {
+                report.failures.push(error.to_string());
+                return report;
+            }
+        };
+        report.request = Some(RequestView {
+            principal: spec.request.principal.to_string(),
+            action: spec.request.action.to_string(),
+            resource: spec.request.resource.to_string(),
+            context: spec.request.context.clone(),
+        });
+        report.expected = Some(spec.expect.clone());
+        let Some(slot) = self.bindings[index] else {
+            report
+                .failures
+                .push("cannot run: the file's policies or schema could not be found".into());
+            return report;
+        };
+        let set = &self.prepared[slot];
+        if !set.errors.is_empty() {
+            report.failures.push(format!(
+                "cannot run: the policy set `{}` has {} error(s), listed with it",
+                set.label,
+                set.errors.len()
+            ));
+            return report;
+        }
+        let entities = match self.entities_for(index, test, slot, tests, &spec.entities) {
+            Ok(entities) => entities,
+            Err(message) => {
+                report.failures.push(message);
+                return report;
+            }
+        };
+        let request = match build_request(spec, set.schema.as_ref()) {
+            Ok(request) => request,
+            Err(message) => {
+                report.failures.push(message);
+                return report;
+            }
+        };
+        let slice = match (&entities, request.action()) {
+            (EntitiesHere::Shared(shared), Some(action)) => self.slice(slot, shared, action),
+            _ => None,
+        };
+        let policies = slice.as_deref().unwrap_or(&set.policies);
+        let actual = authorize(&Authorizer::new(), set, policies, &request, entities.get());
+        report.failures = compare(&spec.expect, &actual);
+        report.reasons = reason_diff(&spec.expect, &actual);
+        report.actual = Some(actual);
+        report
+    }
+
+    /// The slice of the set for an action and a shared entities store, made once.
+    fn slice(
+        &self,
+        slot: usize,
+        entities: &Entities,
+        action: &EntityUid,
+    ) -> Option<Arc<PolicySet>> {
+        let key = (slot, std::ptr::from_ref(entities) as usize, action.clone());
+        if let Some(slice) = self
+            .slices
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return slice.clone();
+        }
+        let slice = self.prepared[slot]
+            .slice_for_action(action, entities)
+            .map(Arc::new);
+        self.slices
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, slice.clone());
+        slice
+    }
+
+    fn entities_for(
+        &self,
+        index: usize,
+        test: usize,
+        slot: usize,
+        tests: &TestFile,
+        choice: &EntitiesChoice,
+    ) -> Result<EntitiesHere<'a>, String> {
+        let schema = self.prepared[slot].schema.as_ref();
+        let from_path = |written: &String| -> Result<EntitiesHere<'a>, String> {
+            let path = self
+                .resolved_paths
+                .get(&(index, written.clone()))
+                .ok_or_else(|| format!("entities file `{written}` was not resolved"))?
+                .as_ref()
+                .map_err(Clone::clone)?;
+            match self.entity_files.get(&(path.clone(), slot)) {
+                Some(Ok(entities)) => Ok(EntitiesHere::Shared(entities)),
+                Some(Err(error)) => Err(error.clone()),
+                None => Err(format!("entities file `{written}` was not loaded")),
+            }
+        };
+        match choice {
+            EntitiesChoice::Own(EntitiesSource::Inline(value)) => {
+                parse_entities(value.clone(), schema)
+                    .map(EntitiesHere::Own)
+                    .map_err(|message| {
+                        // Point at the entity the message names, inside this test.
+                        let file = &self.loaded[index];
+                        let offset = tests.tests.get(test).map_or(0, |case| case.offset);
+                        let at = find_mention(&file.text[offset..], &message)
+                            .map_or(offset, |i| offset + i);
+                        Located::at(
+                            &file.display,
+                            &file.text,
+                            at,
+                            format!("invalid entities: {message}"),
+                        )
+                        .to_string()
+                    })
+            }
+            EntitiesChoice::Own(EntitiesSource::Path(written)) => from_path(written),
+            EntitiesChoice::None => match &self.no_entities[slot] {
+                Ok(entities) => Ok(EntitiesHere::Shared(entities)),
+                Err(message) => Err(format!("invalid entities: {message}")),
+            },
+            EntitiesChoice::Shared => {
+                if let Some(path) = &self.integration_entities[index] {
+                    return match self.entity_files.get(&(path.clone(), slot)) {
+                        Some(Ok(entities)) => Ok(EntitiesHere::Shared(entities)),
+                        Some(Err(error)) => Err(error.clone()),
+                        None => Err("the file's entities were not loaded".into()),
+                    };
+                }
+                match &tests.shared_entities {
+                    Some(EntitiesSource::Path(written)) => from_path(written),
+                    Some(EntitiesSource::Inline(_)) => match self.shared_inline.get(&index) {
+                        Some(Ok(entities)) => Ok(EntitiesHere::Shared(entities)),
+                        Some(Err(message)) => Err(format!("invalid shared entities: {message}")),
+                        None => Err("the file's entities were not loaded".into()),
+                    },
+                    None => Err("cannot run: the file's entities could not be found".into()),
+                }
+            }
+        }
+    }
+}
+
+/// Maps `f` over `items` on `jobs` threads (each with a large stack, as Cedar's parser and
+/// evaluator recurse), keeping the order.
+pub fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    jobs: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let jobs = jobs.min(items.len());
+    if jobs <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::with_capacity(items.len()));
+    std::thread::scope(|scope| {
+        for worker in 0..jobs {
+            let (next, done, f) = (&next, &done, &f);
+            let spawned = std::thread::Builder::new()
+                .name(format!("cedarcheck-test-{worker}"))
+                .stack_size(64 << 20)
+                .spawn_scoped(scope, move || {
+                    let mut mine = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(index) else { break };
+                        mine.push((index, f(item)));
+                    }
+                    done.lock().unwrap_or_else(|e| e.into_inner()).extend(mine);
+                });
+            // Without a thread, the other workers (or this one's share, below) do the work.
+            drop(spawned);
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    if done.len() < items.len() {
+        // Some thread could not be spawned: finish on this thread.
+        let have: std::collections::HashSet<usize> = done.iter().map(|(i, _)| *i).collect();
+        for (index, item) in items.iter().enumerate() {
+            if !have.contains(&index) {
+                done.push((index, f(item)));
+            }
+        }
+    }
+    done.sort_unstable_by_key(|(index, _)| *index);
+    done.into_iter().map(|(_, r)| r).collect()
+}

@@ -1,0 +1,783 @@
+//! Test files: the three shapes of DESIGN §4, told apart by their content, each test with the
+//! byte offset where it starts so that reports can name its line.
+//!
+//! 1. The Cedar CLI `run-tests` file: an array of `{name, request, entities, decision, reason,
+//!    num_errors}`, with exactly the fields and semantics of `cedar run-tests`.
+//! 2. The Cedar integration-test file: `{policies, entities, schema, shouldValidate, requests}`,
+//!    as `cedar-testing` reads it (with its older spellings too).
+//! 3. The native file: `{entities, tests: [...]}` with shared entities and lenient entries.
+//!
+//! Parsing is IO-free: paths in the file are kept as written; the loader resolves them.
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use crate::located::Located;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    RunTests,
+    Integration,
+    Native,
+}
+
+impl Shape {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Shape::RunTests => "run-tests",
+            Shape::Integration => "integration",
+            Shape::Native => "native",
+        }
+    }
+}
+
+/// What a JSON file turned out to be.
+#[derive(Debug)]
+pub enum Parsed {
+    Tests(TestFile),
+    /// Valid JSON of another kind (entities, a schema, a JSON policy set…): not an error when
+    /// found while searching a directory, as the Cedar test harness skips such files too.
+    NotATest(&'static str),
+    /// Not JSON, or a test file whose top level is malformed.
+    Error(Located),
+}
+
+#[derive(Debug)]
+pub struct TestFile {
+    pub shape: Shape,
+    pub tests: Vec<TestCase>,
+    /// Native files: the entities every test uses unless it names its own.
+    pub shared_entities: Option<EntitiesSource>,
+    /// Integration files: the policies, schema and entities they name.
+    pub integration: Option<IntegrationHeader>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SourceFormat {
+    Cedar,
+    Json,
+}
+
+#[derive(Debug)]
+pub struct IntegrationHeader {
+    pub policies: String,
+    pub policy_format: SourceFormat,
+    pub entities: String,
+    pub schema: String,
+    pub schema_format: SourceFormat,
+    pub should_validate: bool,
+}
+
+#[derive(Debug)]
+pub struct TestCase {
+    pub name: String,
+    /// Byte offset of the test in its file.
+    pub offset: usize,
+    /// A test whose own JSON is malformed fails alone, with this message (located).
+    pub spec: Result<CaseSpec, Located>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EntityRef {
+    /// `Type::"id"`, as the Cedar CLI writes it.
+    Text(String),
+    /// `{"type": …, "id": …}` or `{"__entity": {…}}`.
+    Json(Value),
+    Missing,
+}
+
+impl std::fmt::Display for EntityRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EntityRef::Text(text) => f.write_str(text),
+            EntityRef::Json(value) => match cedar_policy::EntityUid::from_json(value.clone()) {
+                Ok(uid) => write!(f, "{uid}"),
+                Err(_) => write!(f, "{value}"),
+            },
+            EntityRef::Missing => f.write_str("(missing)"),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct RequestSpec {
+    pub principal: EntityRef,
+    pub action: EntityRef,
+    pub resource: EntityRef,
+    pub context: Value,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum EntitiesSource {
+    Inline(Value),
+    /// As written in the test file; the loader resolves it.
+    Path(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum EntitiesChoice {
+    /// The file's shared entities (native), or the integration file's entities.
+    Shared,
+    Own(EntitiesSource),
+    /// No entities at all (a native test in a file without shared entities).
+    None,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    Allow,
+    Deny,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allow => "allow",
+            Decision::Deny => "deny",
+        }
+    }
+}
+
+impl From<cedar_policy::Decision> for Decision {
+    fn from(decision: cedar_policy::Decision) -> Self {
+        match decision {
+            cedar_policy::Decision::Allow => Decision::Allow,
+            cedar_policy::Decision::Deny => Decision::Deny,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExpectedErrors {
+    /// `num_errors`: exactly this many policies raised an error.
+    Count(usize),
+    /// `errors`: exactly these policies raised an error.
+    Policies(Vec<String>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Expectation {
+    pub decision: Decision,
+    pub reason: Vec<String>,
+    /// `reason` is the exact set of determining policies (integration), else a subset of it.
+    pub reason_exact: bool,
+    pub errors: ExpectedErrors,
+}
+
+#[derive(Clone, Debug)]
+pub struct CaseSpec {
+    pub request: RequestSpec,
+    pub entities: EntitiesChoice,
+    pub expect: Expectation,
+    /// Validate the request against the schema, when there is one.
+    pub validate_request: bool,
+}
+
+/// Detects the shape of a test file and parses it. `file` is only used in messages.
+pub fn parse(file: &str, text: &str) -> Parsed {
+    let trimmed = text.trim_start_matches('\u{feff}');
+    let base = text.len() - trimmed.len();
+    let first = trimmed.trim_start().chars().next();
+    match first {
+        Some('[') => parse_array(file, text, base),
+        Some('{') => parse_object(file, text, base),
+        _ => match serde_json::from_str::<Value>(trimmed) {
+            Err(error) => Parsed::Error(Located::json(file, text, base, &error, "invalid JSON")),
+            Ok(_) => Parsed::NotATest("JSON that is neither an array nor an object"),
+        },
+    }
+}
+
+/// A JSON syntax error, in the words of a full parse where it has better ones ("trailing
+/// comma" rather than the raw-value scanner's "key must be a string").
+fn syntax_error(file: &str, text: &str, base: usize, error: &serde_json::Error) -> Located {
+    match serde_json::from_str::<Value>(&text[base..]) {
+        Err(full)
+            if full.is_syntax()
+                && full.line() == error.line()
+                && full.column() == error.column() =>
+        {
+            Located::json(file, text, base, &full, "invalid JSON")
+        }
+        _ => Located::json(file, text, base, error, "invalid JSON"),
+    }
+}
+
+/// The byte offset of a borrowed raw value inside the text it was parsed from.
+fn offset_in(text: &str, raw: &RawValue) -> usize {
+    (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize)
+}
+
+fn parse_array(file: &str, text: &str, base: usize) -> Parsed {
+    let items: Vec<&RawValue> = match serde_json::from_str(&text[base..]) {
+        Ok(items) => items,
+        Err(error) => return Parsed::Error(syntax_error(file, text, base, &error)),
+    };
+    const TEST_KEYS: [&str; 4] = ["request", "decision", "reason", "num_errors"];
+    let mut looks_like_tests = false;
+    for item in &items {
+        if let Ok(object) = serde_json::from_str::<Fields>(item.get()) {
+            if TEST_KEYS.iter().any(|key| object.contains_key(*key)) {
+                looks_like_tests = true;
+                break;
+            }
+        }
+    }
+    if !looks_like_tests {
+        return Parsed::NotATest(if items.is_empty() {
+            "an empty array"
+        } else {
+            "an array of something other than tests (entities?)"
+        });
+    }
+    let tests = items
+        .iter()
+        .enumerate()
+        .map(|(index, raw)| run_tests_case(file, text, index, raw))
+        .collect();
+    Parsed::Tests(TestFile {
+        shape: Shape::RunTests,
+        tests,
+        shared_entities: None,
+        integration: None,
+    })
+}
+
+/// An object's fields, unparsed: telling shapes apart must not trip over deep values.
+type Fields<'a> = std::collections::BTreeMap<String, &'a RawValue>;
+
+fn parse_object(file: &str, text: &str, base: usize) -> Parsed {
+    let fields: Fields = match serde_json::from_str(&text[base..]) {
+        Ok(fields) => fields,
+        Err(error) => return Parsed::Error(syntax_error(file, text, base, &error)),
+    };
+    if fields.contains_key("tests") {
+        parse_native(file, text, base)
+    } else if fields.contains_key("requests") || fields.contains_key("queries") {
+        parse_integration(file, text, base)
+    } else if fields.contains_key("staticPolicies") || fields.contains_key("templates") {
+        Parsed::NotATest("a JSON policy set")
+    } else if fields.values().any(|v| {
+        serde_json::from_str::<Fields>(v.get()).is_ok_and(|f| f.contains_key("entityTypes"))
+    }) {
+        Parsed::NotATest("a JSON schema")
+    } else {
+        Parsed::NotATest(
+            "an object with neither `tests` (native test file) nor `requests` (integration test file)",
+        )
+    }
+}
+
+// ---- 1. The Cedar CLI `run-tests` file ----------------------------------------------------
+
+/// `cedar run-tests`' own test case: every field but `name` is required, unknown fields are
+/// ignored, `decision` is `allow` or `deny`, entity uids are strings.
+#[derive(Deserialize)]
+struct RunTestsEntry<'a> {
+    #[serde(borrow)]
+    request: RunTestsRequest<'a>,
+    #[serde(borrow)]
+    entities: &'a RawValue,
+    decision: Decision,
+    reason: Vec<String>,
+    num_errors: usize,
+}
+
+#[derive(Deserialize)]
+struct RunTestsRequest<'a> {
+    #[serde(default)]
+    principal: Option<String>,
+    #[serde(default)]
+    action: Option<String>,
+    #[serde(default)]
+    resource: Option<String>,
+    #[serde(borrow)]
+    context: &'a RawValue,
+}
+
+impl<'de> Deserialize<'de> for Decision {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        match text.as_str() {
+            "allow" => Ok(Decision::Allow),
+            "deny" => Ok(Decision::Deny),
+            other => Err(serde::de::Error::custom(format!(
+                "unknown decision `{other}`, expected `allow` or `deny`"
+            ))),
+        }
+    }
+}
+
+/// The test's `name`, however malformed the rest of it: like the Cedar CLI, a test without a
+/// string name is unnamed (numbered here, so that names stay unique).
+fn name_of(raw: &RawValue, key: &str, index: usize) -> String {
+    serde_json::from_str::<Fields>(raw.get())
+        .ok()
+        .and_then(|object| serde_json::from_str::<String>(object.get(key)?.get()).ok())
+        .unwrap_or_else(|| format!("(unnamed #{})", index + 1))
+}
+
+fn run_tests_case(file: &str, text: &str, index: usize, raw: &RawValue) -> TestCase {
+    let offset = offset_in(text, raw);
+    let name = name_of(raw, "name", index);
+    let spec = serde_json::from_str::<RunTestsEntry>(raw.get())
+        .map_err(|e| Located::json(file, text, offset, &e, "invalid test"))
+        .and_then(|entry| {
+            let context = serde_json::from_str(entry.request.context.get())
+                .map_err(|e| Located::json(file, text, offset, &e, "invalid test context"))?;
+            Ok(CaseSpec {
+                request: RequestSpec {
+                    principal: entry
+                        .request
+                        .principal
+                        .map_or(EntityRef::Missing, EntityRef::Text),
+                    action: entry
+                        .request
+                        .action
+                        .map_or(EntityRef::Missing, EntityRef::Text),
+                    resource: entry
+                        .request
+                        .resource
+                        .map_or(EntityRef::Missing, EntityRef::Text),
+                    context,
+                },
+                entities: EntitiesChoice::Own(entities_source(entry.entities)),
+                expect: Expectation {
+                    decision: entry.decision,
+                    reason: entry.reason,
+                    reason_exact: false,
+                    errors: ExpectedErrors::Count(entry.num_errors),
+                },
+                validate_request: true,
+            })
+        });
+    TestCase { name, offset, spec }
+}
+
+/// A string is a path; anything else is the entities themselves, as in `cedar run-tests`.
+fn entities_source(raw: &RawValue) -> EntitiesSource {
+    let value: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
+    match value {
+        Value::String(path) => EntitiesSource::Path(path),
+        other => EntitiesSource::Inline(other),
+    }
+}
+
+// ---- 3. The native file ---------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NativeFile<'a> {
+    #[serde(default, borrow)]
+    entities: Option<&'a RawValue>,
+    #[serde(default)]
+    validate_request: Option<bool>,
+    #[serde(default)]
+    #[expect(dead_code, reason = "a free-text description, accepted and not used")]
+    description: Option<String>,
+    #[serde(borrow)]
+    tests: Vec<&'a RawValue>,
+}
+
+/// A `run-tests` entry with defaults: `reason` `[]`, `num_errors` 0, `context` `{}`, the
+/// file's entities; entity uids as `Type::"id"` or `{"type", "id"}`. Typos are errors.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NativeEntry<'a> {
+    #[serde(default)]
+    #[expect(
+        dead_code,
+        reason = "read by `name_of` even when the rest is malformed"
+    )]
+    name: Option<String>,
+    request: NativeRequest,
+    #[serde(default, borrow)]
+    entities: Option<&'a RawValue>,
+    decision: Decision,
+    #[serde(default)]
+    reason: Vec<String>,
+    #[serde(default)]
+    num_errors: usize,
+    #[serde(default)]
+    validate_request: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NativeRequest {
+    principal: Value,
+    action: Value,
+    resource: Value,
+    #[serde(default = "empty_context")]
+    context: Value,
+}
+
+fn empty_context() -> Value {
+    Value::Object(serde_json::Map::new())
+}
+
+fn entity_ref(value: Value) -> EntityRef {
+    match value {
+        Value::Null => EntityRef::Missing,
+        Value::String(text) => EntityRef::Text(text),
+        other => EntityRef::Json(other),
+    }
+}
+
+fn parse_native(file: &str, text: &str, base: usize) -> Parsed {
+    let native: NativeFile = match serde_json::from_str(&text[base..]) {
+        Ok(native) => native,
+        Err(error) => {
+            return Parsed::Error(Located::json(file, text, base, &error, "invalid test file"))
+        }
+    };
+    let file_validates = native.validate_request.unwrap_or(true);
+    let shared_entities = native.entities.map(entities_source);
+    let tests = native
+        .tests
+        .iter()
+        .enumerate()
+        .map(|(index, raw)| {
+            let offset = offset_in(text, raw);
+            let spec = serde_json::from_str::<NativeEntry>(raw.get())
+                .map_err(|e| Located::json(file, text, offset, &e, "invalid test"))
+                .map(|entry| CaseSpec {
+                    request: RequestSpec {
+                        principal: entity_ref(entry.request.principal),
+                        action: entity_ref(entry.request.action),
+                        resource: entity_ref(entry.request.resource),
+                        context: entry.request.context,
+                    },
+                    entities: match (entry.entities, &shared_entities) {
+                        (Some(own), _) => EntitiesChoice::Own(entities_source(own)),
+                        (None, Some(_)) => EntitiesChoice::Shared,
+                        (None, None) => EntitiesChoice::None,
+                    },
+                    expect: Expectation {
+                        decision: entry.decision,
+                        reason: entry.reason,
+                        reason_exact: false,
+                        errors: ExpectedErrors::Count(entry.num_errors),
+                    },
+                    validate_request: entry.validate_request.unwrap_or(file_validates),
+                });
+            TestCase {
+                name: name_of(raw, "name", index),
+                offset,
+                spec,
+            }
+        })
+        .collect();
+    Parsed::Tests(TestFile {
+        shape: Shape::Native,
+        tests,
+        shared_entities,
+        integration: None,
+    })
+}
+
+// ---- 2. The Cedar integration-test file -----------------------------------------------------
+
+/// `cedar-testing`'s `JsonTest`, with the spellings older corpora used as aliases.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct IntegrationFile<'a> {
+    policies: String,
+    #[serde(default)]
+    policy_format: Option<String>,
+    entities: String,
+    schema: String,
+    #[serde(default)]
+    schema_format: Option<String>,
+    #[serde(alias = "should_validate")]
+    should_validate: bool,
+    #[serde(alias = "queries", borrow)]
+    requests: Vec<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct IntegrationRequest {
+    #[serde(alias = "desc")]
+    #[expect(
+        dead_code,
+        reason = "read by `name_of` even when the rest is malformed"
+    )]
+    description: String,
+    #[serde(default)]
+    principal: Value,
+    #[serde(default)]
+    action: Value,
+    #[serde(default)]
+    resource: Value,
+    context: Value,
+    #[serde(default = "yes", alias = "enable_request_validation")]
+    validate_request: bool,
+    decision: IntegrationDecision,
+    #[serde(alias = "reasons")]
+    reason: Vec<String>,
+    errors: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `allow`/`deny`, as `cedar_policy::Decision` reads it; older corpora wrote `Allow`/`Deny`.
+struct IntegrationDecision(Decision);
+
+impl<'de> Deserialize<'de> for IntegrationDecision {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        match text.as_str() {
+            "allow" | "Allow" => Ok(Self(Decision::Allow)),
+            "deny" | "Deny" => Ok(Self(Decision::Deny)),
+            other => Err(serde::de::Error::custom(format!(
+                "unknown decision `{other}`, expected `allow` or `deny`"
+            ))),
+        }
+    }
+}
+
+fn source_format(
+    file: &str,
+    text: &str,
+    key: &str,
+    value: Option<String>,
+) -> Result<SourceFormat, Located> {
+    match value.as_deref() {
+        None | Some("cedar") => Ok(SourceFormat::Cedar),
+        Some("json") => Ok(SourceFormat::Json),
+        Some(other) => {
+            let at = text.find(&format!("\"{key}\"")).unwrap_or(0);
+            Err(Located::at(
+                file,
+                text,
+                at,
+                format!("`{key}` is \"{other}\": expected \"cedar\" or \"json\""),
+            ))
+        }
+    }
+}
+
+fn parse_integration(file: &str, text: &str, base: usize) -> Parsed {
+    let parsed: IntegrationFile = match serde_json::from_str(&text[base..]) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            return Parsed::Error(Located::json(
+                file,
+                text,
+                base,
+                &error,
+                "invalid integration test file",
+            ))
+        }
+    };
+    let formats = source_format(file, text, "policyFormat", parsed.policy_format).and_then(|p| {
+        source_format(file, text, "schemaFormat", parsed.schema_format).map(|s| (p, s))
+    });
+    let (policy_format, schema_format) = match formats {
+        Ok(formats) => formats,
+        Err(error) => return Parsed::Error(error),
+    };
+    let tests = parsed
+        .requests
+        .iter()
+        .enumerate()
+        .map(|(index, raw)| {
+            let offset = offset_in(text, raw);
+            let name = {
+                let described = name_of(raw, "description", index);
+                if described.starts_with("(unnamed") {
+                    name_of(raw, "desc", index)
+                } else {
+                    described
+                }
+            };
+            let spec = serde_json::from_str::<IntegrationRequest>(raw.get())
+                .map_err(|e| Located::json(file, text, offset, &e, "invalid request"))
+                .map(|request| CaseSpec {
+                    request: RequestSpec {
+                        principal: entity_ref(request.principal),
+                        action: entity_ref(request.action),
+                        resource: entity_ref(request.resource),
+                        context: request.context,
+                    },
+                    entities: EntitiesChoice::Shared,
+                    expect: Expectation {
+                        decision: request.decision.0,
+                        reason: request.reason,
+                        reason_exact: true,
+                        errors: ExpectedErrors::Policies(request.errors),
+                    },
+                    validate_request: request.validate_request,
+                });
+            TestCase { name, offset, spec }
+        })
+        .collect();
+    Parsed::Tests(TestFile {
+        shape: Shape::Integration,
+        tests,
+        shared_entities: None,
+        integration: Some(IntegrationHeader {
+            policies: parsed.policies,
+            policy_format,
+            entities: parsed.entities,
+            schema: parsed.schema,
+            schema_format,
+            should_validate: parsed.should_validate,
+        }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tests_of(text: &str) -> TestFile {
+        match parse("t.json", text) {
+            Parsed::Tests(file) => file,
+            other => panic!("not tests: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn run_tests_files_are_arrays_of_cedar_cli_entries() {
+        let text = r#"[
+  {"name": "a", "request": {"principal": "U::\"a\"", "action": "A::\"r\"", "resource": "D::\"d\"", "context": {}},
+   "entities": "e.json", "decision": "allow", "reason": ["p"], "num_errors": 0},
+  {"request": {"principal": "U::\"a\"", "action": "A::\"r\"", "resource": "D::\"d\"", "context": {}},
+   "entities": [], "decision": "deny", "reason": [], "num_errors": 1, "extra": "ignored"}
+]"#;
+        let file = tests_of(text);
+        assert_eq!(file.shape, Shape::RunTests);
+        assert_eq!(file.tests[0].name, "a");
+        assert_eq!(file.tests[1].name, "(unnamed #2)");
+        let first = file.tests[0].spec.as_ref().unwrap();
+        assert_eq!(
+            first.entities,
+            EntitiesChoice::Own(EntitiesSource::Path("e.json".into()))
+        );
+        assert!(!first.expect.reason_exact);
+        let second = file.tests[1].spec.as_ref().unwrap();
+        assert_eq!(second.expect.errors, ExpectedErrors::Count(1));
+        // Each test knows its line.
+        assert_eq!(file.tests[1].offset, text.find("{\"request\"").unwrap());
+    }
+
+    #[test]
+    fn a_malformed_test_fails_alone_at_its_line() {
+        let text = "[\n {\"name\": \"ok\", \"request\": {\"principal\": \"U::\\\"a\\\"\", \"action\": \"A::\\\"r\\\"\", \"resource\": \"D::\\\"d\\\"\", \"context\": {}}, \"entities\": [], \"decision\": \"deny\", \"reason\": [], \"num_errors\": 0},\n {\"name\": \"no decision\", \"request\": {\"context\": {}}, \"entities\": [], \"reason\": [], \"num_errors\": 0},\n {\"name\": \"Allow\", \"request\": {\"context\": {}}, \"entities\": [], \"decision\": \"Allow\", \"reason\": [], \"num_errors\": 0}\n]";
+        let file = tests_of(text);
+        assert!(file.tests[0].spec.is_ok());
+        let error = file.tests[1].spec.as_ref().unwrap_err();
+        assert_eq!(error.line, 3);
+        assert!(
+            error.message.contains("missing field `decision`"),
+            "{error}"
+        );
+        let error = file.tests[2].spec.as_ref().unwrap_err();
+        assert!(
+            error.message.contains("unknown decision `Allow`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn native_files_share_entities_and_default_the_rest() {
+        let text = r#"{"entities": "shared.entities.json", "tests": [
+  {"name": "t", "request": {"principal": {"type": "U", "id": "a"}, "action": "A::\"r\"", "resource": "D::\"d\""}, "decision": "deny"},
+  {"name": "own", "request": {"principal": "U::\"a\"", "action": "A::\"r\"", "resource": "D::\"d\""}, "entities": [], "decision": "deny", "validate_request": false},
+  {"name": "typo", "request": {"principal": "U::\"a\"", "action": "A::\"r\"", "resource": "D::\"d\""}, "decision": "deny", "reasons": ["p"]}
+]}"#;
+        let file = tests_of(text);
+        assert_eq!(file.shape, Shape::Native);
+        assert_eq!(
+            file.shared_entities,
+            Some(EntitiesSource::Path("shared.entities.json".into()))
+        );
+        let first = file.tests[0].spec.as_ref().unwrap();
+        assert_eq!(first.entities, EntitiesChoice::Shared);
+        assert_eq!(first.expect.errors, ExpectedErrors::Count(0));
+        assert_eq!(first.request.principal.to_string(), "U::\"a\"");
+        assert_eq!(first.request.context, serde_json::json!({}));
+        assert!(first.validate_request);
+        let own = file.tests[1].spec.as_ref().unwrap();
+        assert!(!own.validate_request);
+        let typo = file.tests[2].spec.as_ref().unwrap_err();
+        assert!(typo.message.contains("unknown field `reasons`"), "{typo}");
+        assert_eq!(typo.line, 4);
+    }
+
+    #[test]
+    fn integration_files_name_their_sources_and_expect_exact_sets() {
+        let text = r#"{
+ "policies": "tests/p.cedar", "entities": "sample-data/e.json", "schema": "sample-data/s.cedarschema",
+ "schemaFormat": "cedar", "shouldValidate": true,
+ "requests": [{"description": "alice views", "principal": {"type": "User", "id": "alice"},
+   "action": {"type": "Action", "id": "view"}, "resource": {"type": "Photo", "id": "p"},
+   "context": {}, "decision": "allow", "reason": ["policy0"], "errors": []}]
+}"#;
+        let file = tests_of(text);
+        assert_eq!(file.shape, Shape::Integration);
+        let header = file.integration.as_ref().unwrap();
+        assert_eq!(header.policies, "tests/p.cedar");
+        assert!(header.should_validate);
+        assert_eq!(file.tests[0].name, "alice views");
+        let spec = file.tests[0].spec.as_ref().unwrap();
+        assert!(spec.expect.reason_exact);
+        assert_eq!(spec.expect.errors, ExpectedErrors::Policies(vec![]));
+        assert!(spec.validate_request);
+    }
+
+    #[test]
+    fn older_integration_spellings_are_read() {
+        let text = r#"{"policies": "p.cedar", "entities": "e.json", "schema": "s.cedarschema",
+ "should_validate": false, "queries": [{"desc": "old", "principal": null,
+ "action": {"type": "Action", "id": "view"}, "resource": {"type": "Photo", "id": "p"},
+ "context": {}, "enable_request_validation": false, "decision": "Deny", "reasons": [], "errors": ["policy0"]}]}"#;
+        let file = tests_of(text);
+        assert_eq!(file.tests[0].name, "old");
+        let spec = file.tests[0].spec.as_ref().unwrap();
+        assert_eq!(spec.request.principal, EntityRef::Missing);
+        assert_eq!(spec.expect.decision, Decision::Deny);
+        assert!(!spec.validate_request);
+    }
+
+    #[test]
+    fn other_json_is_not_a_test_and_broken_json_is_located() {
+        for text in [
+            "[]",
+            r#"[{"uid": {"type": "U", "id": "a"}, "attrs": {}, "parents": []}]"#,
+            r#"{"staticPolicies": {}, "templates": {}, "templateLinks": []}"#,
+            r#"{"": {"entityTypes": {}, "actions": {}}}"#,
+            "42",
+        ] {
+            assert!(
+                matches!(parse("x.json", text), Parsed::NotATest(_)),
+                "{text}"
+            );
+        }
+        match parse("x.json", "{\n  \"tests\": [\n    {,}\n  ]\n}") {
+            Parsed::Error(error) => {
+                assert_eq!(
+                    (error.file.as_str(), error.line, error.column),
+                    ("x.json", 3, 6)
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse(
+            "x.json",
+            "{\"policies\": \"p\", \"requests\": [], \"shouldvalidate\": true}",
+        ) {
+            Parsed::Error(error) => assert!(
+                error.message.contains("unknown field `shouldvalidate`"),
+                "{error}"
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+}
