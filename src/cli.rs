@@ -31,6 +31,9 @@ pub struct CheckArgs {
     /// Files or directories; a file checks the whole policy set it belongs to and shows the
     /// findings in that file. Defaults to the current directory.
     pub paths: Vec<PathBuf>,
+    /// Ask the solver everything again instead of reusing answers from .cedarcheck_cache/.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(Args, Debug)]

@@ -12,6 +12,9 @@ fn readme_rule_table_matches_the_registry() {
             rule.category.as_str(),
             rule.default_level.as_str()
         );
-        assert!(readme.contains(&row), "README lacks the row starting `{row}`");
+        assert!(
+            readme.contains(&row),
+            "README lacks the row starting `{row}`"
+        );
     }
 }

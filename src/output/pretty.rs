@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use ariadne::{Color, Config, IndexType, Label, Report, ReportKind};
-use cedarcheck_analyzer::Level;
+use cedarcheck_analyzer::{Level, LineIndex, Span};
 
 use super::CheckResult;
 
@@ -26,7 +26,7 @@ pub fn write(out: &mut impl Write, result: &CheckResult, color: bool) -> std::io
             Level::Warn => (ReportKind::Warning, Color::Yellow),
             Level::Info => (ReportKind::Advice, Color::Cyan),
         };
-        let range = finding.span.start..finding.span.end;
+        let range = byte_range(result, &finding.file, finding.span);
         let label = finding.policy_id.as_ref().map_or_else(
             || finding.rule.to_string(),
             |id| format!("in policy `{id}`"),
@@ -46,9 +46,12 @@ pub fn write(out: &mut impl Write, result: &CheckResult, color: bool) -> std::io
             );
         for related in &finding.related {
             report = report.with_label(
-                Label::new((related.file.clone(), related.span.start..related.span.end))
-                    .with_message(&related.message)
-                    .with_color(Color::Blue),
+                Label::new((
+                    related.file.clone(),
+                    byte_range(result, &related.file, related.span),
+                ))
+                .with_message(&related.message)
+                .with_color(Color::Blue),
             );
         }
         if let Some(help) = &finding.help {
@@ -57,4 +60,11 @@ pub fn write(out: &mut impl Write, result: &CheckResult, color: bool) -> std::io
         report.finish().write(&mut cache, &mut *out)?;
     }
     Ok(())
+}
+
+/// ariadne panics on a range that cuts a character; widen to whole characters.
+fn byte_range(result: &CheckResult, file: &str, span: Span) -> std::ops::Range<usize> {
+    let text = result.sources.get(file).map_or("", |(text, _)| text);
+    let span = LineIndex::char_span(text, span);
+    span.start..span.end
 }

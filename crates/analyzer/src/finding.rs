@@ -75,6 +75,9 @@ pub struct Finding {
     pub policy_id: Option<String>,
     pub help: Option<String>,
     pub related: Vec<Related>,
+    /// A request that demonstrates the finding, as a Cedar CLI `run-tests` entry, ready to
+    /// paste into a test file (deep rules only).
+    pub counterexample: Option<serde_json::Value>,
 }
 
 impl Finding {
@@ -94,6 +97,7 @@ impl Finding {
             policy_id: None,
             help: None,
             related: Vec::new(),
+            counterexample: None,
         }
     }
 

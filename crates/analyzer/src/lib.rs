@@ -42,6 +42,14 @@ pub struct Report {
     pub policy_count: usize,
     /// Whether strict validation ran (it needs a schema that loads).
     pub validated: bool,
+    /// The loaded set, for the analyses that build on it (the prover, the test runner).
+    pub loaded: LoadedSet,
+    pub schema: Option<cedar_policy::Schema>,
+    /// Policies (by cedarcheck id) that failed strict validation; analyses that need
+    /// well-typed policies skip them.
+    pub invalid_policies: std::collections::BTreeSet<String>,
+    /// Policies the validator proved can never apply (`impossible-policy`).
+    pub impossible_policies: std::collections::BTreeSet<String>,
 }
 
 /// Parses, links and validates the set, runs every static rule that `settings` leaves on, and
@@ -72,6 +80,15 @@ pub fn check(input: &PolicySetInput, settings: &Settings) -> Report {
         validation::validate(schema, &loaded, &files, &mut findings);
     }
     run_policy_rules(&loaded, &files, settings, &mut findings);
+    let policies_with = |rule: &Rule| {
+        findings
+            .iter()
+            .filter(|f| f.rule == rule.id)
+            .filter_map(|f| f.policy_id.clone())
+            .collect()
+    };
+    let invalid_policies = policies_with(&rules::schema_error::RULE);
+    let impossible_policies = policies_with(&rules::impossible_policy::RULE);
 
     let mut findings: Vec<Finding> = findings
         .into_iter()
@@ -86,6 +103,10 @@ pub fn check(input: &PolicySetInput, settings: &Settings) -> Report {
         findings,
         policy_count: loaded.entries.len(),
         validated: schema.is_some(),
+        loaded,
+        schema,
+        invalid_policies,
+        impossible_policies,
     }
 }
 
@@ -100,7 +121,7 @@ fn run_policy_rules(
         .filter(|rule| settings.may_be_on(rule))
         .filter_map(|rule| match rule.source {
             Source::Policy(check) => Some(check),
-            Source::Pipeline => None,
+            Source::Pipeline | Source::Deep => None,
         })
         .collect();
     for entry in &loaded.entries {

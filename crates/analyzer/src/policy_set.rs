@@ -113,7 +113,9 @@ pub fn load_policies(
     let several = policy_files.len() > 1;
     for &file_index in policy_files {
         let file = files[file_index];
-        if let Some(finding) = parse_error::unreadable_cedar(file) {
+        if let Some(finding) =
+            parse_error::unreadable_cedar(file, crate::policy_syntax::Syntax::Policies)
+        {
             findings.push(finding);
             continue;
         }

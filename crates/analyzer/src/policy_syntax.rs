@@ -97,14 +97,26 @@ pub fn scan_head(text: &str, span: Span) -> Option<PolicyHead> {
 /// than a thread has long before a file nested 30,000 deep is read.
 pub const MAX_NESTING: usize = 1_000;
 
-/// The offset of the first bracket (`(`, `[`, `{`) nested deeper than [`MAX_NESTING`],
-/// outside strings and comments.
-pub fn excessive_nesting(text: &str) -> Option<usize> {
+/// Which Cedar syntax a text is in, for [`excessive_nesting`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Syntax {
+    Policies,
+    /// In schemas `<` and `>` nest too (`Set<Set<…>>`); in policies they compare.
+    Schema,
+}
+
+/// The offset where nesting first exceeds [`MAX_NESTING`], outside strings and comments.
+///
+/// Nesting counts open brackets plus the `if` expressions of the current statement: `if`
+/// nests without brackets, and counting every `if` of a statement errs only on the side of
+/// statements no one writes.
+pub fn excessive_nesting(text: &str, syntax: Syntax) -> Option<usize> {
     let bytes = text.as_bytes();
-    let mut depth = 0usize;
+    let (mut depth, mut ifs) = (0usize, 0usize);
     let mut i = 0;
     while i < bytes.len() {
-        match bytes[i] {
+        let c = bytes[i];
+        match c {
             b'"' => {
                 i = skip_string(bytes, i).unwrap_or(bytes.len());
                 continue;
@@ -113,14 +125,26 @@ pub fn excessive_nesting(text: &str) -> Option<usize> {
                 i = skip_trivia(bytes, i);
                 continue;
             }
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Some(i);
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                let end = skip_ident(bytes, i);
+                if &bytes[i..end] == b"if" {
+                    ifs += 1;
+                    if depth + ifs > MAX_NESTING {
+                        return Some(i);
+                    }
                 }
+                i = end;
+                continue;
             }
+            b'(' | b'[' | b'{' => depth += 1,
+            b'<' if syntax == Syntax::Schema => depth += 1,
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'>' if syntax == Syntax::Schema => depth = depth.saturating_sub(1),
+            b';' if depth == 0 => ifs = 0,
             _ => {}
+        }
+        if depth + ifs > MAX_NESTING {
+            return Some(i);
         }
         i += 1;
     }
@@ -196,11 +220,33 @@ permit (
     #[test]
     fn nesting_is_counted_outside_strings_and_comments() {
         let deep = "(".repeat(MAX_NESTING + 1);
-        assert_eq!(excessive_nesting(&deep), Some(MAX_NESTING));
+        assert_eq!(
+            excessive_nesting(&deep, Syntax::Policies),
+            Some(MAX_NESTING)
+        );
         let quoted = format!("\"{deep}\" // {deep}\n");
-        assert_eq!(excessive_nesting(&quoted), None);
+        assert_eq!(excessive_nesting(&quoted, Syntax::Policies), None);
         let balanced = "()".repeat(MAX_NESTING * 2);
-        assert_eq!(excessive_nesting(&balanced), None);
+        assert_eq!(excessive_nesting(&balanced, Syntax::Policies), None);
+        let ifs = "if true then ".repeat(MAX_NESTING + 1);
+        assert_eq!(
+            excessive_nesting(&ifs, Syntax::Policies),
+            Some(MAX_NESTING * 13)
+        );
+        let statements = "permit(principal, action, resource) when { if a then b else c };\n";
+        assert_eq!(
+            excessive_nesting(&statements.repeat(MAX_NESTING * 2), Syntax::Policies),
+            None
+        );
+        let sets = "Set<".repeat(MAX_NESTING + 1);
+        assert_eq!(
+            excessive_nesting(&sets, Syntax::Schema),
+            Some(MAX_NESTING * 4 + 3)
+        );
+        assert_eq!(
+            excessive_nesting(&"a < b ".repeat(MAX_NESTING * 2), Syntax::Policies),
+            None
+        );
     }
 
     #[test]

@@ -17,6 +17,16 @@ pub static RULES: &[&Rule] = &[
     &wildcard_pattern::RULE,
     &wildcard_equality::RULE,
     &missing_policy_id::RULE,
+    &deep::vacuous_policy::RULE,
+    &deep::unconditional_permit::RULE,
+    &deep::overridden_permit::RULE,
+    &deep::redundant_permit::RULE,
+    &deep::redundant_forbid::RULE,
+    &deep::equivalent_policies::RULE,
+    &deep::allows_all::RULE,
+    &deep::forbid_may_error::RULE,
+    &deep::permit_may_error::RULE,
+    &deep::invariant_violated::RULE,
 ];
 
 /// The rule with this id, if there is one.

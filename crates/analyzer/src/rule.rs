@@ -33,6 +33,8 @@ pub enum Source {
     Pipeline,
     /// A check run on every policy and template.
     Policy(PolicyCheck),
+    /// Decided by the solver (the prover crate), per request environment.
+    Deep,
 }
 
 pub struct Rule {

@@ -18,7 +18,9 @@ pub fn load_schema(file: &SourceFile, findings: &mut Vec<Finding>) -> Option<Sch
         return None;
     }
     if !is_json_schema(&file.path) {
-        if let Some(finding) = parse_error::unreadable_cedar(file) {
+        if let Some(finding) =
+            parse_error::unreadable_cedar(file, crate::policy_syntax::Syntax::Schema)
+        {
             findings.push(finding);
             return None;
         }

@@ -72,6 +72,24 @@ impl LineIndex {
         }
     }
 
+    /// The byte offset where 1-based `line` starts, if the text has that line.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.line_starts.get(line.checked_sub(1)?).copied()
+    }
+
+    /// `span` widened to whole characters, so that it never cuts a UTF-8 sequence.
+    pub fn char_span(text: &str, span: crate::Span) -> crate::Span {
+        let mut start = span.start.min(text.len());
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = span.end.clamp(start, text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        crate::Span::new(start, end)
+    }
+
     /// The byte offset of a 1-based line and column (column in characters); clamped to the text.
     pub fn offset(&self, text: &str, line: usize, column: usize) -> usize {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {

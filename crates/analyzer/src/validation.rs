@@ -69,14 +69,14 @@ fn locate(
     if finding.span == Span::empty_at(0) {
         finding.span = source.span;
     }
-    if entry.template.is_some() {
-        finding.message = format!("in link `{}`: {}", entry.id, finding.message);
-    }
     // Cedar's messages start "for policy `ID`, " with the internal id; the finding names the
     // policy itself.
     let prefix = format!("for policy `{}`, ", entry.internal_id);
     if let Some(rest) = finding.message.strip_prefix(&prefix) {
         finding.message = rest.to_string();
+    }
+    if entry.template.is_some() {
+        finding.message = format!("in link `{}`: {}", entry.id, finding.message);
     }
     finding.with_policy(&entry.id)
 }

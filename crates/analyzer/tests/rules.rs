@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use cedarcheck_analyzer::{check, LineIndex, PolicySetInput, Settings, SourceFile, RULES};
+use cedarcheck_analyzer::{check, LineIndex, PolicySetInput, Settings, Source, SourceFile, RULES};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -64,7 +64,8 @@ fn markers(path: &Path) -> BTreeSet<(usize, String)> {
 #[test]
 fn every_rule_reports_exactly_its_marked_lines_and_passes_its_fix() {
     let mut failures = Vec::new();
-    for rule in RULES {
+    // The solver-backed rules have their fixtures in the prover crate.
+    for rule in RULES.iter().filter(|r| !matches!(r.source, Source::Deep)) {
         let dir = fixtures().join(rule.id);
         let (bad, good) = (dir.join("bad.cedar"), dir.join("good.cedar"));
         if !bad.exists() || !good.exists() {

@@ -135,7 +135,10 @@ impl Config {
             let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
             located(path, &text, at..at, "the file is not valid UTF-8".into())
         })?;
-        let root = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let root = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
         Self::parse(path, &root, &text)
     }
 
@@ -181,12 +184,14 @@ impl Config {
                     "auto" => DeepMode::Auto,
                     "on" => DeepMode::On,
                     "off" => DeepMode::Off,
-                    other => return Err(err(
-                        deep.span(),
-                        format!(
+                    other => {
+                        return Err(err(
+                            deep.span(),
+                            format!(
                             "[analysis] deep = \"{other}\": expected \"auto\", \"on\" or \"off\""
                         ),
-                    )),
+                        ))
+                    }
                 };
             }
             analysis.timeout_ms = raw.timeout_ms.unwrap_or(analysis.timeout_ms);

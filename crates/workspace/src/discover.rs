@@ -41,12 +41,17 @@ pub struct PolicySetFiles {
 
 impl Workspace {
     /// The workspace `path` (a file or directory) belongs to: the nearest config above it,
-    /// `config` when given, else zero-config with `path`'s directory as root.
+    /// `config` when given, else zero-config rooted at `path` for a directory, and for a file
+    /// at the current directory (when the file lies below it) or the file's directory.
     pub fn open(path: &Path, config: Option<&Path>) -> Result<Self, WorkspaceError> {
         let dir = if path.is_dir() {
             path.to_path_buf()
         } else {
-            path.parent().unwrap_or(Path::new(".")).to_path_buf()
+            // `a.cedar` has the parent `""`.
+            match path.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+                _ => PathBuf::from("."),
+            }
         };
         let dir = std::path::absolute(&dir).map_err(|error| WorkspaceError::Io {
             path: dir.clone(),
@@ -65,10 +70,17 @@ impl Workspace {
                     config: Some(config),
                 })
             }
-            None => Ok(Self {
-                root: dir,
-                config: None,
-            }),
+            // Without a config, a file belongs to the set `cedarcheck check` in the current
+            // directory would check, so that naming files (as pre-commit does) only narrows
+            // what is shown.
+            None => {
+                let cwd = std::env::current_dir().ok();
+                let root = match cwd {
+                    Some(cwd) if !path.is_dir() && dir.starts_with(&cwd) => cwd,
+                    _ => dir,
+                };
+                Ok(Self { root, config: None })
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 //! One file per rule: its declaration, its documentation and, where it has one, its check.
 
 pub mod constant_condition;
+pub mod deep;
 pub mod duplicate_policy_id;
 pub mod impossible_policy;
 pub mod missing_policy_id;

@@ -1,3 +1,4 @@
+use crate::policy_syntax::{excessive_nesting, Syntax};
 use crate::{Category, Finding, Level, LineIndex, Rule, Source, SourceFile, Span};
 
 pub const RULE: Rule = Rule {
@@ -39,7 +40,8 @@ pub fn not_utf8(file: &SourceFile, offset: usize) -> Finding {
     Finding::new(
         &RULE,
         &file.path,
-        Span::new(offset, offset + 1),
+        // `text` holds U+FFFD where the bad byte was.
+        Span::new(offset, offset + char::REPLACEMENT_CHARACTER.len_utf8()),
         format!("file is not valid UTF-8 text (invalid byte at offset {offset})"),
     )
     .with_help("Cedar files must be UTF-8 encoded text")
@@ -52,7 +54,7 @@ pub fn too_deeply_nested(file: &SourceFile, offset: usize) -> Finding {
         &file.path,
         Span::new(offset, offset + 1),
         format!(
-            "brackets nested more than {} levels deep; the file was not parsed",
+            "expressions nested more than {} levels deep; the file was not parsed",
             crate::policy_syntax::MAX_NESTING
         ),
     )
@@ -61,27 +63,29 @@ pub fn too_deeply_nested(file: &SourceFile, offset: usize) -> Finding {
 
 /// Reports what makes a Cedar-syntax file unreadable before its parser runs: bytes that are
 /// not UTF-8, or nesting too deep to parse safely.
-pub fn unreadable_cedar(file: &SourceFile) -> Option<Finding> {
+pub fn unreadable_cedar(file: &SourceFile, syntax: Syntax) -> Option<Finding> {
     if let Some(offset) = file.invalid_utf8_at {
         return Some(not_utf8(file, offset));
     }
-    crate::policy_syntax::excessive_nesting(&file.text)
-        .map(|offset| too_deeply_nested(file, offset))
+    excessive_nesting(&file.text, syntax).map(|offset| too_deeply_nested(file, offset))
 }
 
 /// A JSON syntax or shape error, located where serde_json stopped.
 pub fn from_json_error(file: &SourceFile, error: &serde_json::Error, what: &str) -> Finding {
-    let index = LineIndex::new(&file.text);
-    let offset = index.offset(&file.text, error.line(), error.column());
+    let text = &file.text;
+    // serde_json counts lines from 1 and columns in bytes from 1; column 0 is "before the
+    // line's first byte", i.e. at the end of the previous line.
+    let line_start = LineIndex::new(text)
+        .line_start(error.line())
+        .unwrap_or(text.len());
+    let offset = (line_start + error.column())
+        .saturating_sub(1)
+        .min(text.len());
+    let at = LineIndex::char_span(text, Span::new(offset, offset + 1));
     let message = error.to_string();
     // serde_json appends " at line L column C"; the finding carries the position itself.
     let message = message
         .rsplit_once(" at line ")
         .map_or(message.as_str(), |(head, _)| head);
-    Finding::new(
-        &RULE,
-        &file.path,
-        Span::new(offset.saturating_sub(1), offset),
-        format!("invalid {what}: {message}"),
-    )
+    Finding::new(&RULE, &file.path, at, format!("invalid {what}: {message}"))
 }

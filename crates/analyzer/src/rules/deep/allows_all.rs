@@ -1,0 +1,29 @@
+use crate::{Category, Level, Rule, Source};
+
+pub const RULE: Rule = Rule {
+    id: "allows-all",
+    category: Category::Security,
+    default_level: Level::Warn,
+    summary: "the policy set allows every request of an environment",
+    source: Source::Deep,
+    doc: r#"## What it does
+Asks the solver, per request environment, whether the whole policy set allows every valid
+request in it — whoever the principal, whatever the resource, attributes and context.
+
+## Why is this bad?
+Somewhere a permit is broader than intended, or the forbids that should carve exceptions out of
+it cannot fire. For privileged actions this is almost never what a zero-trust design wants: no
+MFA, no grant, no window can then make a difference.
+
+## Example
+```cedar
+permit (principal is Ops::Agent, action == Ops::Action::"RebootHost", resource is Ops::Host);
+```
+
+Use instead:
+```cedar
+permit (principal is Ops::Agent, action == Ops::Action::"RebootHost", resource is Ops::Host)
+when { resource.environment != "prod" && context has change_window };
+```
+"#,
+};

@@ -1,0 +1,14 @@
+//! The solver-backed rules. Each file here declares a rule and documents it; the proof that
+//! decides it lives in the prover crate (`crates/prover/src/rules/`, same file name), since the
+//! core does no IO and the solver is a separate process.
+
+pub mod allows_all;
+pub mod equivalent_policies;
+pub mod forbid_may_error;
+pub mod invariant_violated;
+pub mod overridden_permit;
+pub mod permit_may_error;
+pub mod redundant_forbid;
+pub mod redundant_permit;
+pub mod unconditional_permit;
+pub mod vacuous_policy;
