@@ -43,6 +43,9 @@ pub struct CheckArgs {
     /// Record today's findings in this baseline file (JSON) and exit 0.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// Ask the solver everything again instead of reusing answers from .cedarcheck_cache/.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(Args, Debug)]

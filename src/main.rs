@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod deep;
 mod output;
 
 use std::process::ExitCode;

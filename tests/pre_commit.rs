@@ -121,6 +121,8 @@ impl Project {
             .env("PATH", path)
             .env("PRE_COMMIT_HOME", &self.home)
             .env("PRE_COMMIT_COLOR", "never")
+            // The hooks' wiring is under test, not the solver: run without one.
+            .env("CVC5", "/nonexistent/cvc5")
             .env("GIT_AUTHOR_NAME", "cedarcheck")
             .env("GIT_AUTHOR_EMAIL", "cedarcheck@example.invalid")
             .env("GIT_COMMITTER_NAME", "cedarcheck")

@@ -1,4 +1,7 @@
-//! `cedarcheck check [PATH…]`: parse, strict validation and the static rules, per policy set.
+//! `cedarcheck check [PATH…]`: parse, strict validation, the static rules and the deep
+//! (solver-backed) rules, per policy set.
+
+use crate::deep;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -66,14 +69,6 @@ fn check(args: &CheckArgs, common: &CommonArgs) -> Result<CheckResult, String> {
         } else {
             workspace.analysis().deep
         };
-        if deep == DeepMode::On {
-            return Err(
-                "deep analysis was demanded (--deep or [analysis] deep = \"on\"), \
-                        but this build of cedarcheck has no solver-backed rules yet; \
-                        run with --no-deep"
-                    .into(),
-            );
-        }
         if common.verbose {
             match &workspace.config {
                 Some(config) => eprintln!("cedarcheck: config {}", config.path.display()),
@@ -85,7 +80,13 @@ fn check(args: &CheckArgs, common: &CommonArgs) -> Result<CheckResult, String> {
         }
         let settings = workspace.settings();
         let repo_root = repository_root(&workspace.root);
-        for set in workspace.policy_sets().map_err(|e| e.to_string())? {
+        let analysis = workspace.analysis();
+        for (set_index, set) in workspace
+            .policy_sets()
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .enumerate()
+        {
             // A named schema, links file or config affects every policy of the set.
             let only = match &target.only {
                 Some(only)
@@ -115,11 +116,47 @@ fn check(args: &CheckArgs, common: &CommonArgs) -> Result<CheckResult, String> {
             let input = set.read(&workspace.root).map_err(|e| e.to_string())?;
             let report = cedarcheck_analyzer::check(&input, &settings);
             result.policies += report.policy_count;
+            let mut findings = report.findings.clone();
+            let mut extra_sources = Vec::new();
+            if deep != DeepMode::Off {
+                let outcome = deep::run(&deep::DeepRun {
+                    root: &workspace.root,
+                    set: &set,
+                    set_index,
+                    input: &input,
+                    report: &report,
+                    settings: &settings,
+                    analysis: &analysis,
+                    mode: deep,
+                    jobs: common.jobs,
+                    use_cache: !args.no_cache,
+                    progress: !common.quiet,
+                })?;
+                if let (Some(stats), true) = (&outcome.stats, common.verbose) {
+                    eprintln!(
+                        "cedarcheck: {label}: deep analysis of {} environments: {} solver queries \
+                         (naive: {}), {} from cache, {} unknown",
+                        stats.environments,
+                        stats.solver_queries,
+                        stats.naive_queries,
+                        stats.cached_queries,
+                        stats.unknown
+                    );
+                }
+                for note in outcome.notes {
+                    if !result.notes.contains(&note) {
+                        result.notes.push(note);
+                    }
+                }
+                findings.extend(outcome.findings);
+                extra_sources = outcome.sources;
+            }
             let files = input
                 .policies
                 .iter()
                 .chain(&input.schema)
-                .chain(&input.links);
+                .chain(&input.links)
+                .chain(&extra_sources);
             for file in files {
                 result.files += 1;
                 let shown = display_path(&workspace.root, &file.path, &cwd);
@@ -132,7 +169,7 @@ fn check(args: &CheckArgs, common: &CommonArgs) -> Result<CheckResult, String> {
                 }
                 result.add_source(shown, file.text.clone());
             }
-            for mut finding in report.findings {
+            for mut finding in findings {
                 if only.is_some_and(|only| !only.contains(&finding.file)) {
                     continue;
                 }

@@ -1,5 +1,7 @@
 //! `cedarcheck test [PATH…]`: find the test files, tell the test runner which policy set each
-//! one runs against, print what it found.
+//! one runs against, prove the invariants of the sets below the paths, print what it found.
+
+mod invariants;
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -74,7 +76,25 @@ fn test(args: &TestArgs, common: &CommonArgs) -> Result<u8, String> {
         cwd: cwd.clone(),
     };
     let started = std::time::Instant::now();
-    let report = cedarcheck_test_runner::run(&discovered.inputs, &discovered.sets, &options)?;
+    let mut report = cedarcheck_test_runner::run(&discovered.inputs, &discovered.sets, &options)?;
+    // Only a config names invariants; a workspace whose sets cannot be resolved has already
+    // failed the tests that needed them.
+    let workspaces: Vec<_> = discovered
+        .sets
+        .workspaces
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.config.is_some())
+        .filter_map(|(i, w)| Some((w, discovered.sets.sets_of(i).ok()?.clone())))
+        .collect();
+    let (invariant_files, notes) =
+        invariants::prove(&workspaces, &paths, common, options.filter.as_ref(), &cwd)?;
+    report.files.extend(invariant_files);
+    if !common.quiet {
+        for note in notes {
+            eprintln!("note: {note}");
+        }
+    }
     let elapsed = started.elapsed();
 
     let coverage_wanted = args.coverage || args.min_coverage.is_some();

@@ -29,6 +29,7 @@ struct JsonFinding<'a> {
     policy_id: Option<&'a str>,
     help: Option<&'a str>,
     related: Vec<JsonRelated<'a>>,
+    counterexample: Option<&'a serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -82,6 +83,7 @@ pub fn write(out: &mut impl Write, result: &CheckResult) -> std::io::Result<()> 
                         }
                     })
                     .collect(),
+                counterexample: f.counterexample.as_ref(),
             }
         })
         .collect();

@@ -53,6 +53,8 @@ pub struct Report {
     /// Policies (by cedarcheck id) that failed strict validation; analyses that need
     /// well-typed policies skip them.
     pub invalid_policies: std::collections::BTreeSet<String>,
+    /// Policies the validator proved can never apply (`impossible-policy`).
+    pub impossible_policies: std::collections::BTreeSet<String>,
 }
 
 /// Parses, links and validates the set, runs every static rule that `settings` leaves on, and
@@ -83,11 +85,15 @@ pub fn check(input: &PolicySetInput, settings: &Settings) -> Report {
         validation::validate(schema, &loaded, &files, &mut findings);
     }
     run_policy_rules(&loaded, &files, settings, &mut findings);
-    let invalid_policies = findings
-        .iter()
-        .filter(|f| f.rule == rules::schema_error::RULE.id)
-        .filter_map(|f| f.policy_id.clone())
-        .collect();
+    let policies_with = |rule: &Rule| {
+        findings
+            .iter()
+            .filter(|f| f.rule == rule.id)
+            .filter_map(|f| f.policy_id.clone())
+            .collect()
+    };
+    let invalid_policies = policies_with(&rules::schema_error::RULE);
+    let impossible_policies = policies_with(&rules::impossible_policy::RULE);
 
     let mut findings: Vec<Finding> = findings
         .into_iter()
@@ -106,6 +112,7 @@ pub fn check(input: &PolicySetInput, settings: &Settings) -> Report {
         loaded,
         schema,
         invalid_policies,
+        impossible_policies,
     }
 }
 

@@ -1,0 +1,165 @@
+//! The order of work in one request environment, and the pruning that keeps the number of
+//! solver queries far below "every policy × every pair".
+
+use cedar_policy::Effect;
+use cedar_policy_core::ast::{EntityReference, PrincipalOrResourceConstraint};
+use cedarcheck_analyzer::rules::deep::{
+    allows_all as allows_all_rule, equivalent_policies as equivalent_rule,
+    forbid_may_error as forbid_error_rule, invariant_violated as invariant_rule,
+    overridden_permit as overridden_rule, permit_may_error as permit_error_rule,
+    redundant_forbid as redundant_forbid_rule, redundant_permit as redundant_permit_rule,
+    unconditional_permit as unconditional_rule, vacuous_policy as vacuous_rule,
+};
+
+use crate::environment::EnvCx;
+use crate::rules::*;
+use crate::verdict::{About, Outcome, Verdict};
+
+pub async fn analyze_env(cx: &mut EnvCx<'_>) -> Vec<Verdict> {
+    let shared = cx.shared;
+    let env = cx.job.index;
+    let mut verdicts = Vec::new();
+    let mut push = |rule, about, outcome| {
+        verdicts.push(Verdict {
+            rule,
+            about,
+            env,
+            outcome,
+        })
+    };
+
+    // Single-policy questions. A vacuous policy takes part in nothing else.
+    let mut live = Vec::new();
+    for &p in &cx.job.policies {
+        if shared.enabled(&vacuous_rule::RULE) {
+            let outcome = vacuous_policy::check(cx, p).await;
+            let dead = outcome.is_holds();
+            push(&vacuous_rule::RULE, About::Policy(p), outcome);
+            if dead {
+                continue;
+            }
+        }
+        live.push(p);
+        let permit = cx.subject(p).effect() == Effect::Permit;
+        if permit && shared.enabled(&unconditional_rule::RULE) {
+            push(
+                &unconditional_rule::RULE,
+                About::Policy(p),
+                unconditional_permit::check(cx, p).await,
+            );
+        }
+        if permit && shared.enabled(&permit_error_rule::RULE) {
+            push(
+                &permit_error_rule::RULE,
+                About::Policy(p),
+                permit_may_error::check(cx, p).await,
+            );
+        }
+        if !permit && shared.enabled(&forbid_error_rule::RULE) {
+            push(
+                &forbid_error_rule::RULE,
+                About::Policy(p),
+                forbid_may_error::check(cx, p).await,
+            );
+        }
+    }
+
+    // Coverage questions: one query against all overlapping candidates at once; pairwise
+    // queries only to name the policies behind a finding.
+    let (permits, forbids): (Vec<usize>, Vec<usize>) = live
+        .iter()
+        .partition(|&&p| cx.subject(p).effect() == Effect::Permit);
+    let overlapping = |cx: &EnvCx<'_>, target: usize, pool: &[usize]| -> Vec<usize> {
+        pool.iter()
+            .copied()
+            .filter(|&c| c != target && may_overlap(cx, target, c))
+            .collect()
+    };
+    let mut single_covers = Vec::new();
+    for &p in &permits {
+        if shared.enabled(&overridden_rule::RULE) {
+            let candidates = overlapping(cx, p, &forbids);
+            push(
+                &overridden_rule::RULE,
+                About::Policy(p),
+                overridden_permit::check(cx, p, &candidates).await,
+            );
+        }
+        if shared.enabled(&redundant_permit_rule::RULE) || shared.enabled(&equivalent_rule::RULE) {
+            let candidates = overlapping(cx, p, &permits);
+            let outcome = redundant_permit::check(cx, p, &candidates).await;
+            if let Outcome::Holds { related, .. } = &outcome {
+                if let [cover] = related[..] {
+                    single_covers.push((p, cover));
+                }
+            }
+            push(&redundant_permit_rule::RULE, About::Policy(p), outcome);
+        }
+    }
+    for &f in &forbids {
+        if shared.enabled(&redundant_forbid_rule::RULE) || shared.enabled(&equivalent_rule::RULE) {
+            let candidates = overlapping(cx, f, &forbids);
+            let outcome = redundant_forbid::check(cx, f, &candidates).await;
+            if let Outcome::Holds { related, .. } = &outcome {
+                if let [cover] = related[..] {
+                    single_covers.push((f, cover));
+                }
+            }
+            push(&redundant_forbid_rule::RULE, About::Policy(f), outcome);
+        }
+    }
+    if shared.enabled(&equivalent_rule::RULE) {
+        // An equivalent pair usually shows up twice (each covers the other); ask once.
+        let mut asked = std::collections::HashSet::new();
+        for (covered, cover) in single_covers {
+            let (a, b) = (covered.min(cover), covered.max(cover));
+            if asked.insert((a, b)) {
+                push(
+                    &equivalent_rule::RULE,
+                    About::Pair(a, b),
+                    equivalent_policies::check(cx, covered, cover).await,
+                );
+            }
+        }
+    }
+
+    if shared.enabled(&allows_all_rule::RULE) && !permits.is_empty() {
+        push(
+            &allows_all_rule::RULE,
+            About::Environment(env),
+            allows_all::check(cx, &live).await,
+        );
+    }
+    if shared.enabled(&invariant_rule::RULE) {
+        let policies = cx.job.policies.clone();
+        for &i in &cx.job.invariants.clone() {
+            push(
+                &invariant_rule::RULE,
+                About::Invariant(i),
+                invariant_violated::check(cx, i, &policies).await,
+            );
+        }
+    }
+    verdicts
+}
+
+/// False when the scopes alone prove that no request matches both policies: within one
+/// environment the types are fixed, so only `==` on different entities separates them.
+fn may_overlap(cx: &EnvCx<'_>, a: usize, b: usize) -> bool {
+    let (a, b) = (cx.subject(a).policy.as_ref(), cx.subject(b).policy.as_ref());
+    let distinct =
+        |x: &PrincipalOrResourceConstraint, y: &PrincipalOrResourceConstraint| match (x, y) {
+            (
+                PrincipalOrResourceConstraint::Eq(EntityReference::EUID(x)),
+                PrincipalOrResourceConstraint::Eq(EntityReference::EUID(y)),
+            ) => x != y,
+            _ => false,
+        };
+    !(distinct(
+        a.principal_constraint().as_inner(),
+        b.principal_constraint().as_inner(),
+    ) || distinct(
+        a.resource_constraint().as_inner(),
+        b.resource_constraint().as_inner(),
+    ))
+}

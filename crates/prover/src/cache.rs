@@ -1,0 +1,102 @@
+//! Query results keyed by content hash: the schema, the request environment, the query and the
+//! text of every policy it involves. Editing one policy invalidates exactly the queries that
+//! policy takes part in. Unknown answers are never cached.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Bumped whenever a query's meaning or encoding changes, so old caches are ignored.
+const CACHE_VERSION: &str = "cedarcheck-deep-1";
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Cache {
+    version: String,
+    entries: HashMap<String, CachedAnswer>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CachedAnswer {
+    Yes,
+    /// With the counterexample's request and entities, when the query produces one.
+    No(Option<serde_json::Value>),
+}
+
+impl Cache {
+    pub fn new() -> Self {
+        Self {
+            version: CACHE_VERSION.into(),
+            entries: HashMap::new(),
+        }
+    }
+
+    /// A cache read back from disk; one written by another version starts empty.
+    pub fn from_json(text: &str) -> Self {
+        match serde_json::from_str::<Cache>(text) {
+            Ok(cache) if cache.version == CACHE_VERSION => cache,
+            _ => Self::new(),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn get(&self, key: &str) -> Option<&CachedAnswer> {
+        self.entries.get(key)
+    }
+
+    pub fn insert(&mut self, key: String, answer: CachedAnswer) {
+        self.entries.insert(key, answer);
+    }
+
+    pub fn merge(&mut self, other: Cache) {
+        self.entries.extend(other.entries);
+    }
+
+    /// Keeps only `used` keys, so that the file does not grow with every edit.
+    pub fn retain(&mut self, used: &std::collections::HashSet<String>) {
+        self.entries.retain(|key, _| used.contains(key));
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// The key of a query: a hash over its parts, each length-prefixed so that parts cannot run
+/// into each other.
+pub fn key<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(CACHE_VERSION.as_bytes());
+    for part in parts {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_separate_parts_and_caches_survive_a_round_trip() {
+        assert_ne!(key(["ab", "c"]), key(["a", "bc"]));
+        let mut cache = Cache::new();
+        cache.insert(key(["q"]), CachedAnswer::Yes);
+        let back = Cache::from_json(&cache.to_json());
+        assert_eq!(back.get(&key(["q"])), Some(&CachedAnswer::Yes));
+        assert!(Cache::from_json("{\"version\":\"old\",\"entries\":{}}").is_empty());
+        assert!(Cache::from_json("not json").is_empty());
+    }
+}

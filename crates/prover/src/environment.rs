@@ -1,0 +1,314 @@
+//! One request environment's analysis context: the policies that apply in it, compiled once,
+//! and `ask`, which answers a query from the cache or the solver.
+
+use std::collections::{HashMap, HashSet};
+
+use cedar_policy::{Effect, Policy, PolicyId, PolicySet, RequestEnv, Schema};
+use cedar_policy_symcc::{CompiledPolicy, CompiledPolicySet};
+use serde_json::Value;
+
+use crate::cache::{self, Cache, CachedAnswer};
+use crate::counterexample;
+use crate::worker::{solve, Worker};
+
+/// A policy under analysis: a static policy or a template-linked one.
+pub struct Subject {
+    /// Index into the loaded set's entries.
+    pub entry: usize,
+    /// The id users know it by.
+    pub id: String,
+    /// Under its internal id (unique in the set).
+    pub policy: Policy,
+    /// Its text, for cache keys.
+    pub text: String,
+}
+
+impl Subject {
+    pub fn effect(&self) -> Effect {
+        self.policy.effect()
+    }
+}
+
+/// What every environment's analysis reads.
+pub struct Shared<'a> {
+    pub schema: &'a Schema,
+    pub schema_key: String,
+    pub subjects: Vec<Subject>,
+    pub invariants: Vec<Subject>,
+    /// Every analyzed policy: the set whose decisions counterexamples are replayed against.
+    pub full_set: PolicySet,
+    /// Internal id → the id users know.
+    pub display_ids: HashMap<PolicyId, String>,
+    pub cache: &'a Cache,
+    /// Which deep rules are on for at least one file.
+    pub enabled: HashSet<&'static str>,
+}
+
+impl Shared<'_> {
+    pub fn enabled(&self, rule: &cedarcheck_analyzer::Rule) -> bool {
+        self.enabled.contains(rule.id)
+    }
+
+    /// Users' ids for the internal ids in `reasons`.
+    pub fn display(&self, reasons: &[String]) -> Vec<String> {
+        reasons
+            .iter()
+            .map(|r| {
+                self.display_ids
+                    .get(&PolicyId::new(r))
+                    .cloned()
+                    .unwrap_or_else(|| r.clone())
+            })
+            .collect()
+    }
+}
+
+/// One environment and the policies and invariants that can apply in it.
+pub struct EnvJob {
+    pub index: usize,
+    pub env: RequestEnv,
+    pub name: String,
+    pub policies: Vec<usize>,
+    pub invariants: Vec<usize>,
+}
+
+pub enum Query<'q> {
+    NeverMatches(usize),
+    AlwaysMatches(usize),
+    NeverErrors(usize),
+    MatchesImplies(usize, usize),
+    MatchesDisjoint(usize, usize),
+    /// Every request `target` matches is matched by one of `by`.
+    Covered {
+        target: usize,
+        by: &'q [usize],
+    },
+    AlwaysAllows(&'q [usize]),
+    /// The invariant holds over `policies`; a `No` carries a violating request.
+    Invariant {
+        invariant: usize,
+        policies: &'q [usize],
+    },
+}
+
+#[derive(Clone, Debug)]
+pub enum Answer {
+    Yes,
+    No(Option<Value>),
+    Unknown(String),
+}
+
+pub struct EnvCx<'a> {
+    pub shared: &'a Shared<'a>,
+    pub job: &'a EnvJob,
+    worker: &'a mut Worker,
+    compiled: HashMap<usize, Result<CompiledPolicy, String>>,
+    /// Answers found by this run, to merge into the cache.
+    pub learned: Cache,
+    /// Every key this run looked up, so that stale entries can be dropped.
+    pub used: HashSet<String>,
+    pub hits: usize,
+}
+
+impl<'a> EnvCx<'a> {
+    pub fn new(shared: &'a Shared<'a>, job: &'a EnvJob, worker: &'a mut Worker) -> Self {
+        Self {
+            shared,
+            job,
+            worker,
+            compiled: HashMap::new(),
+            learned: Cache::new(),
+            used: HashSet::new(),
+            hits: 0,
+        }
+    }
+
+    pub fn subject(&self, index: usize) -> &'a Subject {
+        &self.shared.subjects[index]
+    }
+
+    pub async fn ask(&mut self, query: Query<'_>) -> Answer {
+        let key = self.key(&query);
+        self.used.insert(key.clone());
+        if let Some(answer) = self
+            .shared
+            .cache
+            .get(&key)
+            .or_else(|| self.learned.get(&key))
+        {
+            self.hits += 1;
+            return match answer {
+                CachedAnswer::Yes => Answer::Yes,
+                CachedAnswer::No(cex) => Answer::No(cex.clone()),
+            };
+        }
+        let answer = match self.solve(&query).await {
+            Ok(answer) => answer,
+            Err(reason) => return Answer::Unknown(reason),
+        };
+        self.learned.insert(
+            key,
+            match &answer {
+                Answer::No(cex) => CachedAnswer::No(cex.clone()),
+                _ => CachedAnswer::Yes,
+            },
+        );
+        answer
+    }
+
+    fn key(&self, query: &Query<'_>) -> String {
+        let text = |i: &usize| self.shared.subjects[*i].text.as_str();
+        let (kind, mut parts): (&str, Vec<&str>) = match query {
+            Query::NeverMatches(p) => ("never-matches", vec![text(p)]),
+            Query::AlwaysMatches(p) => ("always-matches", vec![text(p)]),
+            Query::NeverErrors(p) => ("never-errors", vec![text(p)]),
+            Query::MatchesImplies(a, b) => ("matches-implies", vec![text(a), text(b)]),
+            Query::MatchesDisjoint(a, b) => ("matches-disjoint", vec![text(a), text(b)]),
+            Query::Covered { target, by } => (
+                "covered",
+                std::iter::once(text(target))
+                    .chain(by.iter().map(text))
+                    .collect(),
+            ),
+            Query::AlwaysAllows(set) => ("always-allows", set.iter().map(text).collect()),
+            Query::Invariant {
+                invariant,
+                policies,
+            } => (
+                "invariant",
+                std::iter::once(self.shared.invariants[*invariant].text.as_str())
+                    .chain(policies.iter().map(text))
+                    .collect(),
+            ),
+        };
+        parts.splice(
+            0..0,
+            [
+                self.shared.schema_key.as_str(),
+                self.job.name.as_str(),
+                kind,
+            ],
+        );
+        cache::key(parts)
+    }
+
+    fn compiled(&mut self, index: usize) -> Result<CompiledPolicy, String> {
+        let (shared, env) = (self.shared, &self.job.env);
+        self.compiled
+            .entry(index)
+            .or_insert_with(|| {
+                CompiledPolicy::compile(&shared.subjects[index].policy, env, shared.schema)
+                    .map_err(|e| format!("cannot compile `{}`: {e}", shared.subjects[index].id))
+            })
+            .clone()
+    }
+
+    fn compile_set(
+        &self,
+        policies: impl IntoIterator<Item = Policy>,
+    ) -> Result<CompiledPolicySet, String> {
+        let set = PolicySet::from_policies(policies).map_err(|e| e.to_string())?;
+        CompiledPolicySet::compile(&set, &self.job.env, self.shared.schema)
+            .map_err(|e| e.to_string())
+    }
+
+    async fn solve(&mut self, query: &Query<'_>) -> Result<Answer, String> {
+        let yes = |holds: bool| if holds { Answer::Yes } else { Answer::No(None) };
+        let with_cex = |cex: Option<cedar_policy_symcc::Env>| -> Result<Answer, String> {
+            match cex {
+                None => Ok(Answer::Yes),
+                Some(env) => Ok(Answer::No(Some(counterexample::to_json(&env)?))),
+            }
+        };
+        match *query {
+            Query::NeverMatches(p) => {
+                let p = self.compiled(p)?;
+                let worker = &mut *self.worker;
+                solve!(worker, |c| c.check_never_matches_opt(&p)).map(yes)
+            }
+            Query::AlwaysMatches(p) => {
+                let p = self.compiled(p)?;
+                let worker = &mut *self.worker;
+                solve!(worker, |c| c.check_always_matches_opt(&p)).map(yes)
+            }
+            Query::NeverErrors(p) => {
+                let p = self.compiled(p)?;
+                let worker = &mut *self.worker;
+                with_cex(solve!(worker, |c| c.check_never_errors_with_counterexample_opt(&p))?)
+            }
+            Query::MatchesImplies(a, b) => {
+                let (a, b) = (self.compiled(a)?, self.compiled(b)?);
+                let worker = &mut *self.worker;
+                solve!(worker, |c| c.check_matches_implies_opt(&a, &b)).map(yes)
+            }
+            Query::MatchesDisjoint(a, b) => {
+                let (a, b) = (self.compiled(a)?, self.compiled(b)?);
+                let worker = &mut *self.worker;
+                solve!(worker, |c| c.check_matches_disjoint_opt(&a, &b)).map(yes)
+            }
+            Query::Covered { target, by } => {
+                // target ⊆ ∪ by  ⟺  {target as permit} ∪ {by as forbids} denies everything.
+                let subjects = &self.shared.subjects;
+                let policies =
+                    std::iter::once(with_effect(&subjects[target].policy, Effect::Permit))
+                        .chain(
+                            by.iter()
+                                .map(|&b| with_effect(&subjects[b].policy, Effect::Forbid)),
+                        )
+                        .collect::<Result<Vec<_>, _>>()?;
+                let set = self.compile_set(policies)?;
+                let worker = &mut *self.worker;
+                solve!(worker, |c| c.check_always_denies_opt(&set)).map(yes)
+            }
+            Query::AlwaysAllows(policies) => {
+                let set = self.compile_set(
+                    policies
+                        .iter()
+                        .map(|&p| self.shared.subjects[p].policy.clone()),
+                )?;
+                let worker = &mut *self.worker;
+                solve!(worker, |c| c.check_always_allows_opt(&set)).map(yes)
+            }
+            Query::Invariant {
+                invariant,
+                policies,
+            } => {
+                let invariant = &self.shared.invariants[invariant].policy;
+                let set: Vec<Policy> = policies
+                    .iter()
+                    .map(|&p| self.shared.subjects[p].policy.clone())
+                    .collect();
+                let (before, after) = match invariant.effect() {
+                    // No request the invariant matches is allowed: adding it as a forbid
+                    // takes nothing away.
+                    Effect::Forbid => (
+                        self.compile_set(set.clone())?,
+                        self.compile_set(set.into_iter().chain([invariant.clone()]))?,
+                    ),
+                    // Every request the invariant matches is allowed.
+                    Effect::Permit => (
+                        self.compile_set([invariant.clone()])?,
+                        self.compile_set(set)?,
+                    ),
+                };
+                let worker = &mut *self.worker;
+                with_cex(solve!(worker, |c| c
+                    .check_implies_with_counterexample_opt(&before, &after))?)
+            }
+        }
+    }
+}
+
+/// The policy with its effect replaced (through its JSON form, which keeps scope and
+/// conditions exactly).
+pub fn with_effect(policy: &Policy, effect: Effect) -> Result<Policy, String> {
+    if policy.effect() == effect {
+        return Ok(policy.clone());
+    }
+    let mut json = policy.to_json().map_err(|e| e.to_string())?;
+    json["effect"] = Value::String(match effect {
+        Effect::Permit => "permit".into(),
+        Effect::Forbid => "forbid".into(),
+    });
+    Policy::from_json(Some(policy.id().clone()), json).map_err(|e| e.to_string())
+}

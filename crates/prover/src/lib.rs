@@ -1,0 +1,295 @@
+//! cedarcheck's solver-backed analysis. For every request environment of the schema
+//! (principal type × action × resource type), the policies that can apply are compiled by
+//! SymCC, the Cedar project's verified symbolic compiler, and questions about them go to cvc5.
+//!
+//! Queries are pruned before they are asked (scopes that cannot apply, scopes that cannot
+//! overlap, one union query instead of every pair), run in parallel on reused solver
+//! processes, bounded by a per-query time limit, and cached by content hash. A query the
+//! solver cannot decide is reported as unknown, never as clean.
+
+mod analysis;
+mod cache;
+mod counterexample;
+mod environment;
+mod report;
+mod rules;
+mod solver;
+mod verdict;
+mod worker;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use cedar_policy::{PolicyId, PolicySet, Schema};
+use cedarcheck_analyzer::{Finding, LoadedSet, PolicyKind, Settings, Source, RULES};
+
+pub use cache::Cache;
+pub use solver::{find_cvc5, SolverCommand};
+
+use environment::{EnvCx, EnvJob, Shared, Subject};
+
+/// A loaded policy set with the display paths of the files its entries point into.
+pub struct LoadedPolicies<'a> {
+    pub loaded: &'a LoadedSet,
+    pub files: &'a [String],
+    /// Policies (by id) to leave out: they failed validation, or the validator already
+    /// proved them impossible.
+    pub skip: &'a BTreeSet<String>,
+}
+
+pub struct DeepInput<'a> {
+    pub policies: LoadedPolicies<'a>,
+    pub schema: &'a Schema,
+    /// The schema's text, part of every cache key.
+    pub schema_text: &'a str,
+    pub invariants: Option<LoadedPolicies<'a>>,
+    pub settings: &'a Settings,
+}
+
+pub struct DeepOptions<'a> {
+    pub solver: SolverCommand,
+    /// Parallel solver processes; 0 = one per core.
+    pub jobs: usize,
+    pub cache: Cache,
+    /// Called with (environments done, environments in all).
+    pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    pub environments: usize,
+    /// Queries that reached the solver.
+    pub solver_queries: usize,
+    /// Queries answered from the cache.
+    pub cached_queries: usize,
+    /// What asking everything would cost: per environment, three questions per policy, one
+    /// per ordered pair, one about the whole set, one per invariant.
+    pub naive_queries: usize,
+    pub unknown: usize,
+}
+
+pub struct DeepReport {
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
+    /// The cache to write back: this run's answers, without entries no query used.
+    pub cache: Cache,
+    /// Templates are analysed through their links; these have none and were not analysed.
+    pub skipped_templates: Vec<String>,
+}
+
+pub fn analyze(input: &DeepInput<'_>, options: DeepOptions<'_>) -> DeepReport {
+    let (subjects, skipped_templates) = analyzed(&input.policies, "");
+    let (invariants, _) = match &input.invariants {
+        Some(invariants) => analyzed(invariants, "invariant:"),
+        None => (Vec::new(), Vec::new()),
+    };
+    let enabled = RULES
+        .iter()
+        .filter(|rule| matches!(rule.source, Source::Deep) && input.settings.may_be_on(rule))
+        .map(|rule| rule.id)
+        .collect();
+    let display_ids = subjects
+        .iter()
+        .map(|s| (s.policy.id().clone(), s.id.clone()))
+        .collect::<HashMap<PolicyId, String>>();
+    let full_set =
+        PolicySet::from_policies(subjects.iter().map(|s| s.policy.clone())).unwrap_or_default();
+    let jobs = environments(input.schema, &subjects, &invariants);
+    let shared = Shared {
+        schema: input.schema,
+        schema_key: cache::key([input.schema_text]),
+        subjects,
+        invariants,
+        full_set,
+        display_ids,
+        cache: &options.cache,
+        enabled,
+    };
+
+    let asked = Arc::new(AtomicUsize::new(0));
+    let queue = Mutex::new((0..jobs.len()).rev().collect::<Vec<_>>());
+    let done = AtomicUsize::new(0);
+    let workers = match options.jobs {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+    .min(jobs.len().max(1));
+    let results: Vec<(Vec<verdict::Verdict>, Cache, HashSet<String>, usize)> =
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|_| {
+                    let (shared, jobs, queue, done, asked) =
+                        (&shared, &jobs, &queue, &done, asked.clone());
+                    let command = options.solver.clone();
+                    let progress = options.progress;
+                    scope.spawn(move || {
+                        let runtime = tokio::runtime::Builder::new_current_thread()
+                            .enable_all()
+                            .build();
+                        let Ok(runtime) = runtime else {
+                            return (Vec::new(), Cache::new(), HashSet::new(), 0);
+                        };
+                        let mut worker = worker::Worker::new(command, asked);
+                        let (mut verdicts, mut learned, mut used, mut hits) =
+                            (Vec::new(), Cache::new(), HashSet::new(), 0);
+                        loop {
+                            let next = queue.lock().map(|mut q| q.pop()).unwrap_or(None);
+                            let Some(index) = next else { break };
+                            let mut cx = EnvCx::new(shared, &jobs[index], &mut worker);
+                            verdicts.extend(runtime.block_on(analysis::analyze_env(&mut cx)));
+                            learned.merge(std::mem::take(&mut cx.learned));
+                            used.extend(std::mem::take(&mut cx.used));
+                            hits += cx.hits;
+                            let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+                            if let Some(progress) = progress {
+                                progress(finished, jobs.len());
+                            }
+                        }
+                        (verdicts, learned, used, hits)
+                    })
+                })
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        });
+
+    let mut verdicts = Vec::new();
+    let mut cache = options.cache.clone();
+    let mut used = HashSet::new();
+    let mut cached_queries = 0;
+    for (v, learned, u, hits) in results {
+        verdicts.extend(v);
+        cache.merge(learned);
+        used.extend(u);
+        cached_queries += hits;
+    }
+    cache.retain(&used);
+    let unknown = verdicts
+        .iter()
+        .filter(|v| matches!(v.outcome, verdict::Outcome::Unknown(_)))
+        .count();
+    let n = shared.subjects.len();
+    let stats = Stats {
+        environments: jobs.len(),
+        solver_queries: asked.load(Ordering::Relaxed),
+        cached_queries,
+        naive_queries: jobs.len() * (3 * n + n * n.saturating_sub(1) + 1 + shared.invariants.len()),
+        unknown,
+    };
+    let no_invariants = LoadedSet::default();
+    let context = report::Context {
+        shared: &shared,
+        jobs: &jobs,
+        policies: report::Locator {
+            loaded: input.policies.loaded,
+            files: input.policies.files,
+        },
+        invariants: match &input.invariants {
+            Some(i) => report::Locator {
+                loaded: i.loaded,
+                files: i.files,
+            },
+            None => report::Locator {
+                loaded: &no_invariants,
+                files: &[],
+            },
+        },
+        settings: input.settings,
+    };
+    let mut findings = report::findings(verdicts, &context);
+    cedarcheck_analyzer::sort_findings(&mut findings);
+    DeepReport {
+        findings,
+        stats,
+        cache,
+        skipped_templates,
+    }
+}
+
+/// The static and template-linked policies of a set, minus the skipped ones; and the
+/// templates that have no links.
+fn analyzed(set: &LoadedPolicies<'_>, id_prefix: &str) -> (Vec<Subject>, Vec<String>) {
+    let mut subjects = Vec::new();
+    let mut templates = Vec::new();
+    for (index, entry) in set.loaded.entries.iter().enumerate() {
+        if set.skip.contains(&entry.id) {
+            continue;
+        }
+        if entry.kind == PolicyKind::Template {
+            if !set.loaded.entries.iter().any(|e| e.template == Some(index)) {
+                templates.push(entry.id.clone());
+            }
+            continue;
+        }
+        let Some(policy) = set.loaded.set.policy(&entry.internal_id) else {
+            continue;
+        };
+        let policy = if id_prefix.is_empty() {
+            policy.clone()
+        } else {
+            policy.new_id(PolicyId::new(format!("{id_prefix}{}", entry.internal_id)))
+        };
+        subjects.push(Subject {
+            entry: index,
+            id: entry.id.clone(),
+            text: policy.to_string(),
+            policy,
+        });
+    }
+    (subjects, templates)
+}
+
+/// Every request environment of the schema, with the policies and invariants that are not
+/// trivially false in it (Cedar's typechecker decides that, without the solver).
+fn environments(schema: &Schema, subjects: &[Subject], invariants: &[Subject]) -> Vec<EnvJob> {
+    let valid = |list: &[Subject]| -> Vec<HashSet<String>> {
+        list.iter()
+            .map(|s| {
+                s.policy
+                    .get_valid_request_envs(schema)
+                    .map(|e| env_name(&e))
+                    .collect()
+            })
+            .collect()
+    };
+    let (policy_envs, invariant_envs) = (valid(subjects), valid(invariants));
+    schema
+        .request_envs()
+        .enumerate()
+        .map(|(index, env)| {
+            let name = env_name(&env);
+            let pick = |envs: &[HashSet<String>]| -> Vec<usize> {
+                envs.iter()
+                    .enumerate()
+                    .filter(|(_, e)| e.contains(&name))
+                    .map(|(i, _)| i)
+                    .collect()
+            };
+            EnvJob {
+                index,
+                policies: pick(&policy_envs),
+                invariants: pick(&invariant_envs),
+                name,
+                env,
+            }
+        })
+        .collect()
+}
+
+fn env_name(env: &cedar_policy::RequestEnv) -> String {
+    format!(
+        "({}, {}, {})",
+        env.principal(),
+        env.action(),
+        env.resource()
+    )
+}
+
+/// The solver with the configured time limit.
+pub fn solver_command(program: std::path::PathBuf, timeout_ms: u64) -> SolverCommand {
+    SolverCommand {
+        program,
+        timeout: Duration::from_millis(timeout_ms.max(1)),
+    }
+}

@@ -1,0 +1,333 @@
+//! From verdicts per environment to findings: one finding per rule and policy (or pair,
+//! invariant, environment), naming the environments where it holds; one level lower when it
+//! holds in only some of them; "unknown" — never clean — where the solver could not decide.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use cedar_policy::Effect;
+use cedarcheck_analyzer::rules::deep as declared;
+use cedarcheck_analyzer::{Finding, Level, LoadedSet, PolicyKind, Related, Settings, Span};
+
+use crate::environment::{EnvJob, Shared, Subject};
+use crate::rules::*;
+use crate::verdict::{About, Outcome, Verdict};
+
+/// Where a loaded set's policies are.
+pub struct Locator<'a> {
+    pub loaded: &'a LoadedSet,
+    pub files: &'a [String],
+}
+
+impl Locator<'_> {
+    fn place(&self, subject: &Subject) -> (String, Span) {
+        let entry = &self.loaded.entries[subject.entry];
+        (self.files[entry.file].clone(), entry.id_span)
+    }
+
+    fn kind(&self, subject: &Subject) -> &'static str {
+        match self.loaded.entries[subject.entry].kind {
+            PolicyKind::Link => "template-linked policy",
+            _ => match subject.effect() {
+                Effect::Permit => "permit",
+                Effect::Forbid => "forbid",
+            },
+        }
+    }
+}
+
+pub struct Context<'a> {
+    pub shared: &'a Shared<'a>,
+    pub jobs: &'a [EnvJob],
+    pub policies: Locator<'a>,
+    pub invariants: Locator<'a>,
+    pub settings: &'a Settings,
+}
+
+pub fn findings(verdicts: Vec<Verdict>, cx: &Context<'_>) -> Vec<Finding> {
+    let mut groups: BTreeMap<(&'static str, About), Vec<Verdict>> = BTreeMap::new();
+    for verdict in verdicts {
+        groups
+            .entry((verdict.rule.id, verdict.about))
+            .or_default()
+            .push(verdict);
+    }
+    // Workers finish environments in any order; report them in the schema's.
+    for verdicts in groups.values_mut() {
+        verdicts.sort_by_key(|v| v.env);
+    }
+    // Pairs reported as equivalent explain their members' redundancy; say it once.
+    let equivalent: BTreeSet<(usize, usize)> = groups
+        .iter()
+        .filter(|((rule, _), vs)| {
+            *rule == declared::equivalent_policies::RULE.id
+                && vs.iter().all(|v| v.outcome.is_holds())
+        })
+        .filter_map(|((_, about), vs)| match about {
+            About::Pair(a, b) if vs.len() == cx.envs_of_either(*a, *b) => Some((*a, *b)),
+            _ => None,
+        })
+        .collect();
+    let mut findings = Vec::new();
+    for ((_, about), verdicts) in groups {
+        if let Some(finding) = cx.finding(about, &verdicts, &equivalent) {
+            findings.push(finding);
+        }
+    }
+    findings
+}
+
+impl Context<'_> {
+    fn envs_of(&self, policy: usize) -> Vec<usize> {
+        self.jobs
+            .iter()
+            .filter(|j| j.policies.contains(&policy))
+            .map(|j| j.index)
+            .collect()
+    }
+
+    fn envs_of_either(&self, a: usize, b: usize) -> usize {
+        self.jobs
+            .iter()
+            .filter(|j| j.policies.contains(&a) || j.policies.contains(&b))
+            .count()
+    }
+
+    fn env_name(&self, env: usize) -> &str {
+        &self.jobs[env].name
+    }
+
+    /// "in all 3 request environments it applies to" / "in 1 of its 3 request environments: (…)".
+    fn scope_phrase(&self, holds: &[usize], applicable: usize) -> String {
+        match (holds.len(), applicable) {
+            (1, 1) => format!("in its one request environment {}", self.env_name(holds[0])),
+            (k, n) if k == n => format!("in all {n} request environments it applies to"),
+            (_, n) => format!(
+                "in {} of its {n} request environments: {}",
+                holds.len(),
+                self.env_list(holds)
+            ),
+        }
+    }
+
+    fn env_list(&self, envs: &[usize]) -> String {
+        let mut names: Vec<&str> = envs.iter().take(3).map(|&e| self.env_name(e)).collect();
+        let more = envs.len().saturating_sub(3);
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        names.dedup();
+        format!("{}{more}", names.join(", "))
+    }
+
+    fn finding(
+        &self,
+        about: About,
+        verdicts: &[Verdict],
+        equivalent: &BTreeSet<(usize, usize)>,
+    ) -> Option<Finding> {
+        let rule = verdicts[0].rule;
+        let holds: Vec<&Verdict> = verdicts.iter().filter(|v| v.outcome.is_holds()).collect();
+        let unknown: Vec<(usize, &str)> = verdicts
+            .iter()
+            .filter_map(|v| match &v.outcome {
+                Outcome::Unknown(reason) => Some((v.env, reason.as_str())),
+                _ => None,
+            })
+            .collect();
+        if holds.is_empty() && unknown.is_empty() {
+            return None;
+        }
+        let shared = self.shared;
+        // An allows-all finding stands on the first permit that grants the access.
+        let anchor = match about {
+            About::Environment(_) => match &holds.first()?.outcome {
+                Outcome::Holds { related, .. } => Some(*related.first()?),
+                _ => None,
+            },
+            _ => None,
+        };
+        let (subject, locator) = match about {
+            About::Policy(p) => (&shared.subjects[p], &self.policies),
+            About::Pair(_, b) => (&shared.subjects[b], &self.policies),
+            About::Invariant(i) => (&shared.invariants[i], &self.invariants),
+            About::Environment(_) => (&shared.subjects[anchor?], &self.policies),
+        };
+        let (file, span) = locator.place(subject);
+        let configured = self.settings.level(rule, &file)?;
+        let related: Vec<usize> = holds
+            .iter()
+            .flat_map(|v| match &v.outcome {
+                Outcome::Holds { related, .. } => related.clone(),
+                _ => Vec::new(),
+            })
+            .filter(|&r| Some(r) != anchor)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if let About::Policy(p) = about {
+            let explained = related.len() == 1
+                && (equivalent.contains(&(p.min(related[0]), p.max(related[0]))));
+            if explained
+                && (rule.id == declared::redundant_permit::RULE.id
+                    || rule.id == declared::redundant_forbid::RULE.id)
+            {
+                return None;
+            }
+        }
+        if holds.is_empty() {
+            return Some(self.unknown(rule, about, subject, file, span, &unknown));
+        }
+        let holds_envs: Vec<usize> = holds.iter().map(|v| v.env).collect();
+        let applicable = match about {
+            About::Policy(p) => self.envs_of(p).len(),
+            About::Pair(a, b) => self.envs_of_either(a, b),
+            About::Invariant(i) => self
+                .jobs
+                .iter()
+                .filter(|j| j.invariants.contains(&i))
+                .count(),
+            About::Environment(_) => 1,
+        };
+        // A pair is reported only when equivalent in every environment either applies in.
+        if let About::Pair(a, b) = about {
+            if !equivalent.contains(&(a, b)) {
+                return None;
+            }
+        }
+        let partial = holds.len() < applicable
+            && !matches!(about, About::Invariant(_) | About::Environment(_));
+        let level = if partial {
+            lower(configured)
+        } else {
+            configured
+        };
+        let phrase = self.scope_phrase(&holds_envs, applicable);
+        let names: Vec<String> = related
+            .iter()
+            .map(|&r| format!("`{}`", shared.subjects[r].id))
+            .collect();
+        let kind = locator.kind(subject);
+        let id = &subject.id;
+        let detail = holds.iter().find_map(|v| match &v.outcome {
+            Outcome::Holds { detail, .. } => detail.clone(),
+            _ => None,
+        });
+        let message = match rule.id {
+            id_ if id_ == declared::vacuous_policy::RULE.id => {
+                vacuous_policy::message(kind, id, &phrase)
+            }
+            id_ if id_ == declared::unconditional_permit::RULE.id => {
+                unconditional_permit::message(id, &phrase)
+            }
+            id_ if id_ == declared::overridden_permit::RULE.id => {
+                overridden_permit::message(id, &names, &phrase)
+            }
+            id_ if id_ == declared::redundant_permit::RULE.id => {
+                redundant_permit::message(id, &names, &phrase)
+            }
+            id_ if id_ == declared::redundant_forbid::RULE.id => {
+                redundant_forbid::message(id, &names, &phrase)
+            }
+            id_ if id_ == declared::equivalent_policies::RULE.id => {
+                let About::Pair(a, _) = about else {
+                    return None;
+                };
+                equivalent_policies::message(kind, id, &format!("`{}`", shared.subjects[a].id))
+            }
+            id_ if id_ == declared::allows_all::RULE.id => {
+                allows_all::message(&self.env_list(&holds_envs))
+            }
+            id_ if id_ == declared::forbid_may_error::RULE.id => {
+                forbid_may_error::message(id, &phrase)
+            }
+            id_ if id_ == declared::permit_may_error::RULE.id => {
+                permit_may_error::message(id, &phrase)
+            }
+            _ => invariant_violated::message(
+                subject.effect(),
+                id,
+                detail.as_deref().unwrap_or("decided differently"),
+                &format!("for {}", self.env_list(&holds_envs)),
+            ),
+        };
+        let message = if unknown.is_empty() {
+            message
+        } else {
+            format!(
+                "{message} (undecided in {} more: {})",
+                unknown.len(),
+                unknown[0].1
+            )
+        };
+        let mut finding = Finding::new(rule, &file, span, message).with_policy(id.as_str());
+        finding.level = level;
+        let related_subjects: Vec<usize> = match about {
+            About::Pair(a, _) => vec![a],
+            _ => related,
+        };
+        for r in related_subjects {
+            let (file, span) = self.policies.place(&shared.subjects[r]);
+            finding = finding.with_related(Related {
+                file,
+                span,
+                message: format!("`{}`", shared.subjects[r].id),
+            });
+        }
+        finding.counterexample = holds.iter().find_map(|v| match &v.outcome {
+            Outcome::Holds { counterexample, .. } => counterexample.clone(),
+            _ => None,
+        });
+        if finding.counterexample.is_some() {
+            finding = finding.with_help("the counterexample in the JSON output is a `run-tests` entry: paste it into a test file");
+        }
+        Some(finding)
+    }
+
+    fn unknown(
+        &self,
+        rule: &'static cedarcheck_analyzer::Rule,
+        about: About,
+        subject: &Subject,
+        file: String,
+        span: Span,
+        unknown: &[(usize, &str)],
+    ) -> Finding {
+        let what = match about {
+            About::Environment(_) => "the policy set".to_string(),
+            About::Invariant(_) => format!("invariant `{}`", subject.id),
+            _ => format!("`{}`", subject.id),
+        };
+        let envs: Vec<usize> = unknown.iter().map(|(e, _)| *e).collect();
+        let mut finding = Finding::new(
+            rule,
+            &file,
+            span,
+            format!(
+                "unknown: could not decide {} for {what} in {}: {}",
+                rule.id,
+                self.env_list(&envs),
+                unknown[0].1
+            ),
+        )
+        .with_policy(subject.id.as_str())
+        .with_help(
+            "raise [analysis] timeout-ms, or simplify the policy; an undecided check is not a pass",
+        );
+        // An invariant that cannot be proven is as serious as a failing test.
+        finding.level = if rule.id == declared::invariant_violated::RULE.id {
+            Level::Warn
+        } else {
+            Level::Info
+        };
+        finding
+    }
+}
+
+fn lower(level: Level) -> Level {
+    match level {
+        Level::Error => Level::Warn,
+        Level::Warn | Level::Info => Level::Info,
+    }
+}

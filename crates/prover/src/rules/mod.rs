@@ -1,0 +1,130 @@
+//! The proofs behind the deep rules, one file per rule (each rule is declared and documented in
+//! `cedarcheck_analyzer::rules::deep`). Each asks its queries in one request environment and
+//! returns an [`Outcome`]; `report` turns outcomes across environments into findings.
+
+pub mod allows_all;
+pub mod equivalent_policies;
+pub mod forbid_may_error;
+pub mod invariant_violated;
+pub mod overridden_permit;
+pub mod permit_may_error;
+pub mod redundant_forbid;
+pub mod redundant_permit;
+pub mod unconditional_permit;
+pub mod vacuous_policy;
+
+use cedar_policy::{PolicySet, Schema};
+
+use crate::counterexample::{self, Replay};
+use crate::environment::{Answer, EnvCx, Query};
+use crate::verdict::Outcome;
+
+/// `Holds` for a `Yes`, `Fails` for a `No`.
+fn outcome_if_yes(answer: Answer) -> Outcome {
+    match answer {
+        Answer::Yes => Outcome::holds(),
+        Answer::No(_) => Outcome::Fails,
+        Answer::Unknown(reason) => Outcome::Unknown(reason),
+    }
+}
+
+/// Whether every request `target` matches is matched by some of `candidates`, and if so which
+/// of them: a single one that covers it alone when there is one, else every candidate that
+/// overlaps it.
+async fn covered_by(cx: &mut EnvCx<'_>, target: usize, candidates: &[usize]) -> Outcome {
+    if candidates.is_empty() {
+        return Outcome::Fails;
+    }
+    match cx
+        .ask(Query::Covered {
+            target,
+            by: candidates,
+        })
+        .await
+    {
+        Answer::Yes => {}
+        Answer::No(_) => return Outcome::Fails,
+        Answer::Unknown(reason) => return Outcome::Unknown(reason),
+    }
+    for &candidate in candidates {
+        if let Answer::Yes = cx.ask(Query::MatchesImplies(target, candidate)).await {
+            return Outcome::Holds {
+                related: vec![candidate],
+                counterexample: None,
+                detail: None,
+            };
+        }
+    }
+    let mut related = Vec::new();
+    for &candidate in candidates {
+        if !matches!(
+            cx.ask(Query::MatchesDisjoint(target, candidate)).await,
+            Answer::Yes
+        ) {
+            related.push(candidate);
+        }
+    }
+    Outcome::Holds {
+        related,
+        counterexample: None,
+        detail: None,
+    }
+}
+
+/// Shared by `forbid-may-error` and `permit-may-error`: asks for a request on which the policy
+/// errors, and confirms it with the Authorizer.
+async fn may_error(cx: &mut EnvCx<'_>, policy: usize, rule_id: &str) -> Outcome {
+    let cex = match cx.ask(Query::NeverErrors(policy)).await {
+        Answer::Yes => return Outcome::Fails,
+        Answer::Unknown(reason) => return Outcome::Unknown(reason),
+        Answer::No(None) => return Outcome::Unknown("the solver gave no counterexample".into()),
+        Answer::No(Some(cex)) => cex,
+    };
+    let subject = cx.subject(policy);
+    let alone = match PolicySet::from_policies([subject.policy.clone()]) {
+        Ok(set) => set,
+        Err(e) => return Outcome::Unknown(e.to_string()),
+    };
+    let replay = match Replay::parse(&cex, cx.shared.schema) {
+        Ok(replay) => replay,
+        Err(e) => return Outcome::Unknown(format!("the counterexample does not load: {e}")),
+    };
+    let (_, _, errors) = replay.decide(&alone);
+    if errors.is_empty() {
+        return Outcome::Unknown(
+            "the solver's counterexample does not make the policy error when replayed".into(),
+        );
+    }
+    Outcome::Holds {
+        related: Vec::new(),
+        counterexample: Some(test_case(
+            cx,
+            &replay,
+            &cex,
+            &format!("{rule_id}: {}", subject.id),
+        )),
+        detail: None,
+    }
+}
+
+/// A `run-tests` entry for the counterexample with today's decision of the whole set.
+fn test_case(
+    cx: &EnvCx<'_>,
+    replay: &Replay,
+    cex: &serde_json::Value,
+    name: &str,
+) -> serde_json::Value {
+    let (decision, reasons, errors) = replay.decide(&cx.shared.full_set);
+    let reasons = cx.shared.display(&reasons);
+    counterexample::test_case(
+        name,
+        cex,
+        cx.shared.schema,
+        (decision, &reasons, errors.len()),
+    )
+}
+
+/// Parses a counterexample for replay against `schema`.
+fn replay(cex: &serde_json::Value, schema: &Schema) -> Result<Replay, String> {
+    Replay::parse(cex, schema).map_err(|e| format!("the counterexample does not load: {e}"))
+}

@@ -1,0 +1,118 @@
+//! Shared by the prover's tests: run the whole pipeline (load, validate, prove) on fixture files.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use cedarcheck_analyzer::{check, Finding, PolicySetInput, Settings, SourceFile};
+use cedarcheck_prover::{
+    analyze, Cache, DeepInput, DeepOptions, DeepReport, LoadedPolicies, SolverCommand,
+};
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// cvc5, or `None` after saying the test was skipped. Under CI=true a missing solver fails.
+pub fn cvc5_or_skip(test: &str) -> Option<PathBuf> {
+    match cedarcheck_prover::find_cvc5() {
+        Some(path) => Some(path),
+        None if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("{test}: cvc5 is required under CI=true (apt-get install cvc5, or set $CVC5)")
+        }
+        None => {
+            eprintln!("{test}: skipped: cvc5 not found (apt-get install cvc5, or set $CVC5)");
+            None
+        }
+    }
+}
+
+pub fn source(path: &Path, name: &str) -> SourceFile {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    SourceFile::from_bytes(name, bytes)
+}
+
+pub struct Run {
+    pub report: DeepReport,
+    /// Static findings of the policy file and the invariants file (must be none of
+    /// parse-error/schema-error for a fixture to mean anything).
+    pub static_findings: Vec<Finding>,
+}
+
+/// Checks `policies` (with `invariants`, if any) against `schema` and proves the deep rules.
+pub fn prove(
+    schema: &SourceFile,
+    policies: Vec<SourceFile>,
+    invariants: Vec<SourceFile>,
+    solver: SolverCommand,
+    cache: Cache,
+) -> Run {
+    let settings = Settings::default();
+    let input = PolicySetInput {
+        policies,
+        schema: Some(schema.clone()),
+        links: vec![],
+    };
+    let report = check(&input, &settings);
+    let files: Vec<String> = input
+        .policies
+        .iter()
+        .map(|f| f.path.clone())
+        .chain([schema.path.clone()])
+        .collect();
+    let invariant_input = PolicySetInput {
+        policies: invariants,
+        schema: Some(schema.clone()),
+        links: vec![],
+    };
+    let invariant_report = check(&invariant_input, &settings);
+    let invariant_files: Vec<String> = invariant_input
+        .policies
+        .iter()
+        .map(|f| f.path.clone())
+        .collect();
+    let skip: BTreeSet<String> = report
+        .invalid_policies
+        .union(&report.impossible_policies)
+        .cloned()
+        .collect();
+    let mut static_findings = report.findings.clone();
+    static_findings.extend(invariant_report.findings.iter().cloned());
+    let deep = analyze(
+        &DeepInput {
+            policies: LoadedPolicies {
+                loaded: &report.loaded,
+                files: &files,
+                skip: &skip,
+            },
+            schema: report.schema.as_ref().expect("the fixture schema loads"),
+            schema_text: &schema.text,
+            invariants: Some(LoadedPolicies {
+                loaded: &invariant_report.loaded,
+                files: &invariant_files,
+                skip: &invariant_report.invalid_policies,
+            }),
+            settings: &settings,
+        },
+        DeepOptions {
+            solver,
+            jobs: 2,
+            cache,
+            progress: None,
+        },
+    );
+    Run {
+        report: deep,
+        static_findings,
+    }
+}
+
+pub fn solver(program: PathBuf, timeout_ms: u64) -> SolverCommand {
+    cedarcheck_prover::solver_command(program, timeout_ms)
+}
+
+pub fn timeout() -> Duration {
+    Duration::from_secs(10)
+}

@@ -1,0 +1,260 @@
+//! Running the prover for one policy set from the CLI — for `check` (every deep rule) and for
+//! `test` (the invariants): finding cvc5, loading invariants, the on-disk query cache, and a
+//! progress bar on a terminal.
+
+use std::collections::BTreeSet;
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use cedarcheck_analyzer::{Finding, PolicySetInput, Report, Settings, SourceFile, Suppressions};
+use cedarcheck_prover::{Cache, DeepInput, DeepOptions, LoadedPolicies, Stats};
+use cedarcheck_workspace::{AnalysisConfig, DeepMode, PolicySetFiles};
+
+/// Where the query cache lives, below the workspace root (like `.ruff_cache`).
+const CACHE_DIR: &str = ".cedarcheck_cache";
+
+pub struct DeepRun<'a> {
+    pub root: &'a Path,
+    pub set: &'a PolicySetFiles,
+    pub set_index: usize,
+    pub input: &'a PolicySetInput,
+    pub report: &'a Report,
+    pub settings: &'a Settings,
+    pub analysis: &'a AnalysisConfig,
+    pub mode: DeepMode,
+    pub jobs: Option<usize>,
+    pub use_cache: bool,
+    pub progress: bool,
+}
+
+pub struct DeepOutcome {
+    pub findings: Vec<Finding>,
+    /// Invariant files, for snippets.
+    pub sources: Vec<SourceFile>,
+    pub notes: Vec<String>,
+    pub stats: Option<Stats>,
+    /// Every invariant that was checked: (root-relative file, id, 1-based line).
+    pub invariants: Vec<(String, String, usize)>,
+}
+
+/// The one line printed when `deep = "auto"` finds no solver.
+pub const NO_SOLVER: &str = "deep analysis skipped: cvc5 was not found (install it with \
+    `apt-get install cvc5` or `brew install cvc5`, or set $CVC5 to a cvc5 binary)";
+
+/// Runs the deep rules for the set. `Err` when deep analysis was demanded and cannot run.
+pub fn run(run: &DeepRun<'_>) -> Result<DeepOutcome, String> {
+    let mut outcome = DeepOutcome {
+        findings: Vec::new(),
+        sources: Vec::new(),
+        notes: Vec::new(),
+        stats: None,
+        invariants: Vec::new(),
+    };
+    let Some(cvc5) = cedarcheck_prover::find_cvc5() else {
+        if run.mode == DeepMode::On {
+            return Err(format!(
+                "deep analysis was demanded (--deep or [analysis] deep = \"on\"), but {}",
+                &NO_SOLVER[22..]
+            ));
+        }
+        outcome.notes.push(NO_SOLVER.into());
+        return Ok(outcome);
+    };
+    let (Some(schema), Some(schema_file)) = (&run.report.schema, &run.input.schema) else {
+        if run.mode == DeepMode::On && run.input.schema.is_none() {
+            return Err("deep analysis needs a schema, and this policy set has none".into());
+        }
+        if run.input.schema.is_none() {
+            outcome
+                .notes
+                .push("deep analysis skipped: it needs a schema".into());
+        }
+        return Ok(outcome);
+    };
+
+    let files: Vec<String> = run
+        .input
+        .policies
+        .iter()
+        .chain(&run.input.schema)
+        .chain(&run.input.links)
+        .map(|f| f.path.clone())
+        .collect();
+    let impossible: BTreeSet<String> = run.report.impossible_policies.clone();
+    let skip: BTreeSet<String> = run
+        .report
+        .invalid_policies
+        .union(&impossible)
+        .cloned()
+        .collect();
+
+    // Invariants are policies about the set, validated against the same schema.
+    let invariant_input = PolicySetInput {
+        policies: read_all(run.root, &run.set.invariants)?,
+        schema: Some(schema_file.clone()),
+        links: Vec::new(),
+    };
+    let invariant_report = cedarcheck_analyzer::check(&invariant_input, run.settings);
+    let invariant_files: Vec<String> = invariant_input
+        .policies
+        .iter()
+        .map(|f| f.path.clone())
+        .collect();
+    outcome.findings.extend(
+        invariant_report
+            .findings
+            .iter()
+            .filter(|f| INVARIANT_RULES.contains(&f.rule) && invariant_files.contains(&f.file))
+            .cloned(),
+    );
+
+    let cache_path = run
+        .root
+        .join(CACHE_DIR)
+        .join(format!("deep-{}.json", run.set_index));
+    let cache = if run.use_cache {
+        std::fs::read_to_string(&cache_path).map_or_else(|_| Cache::new(), |t| Cache::from_json(&t))
+    } else {
+        Cache::new()
+    };
+    let progress = Progress::new(run.progress);
+    let progress_fn = |done: usize, total: usize| progress.update(done, total);
+    let deep = cedarcheck_prover::analyze(
+        &DeepInput {
+            policies: LoadedPolicies {
+                loaded: &run.report.loaded,
+                files: &files,
+                skip: &skip,
+            },
+            schema,
+            schema_text: &schema_file.text,
+            invariants: Some(LoadedPolicies {
+                loaded: &invariant_report.loaded,
+                files: &invariant_files,
+                skip: &invariant_report.invalid_policies,
+            }),
+            settings: run.settings,
+        },
+        DeepOptions {
+            solver: cedarcheck_prover::solver_command(cvc5, run.analysis.timeout_ms),
+            jobs: run.jobs.unwrap_or(run.analysis.jobs),
+            cache,
+            progress: Some(&progress_fn),
+        },
+    );
+    progress.finish();
+    if run.use_cache {
+        write_cache(run.root, &cache_path, &deep.cache);
+    }
+    if !deep.skipped_templates.is_empty() {
+        outcome.notes.push(format!(
+            "deep analysis skipped templates without links: {}",
+            deep.skipped_templates.join(", ")
+        ));
+    }
+    if !skip.is_empty() {
+        outcome.notes.push(format!(
+            "deep analysis skipped {} policies that do not validate or can never apply",
+            skip.len()
+        ));
+    }
+    // `@cedarcheck_ignore` works for deep rules as for static ones, on policies and invariants.
+    let mut findings = deep.findings;
+    Suppressions::new(&run.report.loaded, run.input).retain_unsuppressed(&mut findings);
+    Suppressions::new(&invariant_report.loaded, &invariant_input)
+        .retain_unsuppressed(&mut findings);
+    outcome.findings.extend(findings);
+    outcome.invariants = invariant_report
+        .loaded
+        .entries
+        .iter()
+        .filter(|e| !invariant_report.invalid_policies.contains(&e.id))
+        .map(|e| {
+            let file = &invariant_input.policies[e.file];
+            let line = cedarcheck_analyzer::LineIndex::new(&file.text)
+                .position(&file.text, e.id_span.start)
+                .line;
+            (file.path.clone(), e.id.clone(), line)
+        })
+        .collect();
+    outcome.sources = invariant_input.policies;
+    outcome.stats = Some(deep.stats);
+    Ok(outcome)
+}
+
+/// What is reported about invariant files themselves: they must parse and validate.
+const INVARIANT_RULES: &[&str] = &[
+    "parse-error",
+    "schema-error",
+    "impossible-policy",
+    "duplicate-policy-id",
+];
+
+fn read_all(root: &Path, files: &[String]) -> Result<Vec<SourceFile>, String> {
+    files
+        .iter()
+        .map(|f| {
+            std::fs::read(root.join(f))
+                .map(|bytes| SourceFile::from_bytes(f.clone(), bytes))
+                .map_err(|e| format!("{f}: {e}"))
+        })
+        .collect()
+}
+
+/// Best effort: a cache that cannot be written only costs time next run.
+fn write_cache(root: &Path, path: &Path, cache: &Cache) {
+    let dir = root.join(CACHE_DIR);
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    // Like .ruff_cache: the directory ignores itself.
+    let _ = std::fs::write(dir.join(".gitignore"), "# Created by cedarcheck.\n*\n");
+    let temporary = path.with_extension("json.tmp");
+    if std::fs::write(&temporary, cache.to_json()).is_ok() {
+        let _ = std::fs::rename(&temporary, path);
+    }
+}
+
+/// A progress bar on stderr for runs longer than a second, only on a terminal and never in CI.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    start: Instant,
+}
+
+impl Progress {
+    fn new(wanted: bool) -> Self {
+        let interactive =
+            wanted && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+        let bar = interactive.then(|| {
+            let bar = indicatif::ProgressBar::hidden();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} deep analysis {bar:30} {pos}/{len} environments ({elapsed})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        Self {
+            bar,
+            start: Instant::now(),
+        }
+    }
+
+    fn update(&self, done: usize, total: usize) {
+        if let Some(bar) = &self.bar {
+            if bar.is_hidden() && self.start.elapsed() > Duration::from_secs(1) {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            }
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
