@@ -2,9 +2,10 @@
 //! `--baseline` fails only on new ones (whatever moved), and `@cedarcheck_ignore` waives a
 //! rule for one policy.
 
-use std::path::Path;
+mod support;
 
-use assert_cmd::Command;
+use support::cedarcheck;
+
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -29,25 +30,6 @@ fn workspace() -> TempDir {
     std::fs::write(dir.path().join("policies/s.cedarschema"), SCHEMA).unwrap();
     std::fs::write(dir.path().join("policies/legacy.cedar"), LEGACY).unwrap();
     dir
-}
-
-fn cedarcheck(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = Command::cargo_bin("cedarcheck")
-        .unwrap()
-        .current_dir(dir)
-        .args(args)
-        // Static behaviour only: no solver, so results do not depend on cvc5 being installed.
-        .env("CVC5", "/nonexistent/cvc5")
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (
-        output.status.code().expect("exited"),
-        String::from_utf8(output.stdout).unwrap(),
-        stderr,
-    )
 }
 
 #[test]

@@ -2,9 +2,11 @@
 //! diff with exit 1, atomic writes that only touch files that change, and a file that does
 //! not parse left exactly as it was.
 
-use std::path::{Path, PathBuf};
+mod support;
 
-use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+use support::cedarcheck;
+
 use tempfile::TempDir;
 
 /// Valid Cedar, badly laid out, with comments the formatter must keep.
@@ -35,25 +37,6 @@ fn workspace(files: &[(&str, &[u8])]) -> TempDir {
         std::fs::write(path, bytes).unwrap();
     }
     dir
-}
-
-fn cedarcheck(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = Command::cargo_bin("cedarcheck")
-        .unwrap()
-        .current_dir(dir)
-        .args(args)
-        // Static behaviour only: no solver, so results do not depend on cvc5 being installed.
-        .env("CVC5", "/nonexistent/cvc5")
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (
-        output.status.code().expect("exited"),
-        String::from_utf8(output.stdout).unwrap(),
-        stderr,
-    )
 }
 
 fn read(dir: &TempDir, path: &str) -> Vec<u8> {

@@ -2,10 +2,12 @@
 //! GitHub workflow commands matched against their syntax, JUnit parsed as XML — and
 //! `--fail-level` deciding the exit code whatever the format.
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
+use support::cedarcheck;
 
-use assert_cmd::Command;
 use cedarcheck_analyzer::RULES;
 use serde_json::Value;
 use tempfile::TempDir;
@@ -49,25 +51,6 @@ fn fixture() -> TempDir {
         ("my policies/a#1.cedar", POLICIES),
         ("clean.cedar", CLEAN),
     ])
-}
-
-fn cedarcheck(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = Command::cargo_bin("cedarcheck")
-        .unwrap()
-        .current_dir(dir)
-        .args(args)
-        // Static behaviour only: no solver, so results do not depend on cvc5 being installed.
-        .env("CVC5", "/nonexistent/cvc5")
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (
-        output.status.code().expect("exited, not killed"),
-        String::from_utf8(output.stdout).unwrap(),
-        stderr,
-    )
 }
 
 fn sarif(dir: &Path, args: &[&str]) -> Value {

@@ -1,9 +1,10 @@
 //! `cedarcheck init`: a commented starter cedarcheck.toml that describes the directory, loads,
 //! and is never written over an existing one.
 
-use std::path::Path;
+mod support;
 
-use assert_cmd::Command;
+use std::path::Path;
+use support::cedarcheck;
 
 const SCHEMA: &str = r#"namespace Ops {
   entity User;
@@ -15,25 +16,6 @@ const SCHEMA: &str = r#"namespace Ops {
 const GOOD: &str = r#"@id("users-read-docs")
 permit(principal is Ops::User, action == Ops::Action::"Read", resource is Ops::Doc);
 "#;
-
-fn cedarcheck(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = Command::cargo_bin("cedarcheck")
-        .unwrap()
-        .current_dir(dir)
-        .args(args)
-        // Static behaviour only: no solver, so results do not depend on cvc5 being installed.
-        .env("CVC5", "/nonexistent/cvc5")
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (
-        output.status.code().expect("exited"),
-        String::from_utf8(output.stdout).unwrap(),
-        stderr,
-    )
-}
 
 fn write(dir: &Path, path: &str, text: &str) {
     let path = dir.join(path);

@@ -1,0 +1,24 @@
+//! Shared by the end-to-end tests of static behaviour.
+
+use std::path::Path;
+
+/// Runs `cedarcheck ARGS` in `dir` without a solver (`$CVC5` names a missing file), so that
+/// results do not depend on cvc5 being installed; returns exit code, stdout and stderr. A run
+/// that is killed, times out or panics fails the test.
+pub fn cedarcheck(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = assert_cmd::Command::cargo_bin("cedarcheck")
+        .unwrap()
+        .current_dir(dir)
+        .args(args)
+        .env("CVC5", "/nonexistent/cvc5")
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (
+        output.status.code().expect("exited, not killed"),
+        String::from_utf8(output.stdout).unwrap(),
+        stderr,
+    )
+}
