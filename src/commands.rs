@@ -20,6 +20,20 @@ pub fn run(cli: Cli) -> u8 {
     }
 }
 
+/// The current directory, and the command's paths (the current directory when none is given).
+pub fn cwd_and_paths(
+    paths: &[std::path::PathBuf],
+) -> Result<(std::path::PathBuf, Vec<std::path::PathBuf>), String> {
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let paths = if paths.is_empty() {
+        vec![std::path::PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
+    Ok((cwd, paths))
+}
+
 /// Prints an error that stops the tool, ruff-style, and returns exit code 2.
 pub fn fail(message: impl std::fmt::Display) -> u8 {
     eprintln!("cedarcheck: error: {message}");

@@ -51,13 +51,7 @@ struct Target {
 }
 
 fn check(args: &CheckArgs, common: &CommonArgs) -> Result<CheckResult, String> {
-    let cwd =
-        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
+    let (cwd, paths) = super::cwd_and_paths(&args.paths)?;
     let targets = targets(&paths, common.config.as_deref())?;
     let mut result = CheckResult::default();
     for target in targets {

@@ -40,13 +40,7 @@ fn test(args: &TestArgs, common: &CommonArgs) -> Result<u8, String> {
         .map(Regex::new)
         .transpose()
         .map_err(|e| format!("--filter: invalid regular expression: {e}"))?;
-    let cwd =
-        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
+    let (cwd, paths) = super::cwd_and_paths(&args.paths)?;
     let discovered = discover(&paths, common.config.as_deref(), &cwd)?;
     if common.verbose {
         for workspace in &discovered.sets.workspaces {
