@@ -30,6 +30,8 @@ pub enum Command {
     Fmt(FmtArgs),
     /// Write a commented starter cedarcheck.toml (never overwrites one).
     Init(InitArgs),
+    /// What access a change adds or removes, proven per request environment, with examples.
+    Diff(DiffArgs),
 }
 
 #[derive(Args, Debug, Default)]
@@ -88,6 +90,25 @@ pub struct FmtArgs {
     /// Write nothing; print a unified diff and exit 1 when a file would change.
     #[arg(long)]
     pub check: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("sides").required(true).args(["base", "old"])))]
+pub struct DiffArgs {
+    /// The workspace to compare (a directory or a file in it; default: the current directory).
+    #[arg(conflicts_with_all = ["old", "new"])]
+    pub path: Option<PathBuf>,
+    /// Compare the working tree with this git revision (read with `git`, no checkout).
+    #[arg(long, value_name = "REV", conflicts_with_all = ["old", "new"])]
+    pub base: Option<String>,
+    /// Compare the policy sets of two directories: `--old DIR --new DIR`.
+    #[arg(long, value_name = "DIR", requires = "new")]
+    pub old: Option<PathBuf>,
+    #[arg(long, value_name = "DIR", requires = "old")]
+    pub new: Option<PathBuf>,
+    /// Exit 0 even when the change adds access (it is still reported).
+    #[arg(long)]
+    pub allow_new_access: bool,
 }
 
 #[derive(Args, Debug)]

@@ -1,6 +1,7 @@
 //! One module per command.
 
 mod check;
+mod diff;
 mod fmt;
 mod init;
 mod rules;
@@ -16,6 +17,7 @@ pub fn run(cli: Cli) -> u8 {
         Some(Command::Rules(args)) => rules::run(&args, &cli.common),
         Some(Command::Fmt(args)) => fmt::run(&args, &cli.common),
         Some(Command::Init(args)) => init::run(&args, &cli.common),
+        Some(Command::Diff(args)) => diff::run(&args, &cli.common),
         None => check::run(&Default::default(), &cli.common),
     }
 }

@@ -1,6 +1,7 @@
 //! Rendering findings: one module per `--format`.
 
 mod compact;
+pub mod diff;
 mod github;
 mod json;
 mod junit;
@@ -66,6 +67,24 @@ impl CheckResult {
     }
 }
 
+/// Findings in `format`; `check` prints every format this way, `diff` the ones for other tools.
+pub fn write_findings(
+    out: &mut impl std::io::Write,
+    format: Format,
+    result: &CheckResult,
+    fail_level: Level,
+    color: bool,
+) -> std::io::Result<()> {
+    match format {
+        Format::Pretty => pretty::write(out, result, color),
+        Format::Compact => compact::write(out, result),
+        Format::Json => json::write(out, result),
+        Format::Sarif => sarif::write(out, result),
+        Format::Github => github::write(out, result),
+        Format::Junit => junit::write(out, result, fail_level),
+    }
+}
+
 pub fn print_check(result: &CheckResult, common: &CommonArgs) {
     let stdout_is_terminal = std::io::stdout().is_terminal();
     let format = common.format.unwrap_or(if stdout_is_terminal {
@@ -79,14 +98,7 @@ pub fn print_check(result: &CheckResult, common: &CommonArgs) {
         ColorChoice::Auto => stdout_is_terminal && std::env::var_os("NO_COLOR").is_none(),
     };
     let mut out = std::io::stdout().lock();
-    let written = match format {
-        Format::Pretty => pretty::write(&mut out, result, color),
-        Format::Compact => compact::write(&mut out, result),
-        Format::Json => json::write(&mut out, result),
-        Format::Sarif => sarif::write(&mut out, result),
-        Format::Github => github::write(&mut out, result),
-        Format::Junit => junit::write(&mut out, result, common.fail_level.level()),
-    };
+    let written = write_findings(&mut out, format, result, common.fail_level.level(), color);
     // A closed pipe (`cedarcheck check | head`) is not worth a second error.
     drop(written);
     if !common.quiet && format != Format::Json {

@@ -127,7 +127,7 @@ fn run_policy_rules(
         .filter(|rule| settings.may_be_on(rule))
         .filter_map(|rule| match rule.source {
             Source::Policy(check) => Some(check),
-            Source::Pipeline | Source::Deep => None,
+            Source::Pipeline | Source::Deep | Source::Diff => None,
         })
         .collect();
     for entry in &loaded.entries {

@@ -28,6 +28,8 @@ pub static RULES: &[&Rule] = &[
     &deep::forbid_may_error::RULE,
     &deep::permit_may_error::RULE,
     &deep::invariant_violated::RULE,
+    &new_access::RULE,
+    &removed_access::RULE,
 ];
 
 /// The rule with this id, if there is one.

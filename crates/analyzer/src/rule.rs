@@ -35,6 +35,8 @@ pub enum Source {
     Policy(PolicyCheck),
     /// Decided by the solver (the prover crate), per request environment.
     Deep,
+    /// Reported by `cedarcheck diff` about a change, not by `check` about a policy set.
+    Diff,
 }
 
 pub struct Rule {

@@ -10,6 +10,7 @@
 mod analysis;
 mod cache;
 mod counterexample;
+pub mod diff;
 mod environment;
 mod report;
 mod rules;
@@ -19,7 +20,7 @@ mod worker;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use cedar_policy::{PolicyId, PolicySet, Schema};
@@ -109,50 +110,22 @@ pub fn analyze(input: &DeepInput<'_>, options: DeepOptions<'_>) -> DeepReport {
     };
 
     let asked = Arc::new(AtomicUsize::new(0));
-    let queue = Mutex::new((0..jobs.len()).rev().collect::<Vec<_>>());
-    let done = AtomicUsize::new(0);
-    let workers = match options.jobs {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    }
-    .min(jobs.len().max(1));
-    let results: Vec<(Vec<verdict::Verdict>, Cache, HashSet<String>, usize)> =
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers)
-                .map(|_| {
-                    let (shared, jobs, queue, done, asked) =
-                        (&shared, &jobs, &queue, &done, asked.clone());
-                    let command = options.solver.clone();
-                    let progress = options.progress;
-                    scope.spawn(move || {
-                        let runtime = tokio::runtime::Builder::new_current_thread()
-                            .enable_all()
-                            .build();
-                        let Ok(runtime) = runtime else {
-                            return (Vec::new(), Cache::new(), HashSet::new(), 0);
-                        };
-                        let mut worker = worker::Worker::new(command, asked);
-                        let (mut verdicts, mut learned, mut used, mut hits) =
-                            (Vec::new(), Cache::new(), HashSet::new(), 0);
-                        loop {
-                            let next = queue.lock().map(|mut q| q.pop()).unwrap_or(None);
-                            let Some(index) = next else { break };
-                            let mut cx = EnvCx::new(shared, &jobs[index], &mut worker);
-                            verdicts.extend(runtime.block_on(analysis::analyze_env(&mut cx)));
-                            learned.merge(std::mem::take(&mut cx.learned));
-                            used.extend(std::mem::take(&mut cx.used));
-                            hits += cx.hits;
-                            let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
-                            if let Some(progress) = progress {
-                                progress(finished, jobs.len());
-                            }
-                        }
-                        (verdicts, learned, used, hits)
-                    })
-                })
-                .collect();
-            handles.into_iter().filter_map(|h| h.join().ok()).collect()
-        });
+    let results = worker::on_workers(
+        jobs.len(),
+        options.jobs,
+        &options.solver,
+        &asked,
+        |worker, runtime, index| {
+            let mut cx = EnvCx::new(&shared, &jobs[index], worker);
+            let verdicts = runtime.block_on(analysis::analyze_env(&mut cx));
+            (verdicts, cx.learned, cx.used, cx.hits)
+        },
+        |done, all| {
+            if let Some(progress) = options.progress {
+                progress(done, all);
+            }
+        },
+    );
 
     let mut verdicts = Vec::new();
     let mut cache = options.cache.clone();

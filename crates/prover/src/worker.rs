@@ -52,6 +52,58 @@ impl Worker {
     }
 }
 
+/// Runs `task` for every item index `0..items` on `workers` threads (0 = one per core), each
+/// with its own solver process and single-threaded runtime; `done` is called after each item
+/// with (items done, items). Results come back in item order.
+pub fn on_workers<T: Send>(
+    items: usize,
+    workers: usize,
+    command: &SolverCommand,
+    asked: &Arc<AtomicUsize>,
+    task: impl Fn(&mut Worker, &tokio::runtime::Runtime, usize) -> T + Sync,
+    done: impl Fn(usize, usize) + Sync,
+) -> Vec<T> {
+    let workers = match workers {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+    .min(items.max(1));
+    let queue = std::sync::Mutex::new((0..items).rev().collect::<Vec<_>>());
+    let finished = AtomicUsize::new(0);
+    let mut results: Vec<(usize, T)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let (queue, finished, task, done) = (&queue, &finished, &task, &done);
+                let mut worker = Worker::new(command.clone(), asked.clone());
+                scope.spawn(move || {
+                    let mut results = Vec::new();
+                    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    else {
+                        return results;
+                    };
+                    while let Some(item) = queue.lock().ok().and_then(|mut q| q.pop()) {
+                        results.push((item, task(&mut worker, &runtime, item)));
+                        done(
+                            finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                            items,
+                        );
+                    }
+                    results
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .filter_map(|h| h.join().ok())
+            .flatten()
+            .collect()
+    });
+    results.sort_by_key(|(item, _)| *item);
+    results.into_iter().map(|(_, result)| result).collect()
+}
+
 /// Runs one SymCC call on the worker's solver, bounded by the time limit. A timeout, a solver
 /// that crashed or printed garbage, an `unknown` answer: each becomes `Err(reason)`, and a
 /// process in an unknown state is ended.

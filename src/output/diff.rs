@@ -1,0 +1,254 @@
+//! `cedarcheck diff` output: a plan-like summary (pretty, compact), a JSON document, and — so
+//! that code scanning, annotations and CI reports show it like any finding — `new-access` and
+//! `removed-access` findings for SARIF, GitHub and JUnit.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use cedarcheck_analyzer::{rules, Finding, Span};
+use cedarcheck_prover::diff::{Change, DiffReport, EnvironmentDiff, Example};
+use serde_json::json;
+
+use super::CheckResult;
+use crate::cli::{CommonArgs, Format};
+
+/// One policy set compared, with what rendering needs of the new side.
+pub struct ComparedSet {
+    pub label: String,
+    pub notes: Vec<String>,
+    pub report: DiffReport,
+    /// The new side's schema file, as shown; where findings without a policy point.
+    pub schema_file: Option<String>,
+    /// For each entry of the new side: its file (as shown) and the span of its id.
+    pub locations: Vec<(String, Span)>,
+    /// The new side's files, as shown, with their text.
+    pub sources: Vec<(String, Arc<str>)>,
+}
+
+pub fn print(sets: &[ComparedSet], common: &CommonArgs, allow_new_access: bool) {
+    let format = common.format.unwrap_or(Format::Pretty);
+    let mut out = std::io::stdout().lock();
+    let written = match format {
+        Format::Pretty | Format::Compact => plan(&mut out, sets, allow_new_access),
+        Format::Json => document(&mut out, sets),
+        Format::Sarif | Format::Github | Format::Junit => {
+            let result = as_findings(sets);
+            super::write_findings(&mut out, format, &result, common.fail_level.level(), false)
+        }
+    };
+    drop(written);
+    if !common.quiet && format != Format::Json {
+        for note in sets.iter().flat_map(|s| &s.notes) {
+            eprintln!("note: {note}");
+        }
+        if matches!(format, Format::Sarif | Format::Github | Format::Junit) {
+            eprintln!("{}", summary(sets, allow_new_access));
+        }
+    }
+}
+
+/// `+ Ops::Agent may now ReadSecret on Ops::Secret — e.g. …`, one line per changed
+/// environment, then a summary.
+fn plan(out: &mut impl Write, sets: &[ComparedSet], allow_new_access: bool) -> std::io::Result<()> {
+    for set in sets {
+        for env in &set.report.environments {
+            let (who, what, on) = (&env.principal, action_name(&env.action), &env.resource);
+            match &env.change {
+                Change::Equivalent | Change::AddedEnvironmentDenied => continue,
+                Change::RemovedEnvironment => {
+                    writeln!(out, "- {who} can no longer {what} on {on}: the schema removed this request environment")?;
+                    continue;
+                }
+                Change::Unknown(reason) => {
+                    writeln!(out, "? {who} {what} on {on}: could not decide ({reason}); treated as possibly new access")?;
+                    continue;
+                }
+                _ => {}
+            }
+            if let Some(example) = &env.added {
+                let new = if env.change == Change::AddedEnvironment {
+                    " (a new request environment)"
+                } else {
+                    ""
+                };
+                writeln!(
+                    out,
+                    "+ {who} may now {what} on {on}{new} — e.g. {}{}",
+                    request(example),
+                    allowed_by(example)
+                )?;
+            }
+            if let Some(example) = &env.removed {
+                writeln!(
+                    out,
+                    "- {who} may no longer {what} on {on} — e.g. {}{}",
+                    request(example),
+                    denied_by(example)
+                )?;
+            }
+        }
+    }
+    writeln!(out, "{}", summary(sets, allow_new_access))
+}
+
+fn summary(sets: &[ComparedSet], allow_new_access: bool) -> String {
+    let envs: Vec<&EnvironmentDiff> = sets.iter().flat_map(|s| &s.report.environments).collect();
+    let count = |f: &dyn Fn(&Change) -> bool| envs.iter().filter(|e| f(&e.change)).count();
+    let added = count(&|c| c.may_add_access() && !matches!(c, Change::Unknown(_)));
+    let removed = count(&|c| c.removes_access() || *c == Change::RemovedEnvironment);
+    let unknown = count(&|c| matches!(c, Change::Unknown(_)));
+    let unchanged = count(&|c| matches!(c, Change::Equivalent | Change::AddedEnvironmentDenied));
+    let mut line = format!(
+        "Access added in {added}, removed in {removed}, unchanged in {unchanged} of {} request environments",
+        envs.len()
+    );
+    if unknown > 0 {
+        line.push_str(&format!("; {unknown} undecided"));
+    }
+    line.push('.');
+    if added + unknown > 0 {
+        line.push_str(if allow_new_access {
+            " New access accepted (--allow-new-access)."
+        } else {
+            " This change grants new access: review it, then pass --allow-new-access to accept it."
+        });
+    }
+    line
+}
+
+fn action_name(action: &str) -> String {
+    action
+        .rsplit_once("::")
+        .map_or(action, |(_, id)| id)
+        .trim_matches('"')
+        .to_string()
+}
+
+fn request(example: &Example) -> String {
+    let request = &example.case["request"];
+    format!(
+        "{} on {}, context {}",
+        request["principal"].as_str().unwrap_or("?"),
+        request["resource"].as_str().unwrap_or("?"),
+        request["context"]
+    )
+}
+
+fn ids(ids: &[String]) -> String {
+    ids.iter()
+        .map(|id| format!("`{id}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn allowed_by(example: &Example) -> String {
+    format!(" (allowed by {})", ids(&example.new_reasons))
+}
+
+fn denied_by(example: &Example) -> String {
+    match (
+        example.new_reasons.as_slice(),
+        example.old_reasons.as_slice(),
+    ) {
+        ([], old) => format!(
+            " (no permit allows it any more; it was allowed by {})",
+            ids(old)
+        ),
+        (new, []) => format!(" (denied by {})", ids(new)),
+        (new, old) => format!(" (denied by {}; it was allowed by {})", ids(new), ids(old)),
+    }
+}
+
+fn document(out: &mut impl Write, sets: &[ComparedSet]) -> std::io::Result<()> {
+    let envs: Vec<&EnvironmentDiff> = sets.iter().flat_map(|s| &s.report.environments).collect();
+    let value = json!({
+        "version": 1,
+        "sets": sets.iter().map(|s| json!({
+            "name": s.label,
+            "notes": s.notes,
+            "environments": s.report.environments,
+        })).collect::<Vec<_>>(),
+        "summary": {
+            "environments": envs.len(),
+            "added": envs.iter().filter(|e| e.change.may_add_access() && !matches!(e.change, Change::Unknown(_))).count(),
+            "removed": envs.iter().filter(|e| e.change.removes_access() || e.change == Change::RemovedEnvironment).count(),
+            "unknown": envs.iter().filter(|e| matches!(e.change, Change::Unknown(_))).count(),
+            "solver_queries": sets.iter().map(|s| s.report.solver_queries).sum::<usize>(),
+        },
+    });
+    serde_json::to_writer_pretty(&mut *out, &value)?;
+    writeln!(out)
+}
+
+/// The changes as findings: `new-access` at the permit that now allows the example (else the
+/// schema), `removed-access` at the policy that now denies it.
+fn as_findings(sets: &[ComparedSet]) -> CheckResult {
+    let mut result = CheckResult::default();
+    for set in sets {
+        for (path, text) in &set.sources {
+            result.files += 1;
+            result.repo_paths.insert(path.clone(), path.clone());
+            result.reported_files.insert(path.clone());
+            result.add_source(path.clone(), text.clone());
+        }
+        let anchor = |example: Option<&Example>| -> Option<(String, Span, Option<String>)> {
+            let at = example.and_then(|e| e.new_policies.first().zip(e.new_reasons.first()));
+            match at {
+                Some((&entry, id)) => {
+                    let (file, span) = set.locations.get(entry)?.clone();
+                    Some((file, span, Some(id.clone())))
+                }
+                None => Some((set.schema_file.clone()?, Span::empty_at(0), None)),
+            }
+        };
+        for env in &set.report.environments {
+            let (who, what, on) = (&env.principal, action_name(&env.action), &env.resource);
+            let mut push = |rule, example: Option<&Example>, message: String| {
+                let Some((file, span, policy)) = anchor(example) else {
+                    return;
+                };
+                let mut finding = Finding::new(rule, file, span, message);
+                finding.policy_id = policy;
+                finding.counterexample = example.map(|e| e.case.clone());
+                result.findings.push(finding);
+            };
+            match &env.change {
+                Change::Unknown(reason) => push(
+                    &rules::new_access::RULE,
+                    None,
+                    format!("unknown: could not decide whether {who} gains access to {what} on {on}: {reason}"),
+                ),
+                Change::RemovedEnvironment => push(
+                    &rules::removed_access::RULE,
+                    None,
+                    format!("{who} can no longer {what} on {on}: the schema removed this request environment"),
+                ),
+                _ => {}
+            }
+            if let Some(example) = &env.added {
+                push(
+                    &rules::new_access::RULE,
+                    Some(example),
+                    format!(
+                        "{who} may now {what} on {on} — e.g. {}{}",
+                        request(example),
+                        allowed_by(example)
+                    ),
+                );
+            }
+            if let Some(example) = &env.removed {
+                push(
+                    &rules::removed_access::RULE,
+                    Some(example),
+                    format!(
+                        "{who} may no longer {what} on {on} — e.g. {}{}",
+                        request(example),
+                        denied_by(example)
+                    ),
+                );
+            }
+        }
+    }
+    cedarcheck_analyzer::sort_findings(&mut result.findings);
+    result
+}
