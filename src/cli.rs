@@ -32,6 +32,8 @@ pub enum Command {
     Init(InitArgs),
     /// What access a change adds or removes, proven per request environment, with examples.
     Diff(DiffArgs),
+    /// Language server on stdio: the findings of `check`, live in the editor.
+    Lsp,
 }
 
 #[derive(Args, Debug, Default)]

@@ -4,6 +4,7 @@ mod check;
 mod diff;
 mod fmt;
 mod init;
+mod lsp;
 mod rules;
 mod test;
 
@@ -18,6 +19,7 @@ pub fn run(cli: Cli) -> u8 {
         Some(Command::Fmt(args)) => fmt::run(&args, &cli.common),
         Some(Command::Init(args)) => init::run(&args, &cli.common),
         Some(Command::Diff(args)) => diff::run(&args, &cli.common),
+        Some(Command::Lsp) => lsp::run(),
         None => check::run(&Default::default(), &cli.common),
     }
 }

@@ -1,0 +1,276 @@
+//! The one module that runs cedarcheck's analysis for the server (ruff's `ruff_server/lint.rs`):
+//! from a document to the policy set it belongs to (the same cedarcheck.toml `check` reads),
+//! read with the editor's buffers in place of the files on disk, checked by the same
+//! `cedarcheck_analyzer::check`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use cedarcheck_analyzer::{Finding, LineIndex, PolicySetInput, Settings, SourceFile};
+use cedarcheck_workspace::{find_config, PolicySetFiles, Workspace};
+
+use crate::documents::Overlay;
+
+/// Larger buffers are not analysed as you type: a note says so instead.
+pub const MAX_ANALYZED_BYTES: usize = 8 << 20;
+
+/// What invariant files themselves are checked for (as `cedarcheck check` does).
+pub const INVARIANT_RULES: &[&str] = &[
+    "parse-error",
+    "schema-error",
+    "impossible-policy",
+    "duplicate-policy-id",
+];
+
+/// A document's place in a workspace.
+pub struct Membership {
+    pub workspace: Workspace,
+    /// The sets that have the file as a policy, schema, links, test or invariant file.
+    pub sets: Vec<(usize, PolicySetFiles)>,
+    /// The file relative to the workspace root.
+    pub relative: String,
+}
+
+/// Why a document is analysed on its own: it is in no policy set.
+pub enum Alone {
+    /// The workspace's config or discovery failed (bad cedarcheck.toml, two schemas…).
+    WorkspaceError(String),
+    /// No set of the workspace lists the file.
+    NotInAnySet,
+    /// An `untitled:` buffer, or a URI that is not a file.
+    NotAFile,
+}
+
+/// The workspace and sets `path` belongs to. Without a cedarcheck.toml, the workspace is the
+/// innermost editor workspace folder holding the file, else the file's directory (never the
+/// server's working directory, which is the editor's business).
+pub fn membership(path: &Path, folders: &[PathBuf]) -> Result<Membership, Alone> {
+    let dir = path.parent().unwrap_or(Path::new("/"));
+    let workspace = if find_config(dir).is_some() {
+        Workspace::open(path, None)
+    } else {
+        let folder = folders
+            .iter()
+            .filter(|folder| path.starts_with(folder))
+            .max_by_key(|folder| folder.components().count())
+            .map_or(dir, PathBuf::as_path);
+        Workspace::open(folder, None)
+    }
+    .map_err(|e| Alone::WorkspaceError(e.to_string()))?;
+    let relative = workspace.relative(path).ok_or(Alone::NotInAnySet)?;
+    let sets = workspace
+        .policy_sets()
+        .map_err(|e| Alone::WorkspaceError(e.to_string()))?;
+    let sets: Vec<(usize, PolicySetFiles)> = sets
+        .into_iter()
+        .enumerate()
+        .filter(|(_, set)| set.contains(&relative))
+        .collect();
+    if sets.is_empty() {
+        return Err(Alone::NotInAnySet);
+    }
+    Ok(Membership {
+        workspace,
+        sets,
+        relative,
+    })
+}
+
+/// One file's findings with the text they point into.
+#[derive(Clone)]
+pub struct FileFindings {
+    /// Absolute path.
+    pub path: PathBuf,
+    pub text: Arc<str>,
+    pub index: Arc<LineIndex>,
+    pub findings: Vec<Finding>,
+}
+
+/// The findings of one analysis for every file it covers (an empty list clears a file), and
+/// the texts of the set's files for locating related information.
+pub struct SetFindings {
+    pub root: PathBuf,
+    pub files: Vec<FileFindings>,
+}
+
+impl SetFindings {
+    /// Root-relative path → the file, for related locations.
+    pub fn file(&self, relative: &str) -> Option<&FileFindings> {
+        let path = self.root.join(relative);
+        self.files.iter().find(|f| f.path == path)
+    }
+}
+
+/// Reads root-relative `relative`: the open buffer if there is one, else the file on disk.
+pub fn read(root: &Path, relative: &str, overlay: &Overlay) -> std::io::Result<SourceFile> {
+    let path = root.join(relative);
+    match overlay.get(&path) {
+        Some(doc) => Ok(SourceFile::new(relative, doc.text.clone())),
+        None => Ok(SourceFile::from_bytes(relative, std::fs::read(&path)?)),
+    }
+}
+
+/// The set's policy, schema and links files, buffers first.
+pub fn read_set(
+    root: &Path,
+    set: &PolicySetFiles,
+    overlay: &Overlay,
+) -> std::io::Result<PolicySetInput> {
+    let read = |f: &String| read(root, f, overlay);
+    Ok(PolicySetInput {
+        policies: set.policies.iter().map(read).collect::<Result<_, _>>()?,
+        schema: set.schema.as_ref().map(read).transpose()?,
+        links: set.links.iter().map(read).collect::<Result<_, _>>()?,
+    })
+}
+
+/// Parse, validation and static rules for a whole set, as `cedarcheck check --no-deep`
+/// reports them, grouped per file (every policy, schema and links file gets its list).
+pub fn check_set(
+    root: &Path,
+    set: &PolicySetFiles,
+    settings: &Settings,
+    overlay: &Overlay,
+) -> std::io::Result<SetFindings> {
+    let input = read_set(root, set, overlay)?;
+    let report = cedarcheck_analyzer::check(&input, settings);
+    let files = input
+        .policies
+        .iter()
+        .chain(&input.schema)
+        .chain(&input.links);
+    Ok(group(root, files, report.findings))
+}
+
+/// The invariant files of a set: they must parse and validate against the set's schema.
+pub fn check_invariants(
+    root: &Path,
+    set: &PolicySetFiles,
+    settings: &Settings,
+    overlay: &Overlay,
+) -> std::io::Result<SetFindings> {
+    let input = PolicySetInput {
+        policies: set
+            .invariants
+            .iter()
+            .map(|f| read(root, f, overlay))
+            .collect::<Result<_, _>>()?,
+        schema: set
+            .schema
+            .as_ref()
+            .map(|f| read(root, f, overlay))
+            .transpose()?,
+        links: Vec::new(),
+    };
+    let report = cedarcheck_analyzer::check(&input, settings);
+    let findings = report
+        .findings
+        .into_iter()
+        .filter(|f| INVARIANT_RULES.contains(&f.rule) && set.invariants.contains(&f.file))
+        .collect();
+    Ok(group(root, input.policies.iter(), findings))
+}
+
+/// A buffer in no policy set, checked on its own with the workspace's rule levels (or the
+/// defaults) and without a schema.
+pub fn check_alone(path: &Path, text: Arc<str>, settings: &Settings) -> SetFindings {
+    let name = path.file_name().map_or_else(
+        || "untitled.cedar".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let root = path.parent().unwrap_or(Path::new("")).to_path_buf();
+    let file = SourceFile::new(name, text);
+    let input = PolicySetInput {
+        policies: vec![file.clone()],
+        ..PolicySetInput::default()
+    };
+    let report = cedarcheck_analyzer::check(&input, settings);
+    group(&root, [&file], report.findings)
+}
+
+pub fn group<'a>(
+    root: &Path,
+    files: impl IntoIterator<Item = &'a SourceFile>,
+    findings: Vec<Finding>,
+) -> SetFindings {
+    let mut grouped: Vec<FileFindings> = files
+        .into_iter()
+        .map(|file| FileFindings {
+            path: root.join(&file.path),
+            index: Arc::new(LineIndex::new(&file.text)),
+            text: file.text.clone(),
+            findings: Vec::new(),
+        })
+        .collect();
+    for finding in findings {
+        let path = root.join(&finding.file);
+        if let Some(file) = grouped.iter_mut().find(|f| f.path == path) {
+            file.findings.push(finding);
+        }
+    }
+    SetFindings {
+        root: root.to_path_buf(),
+        files: grouped,
+    }
+}
+
+/// A policy or template of one buffer, for symbols and code actions.
+pub struct PolicyItem {
+    /// Its `@id`, else Cedar's `policyN`.
+    pub id: String,
+    pub has_id: bool,
+    /// The whole policy, annotations included.
+    pub span: cedarcheck_analyzer::Span,
+    pub effect: &'static str,
+    pub template: bool,
+}
+
+/// The policies and templates of `text` in file order; `None` when it does not parse.
+pub fn policies_in(text: &str) -> Option<Vec<PolicyItem>> {
+    use std::str::FromStr;
+    let parsed = cedar_policy::PolicySet::from_str(text).ok()?;
+    let effect = |effect: cedar_policy::Effect| match effect {
+        cedar_policy::Effect::Permit => "permit",
+        cedar_policy::Effect::Forbid => "forbid",
+    };
+    let item = |cedar_id: &cedar_policy::PolicyId,
+                annotation: Option<&str>,
+                loc: Option<&cedar_policy_core::parser::Loc>,
+                effect: &'static str,
+                template: bool| {
+        let span = loc.map_or(cedarcheck_analyzer::Span::empty_at(0), |l| {
+            cedarcheck_analyzer::Span::new(l.start(), l.end())
+        });
+        let annotated = annotation.filter(|id| !id.is_empty());
+        PolicyItem {
+            id: annotated.map_or_else(|| cedar_id.to_string(), str::to_string),
+            has_id: annotated.is_some(),
+            span,
+            effect,
+            template,
+        }
+    };
+    let mut items: Vec<PolicyItem> = parsed
+        .policies()
+        .map(|p| {
+            item(
+                p.id(),
+                p.annotation("id"),
+                p.as_ref().loc(),
+                effect(p.effect()),
+                false,
+            )
+        })
+        .chain(parsed.templates().map(|t| {
+            item(
+                t.id(),
+                t.annotation("id"),
+                t.as_ref().loc(),
+                effect(t.effect()),
+                true,
+            )
+        }))
+        .collect();
+    items.sort_by_key(|item| item.span.start);
+    Some(items)
+}

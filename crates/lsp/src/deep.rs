@@ -1,0 +1,217 @@
+//! Deep (solver-backed) findings in the background: debounced after the last edit of a set,
+//! one run per set at a time, and never published over newer text.
+//!
+//! A newer edit supersedes a scheduled run before it starts; a run already asking the solver
+//! finishes (the prover has no way to stop mid-query) but its findings are dropped when the
+//! set changed meanwhile, and the next run reuses its answers through the query cache.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use cedarcheck_analyzer::{PolicySetInput, Settings, Suppressions};
+use cedarcheck_prover::{Cache, DeepInput, DeepOptions, LoadedPolicies};
+use cedarcheck_workspace::{AnalysisConfig, DeepMode, PolicySetFiles};
+use tower_lsp_server::ls_types::MessageType;
+
+use crate::analysis::{self, SetFindings};
+use crate::documents::Overlay;
+use crate::handlers::diagnostics::{publish_sets, Part};
+use crate::server::{lock, State};
+use crate::tasks;
+
+/// How long a set must stay unedited before its deep analysis starts.
+pub const DEBOUNCE: Duration = Duration::from_millis(400);
+
+/// A set to analyse, as the refresh that asked for it found it.
+#[derive(Clone)]
+pub struct Request {
+    pub root: PathBuf,
+    pub index: usize,
+    pub set: PolicySetFiles,
+    pub settings: Settings,
+    pub analysis: AnalysisConfig,
+}
+
+type SetKey = (PathBuf, usize);
+
+#[derive(Default)]
+struct SetJob {
+    /// Bumped by every schedule: a run belongs to the generation that scheduled it.
+    generation: u64,
+    /// Held by the running analysis: one at a time per set.
+    running: Arc<tokio::sync::Mutex<Cache>>,
+}
+
+#[derive(Default)]
+pub struct Jobs {
+    /// `initializationOptions.deep`: `false` turns deep analysis off in the editor.
+    disabled: AtomicBool,
+    sets: Mutex<HashMap<SetKey, SetJob>>,
+    /// Whether the missing-solver message was shown already.
+    told_no_solver: AtomicBool,
+}
+
+impl Jobs {
+    pub fn set_enabled(&self, enabled: bool) {
+        self.disabled.store(!enabled, Ordering::SeqCst);
+    }
+
+    /// Supersedes every scheduled run (at shutdown).
+    pub fn cancel_all(&self) {
+        self.disabled.store(true, Ordering::SeqCst);
+        for job in lock(&self.sets).values_mut() {
+            job.generation += 1;
+        }
+    }
+
+    fn is_current(&self, key: &SetKey, generation: u64) -> bool {
+        !self.disabled.load(Ordering::SeqCst)
+            && lock(&self.sets)
+                .get(key)
+                .is_some_and(|job| job.generation == generation)
+    }
+
+    /// Schedules the set's deep analysis after [`DEBOUNCE`], superseding any scheduled one.
+    pub fn schedule(&self, state: Arc<State>, request: Request) {
+        if self.disabled.load(Ordering::SeqCst) || request.analysis.deep == DeepMode::Off {
+            return;
+        }
+        let key = (request.root.clone(), request.index);
+        let (generation, running) = {
+            let mut sets = lock(&self.sets);
+            let job = sets.entry(key.clone()).or_default();
+            job.generation += 1;
+            (job.generation, job.running.clone())
+        };
+        tokio::spawn(async move {
+            tokio::time::sleep(DEBOUNCE).await;
+            if !state.deep.is_current(&key, generation) {
+                return;
+            }
+            let mut cache = running.lock().await;
+            if !state.deep.is_current(&key, generation) {
+                return;
+            }
+            let snapshot = state.stamp();
+            let overlay = state.overlay();
+            let previous = cache.clone();
+            let outcome = tasks::blocking(move || run(&request, &overlay, previous)).await;
+            match outcome {
+                Ok(Ok(Outcome::Findings(set, learned))) => {
+                    *cache = learned;
+                    drop(cache);
+                    if state.deep.is_current(&key, generation) {
+                        publish_sets(&state, &[set], Part::Deep, snapshot).await;
+                    }
+                }
+                Ok(Ok(Outcome::NoSolver)) => {
+                    if !state.deep.told_no_solver.swap(true, Ordering::SeqCst) {
+                        state
+                            .client
+                            .show_message(MessageType::INFO, cedarcheck_no_solver())
+                            .await;
+                    }
+                }
+                Ok(Ok(Outcome::NoSchema)) => {}
+                Ok(Err(message)) | Err(message) => {
+                    state
+                        .client
+                        .log_message(
+                            MessageType::ERROR,
+                            format!("cedarcheck: deep analysis failed: {message}"),
+                        )
+                        .await;
+                }
+            }
+        });
+    }
+}
+
+fn cedarcheck_no_solver() -> &'static str {
+    "cedarcheck: deep analysis is off because cvc5 was not found (install it with \
+     `apt-get install cvc5` or `brew install cvc5`, or set $CVC5 to a cvc5 binary)"
+}
+
+pub enum Outcome {
+    Findings(SetFindings, Cache),
+    NoSolver,
+    NoSchema,
+}
+
+/// The deep rules for one set, over the editor's buffers, as `cedarcheck check` runs them.
+pub fn run(request: &Request, overlay: &Overlay, cache: Cache) -> Result<Outcome, String> {
+    let Some(cvc5) = cedarcheck_prover::find_cvc5() else {
+        return Ok(Outcome::NoSolver);
+    };
+    let root = &request.root;
+    let input = analysis::read_set(root, &request.set, overlay).map_err(|e| e.to_string())?;
+    let report = cedarcheck_analyzer::check(&input, &request.settings);
+    let (Some(schema), Some(schema_file)) = (&report.schema, &input.schema) else {
+        return Ok(Outcome::NoSchema);
+    };
+    let files: Vec<String> = input
+        .policies
+        .iter()
+        .chain(&input.schema)
+        .chain(&input.links)
+        .map(|f| f.path.clone())
+        .collect();
+    let skip: BTreeSet<String> = report
+        .invalid_policies
+        .union(&report.impossible_policies)
+        .cloned()
+        .collect();
+    let invariant_input = PolicySetInput {
+        policies: request
+            .set
+            .invariants
+            .iter()
+            .map(|f| analysis::read(root, f, overlay))
+            .collect::<Result<_, _>>()
+            .map_err(|e| e.to_string())?,
+        schema: Some(schema_file.clone()),
+        links: Vec::new(),
+    };
+    let invariant_report = cedarcheck_analyzer::check(&invariant_input, &request.settings);
+    let invariant_files: Vec<String> = request.set.invariants.clone();
+    let deep = cedarcheck_prover::analyze(
+        &DeepInput {
+            policies: LoadedPolicies {
+                loaded: &report.loaded,
+                files: &files,
+                skip: &skip,
+            },
+            schema,
+            schema_text: &schema_file.text,
+            invariants: Some(LoadedPolicies {
+                loaded: &invariant_report.loaded,
+                files: &invariant_files,
+                skip: &invariant_report.invalid_policies,
+            }),
+            settings: &request.settings,
+        },
+        DeepOptions {
+            solver: cedarcheck_prover::solver_command(cvc5, request.analysis.timeout_ms),
+            jobs: request.analysis.jobs,
+            cache,
+            progress: None,
+        },
+    );
+    let mut findings = deep.findings;
+    Suppressions::new(&report.loaded, &input).retain_unsuppressed(&mut findings);
+    Suppressions::new(&invariant_report.loaded, &invariant_input)
+        .retain_unsuppressed(&mut findings);
+    let sources = input
+        .policies
+        .iter()
+        .chain(&input.schema)
+        .chain(&input.links)
+        .chain(&invariant_input.policies);
+    Ok(Outcome::Findings(
+        analysis::group(root, sources, findings),
+        deep.cache,
+    ))
+}

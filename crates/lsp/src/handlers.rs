@@ -1,0 +1,9 @@
+//! One module per LSP feature; each translates the protocol's request into calls on the core
+//! (through [`crate::analysis`]) and the answer back (through [`crate::to_proto`]).
+
+pub mod code_action;
+pub mod definition;
+pub mod diagnostics;
+pub mod formatting;
+pub mod hover;
+pub mod symbols;

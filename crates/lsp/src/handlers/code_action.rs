@@ -1,0 +1,293 @@
+//! Code actions on cedarcheck's diagnostics: silence the rule for the policy
+//! (`@cedarcheck_ignore`), give the policy an `@id`, and append a finding's counterexample to
+//! a test file of the set as a test case.
+
+use std::collections::HashMap;
+
+use cedarcheck_analyzer::{Span, IGNORE_ANNOTATION};
+use tower_lsp_server::ls_types::{
+    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, CodeActionResponse,
+    Diagnostic, TextEdit, Uri, WorkspaceEdit,
+};
+
+use crate::analysis::{self, PolicyItem};
+use crate::handlers::diagnostics::uri_of;
+use crate::server::State;
+use crate::{from_proto, to_proto};
+
+pub fn code_actions(state: &State, params: &CodeActionParams) -> Option<CodeActionResponse> {
+    let uri = &params.text_document.uri;
+    let (text, index) = state.text(uri)?;
+    let policies = analysis::policies_in(&text).unwrap_or_default();
+    let mut actions = Vec::new();
+    for diagnostic in &params.context.diagnostics {
+        if diagnostic.source.as_deref() != Some(to_proto::SOURCE) {
+            continue;
+        }
+        let Some(rule) = diagnostic.data.as_ref().and_then(|d| d["rule"].as_str()) else {
+            continue;
+        };
+        let at = from_proto::offset(&text, &index, diagnostic.range.start);
+        if let Some(policy) = policies
+            .iter()
+            .find(|p| p.span.start <= at && at < p.span.end.max(p.span.start + 1))
+        {
+            let edit = ignore_edit(&text, policy, rule);
+            actions.push(action(
+                format!("Ignore `{rule}` for this policy (@{IGNORE_ANNOTATION})"),
+                diagnostic,
+                uri,
+                vec![to_edit(&text, &index, edit)],
+            ));
+            if rule == "missing-policy-id" && !policy.has_id {
+                let id = suggested_id(uri, policy, &policies);
+                let edit = insertion(&text, policy.span.start, &format!("@id(\"{id}\")"));
+                actions.push(action(
+                    format!("Add @id(\"{id}\")"),
+                    diagnostic,
+                    uri,
+                    vec![to_edit(&text, &index, edit)],
+                ));
+            }
+        }
+        if let Some(case) = diagnostic.data.as_ref().map(|d| &d["counterexample"]) {
+            if case.is_object() {
+                if let Some(action) = add_test_case(state, uri, diagnostic, case) {
+                    actions.push(action);
+                }
+            }
+        }
+    }
+    Some(actions)
+}
+
+fn action(
+    title: String,
+    diagnostic: &Diagnostic,
+    uri: &Uri,
+    edits: Vec<TextEdit>,
+) -> CodeActionOrCommand {
+    CodeActionOrCommand::CodeAction(CodeAction {
+        title,
+        kind: Some(CodeActionKind::QUICKFIX),
+        diagnostics: Some(vec![diagnostic.clone()]),
+        edit: Some(WorkspaceEdit {
+            changes: Some(HashMap::from([(uri.clone(), edits)])),
+            ..WorkspaceEdit::default()
+        }),
+        ..CodeAction::default()
+    })
+}
+
+/// A byte range of a text and what replaces it.
+struct Edit {
+    span: Span,
+    text: String,
+}
+
+fn to_edit(text: &str, index: &cedarcheck_analyzer::LineIndex, edit: Edit) -> TextEdit {
+    TextEdit {
+        range: to_proto::range(text, index, edit.span),
+        new_text: edit.text,
+    }
+}
+
+/// `line` on its own line before the policy, indented like it.
+fn insertion(text: &str, at: usize, line: &str) -> Edit {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let indent: String = text[line_start..at]
+        .chars()
+        .take_while(|c| c.is_whitespace())
+        .collect();
+    Edit {
+        span: Span::empty_at(at),
+        text: format!("{line}\n{indent}"),
+    }
+}
+
+/// Adds `rule` to the policy's `@cedarcheck_ignore("…")`, or adds the annotation.
+fn ignore_edit(text: &str, policy: &PolicyItem, rule: &str) -> Edit {
+    let policy_text = &text[policy.span.start..policy.span.end];
+    let existing = regex::Regex::new(&format!(r#"@{IGNORE_ANNOTATION}\s*\(\s*"([^"]*)""#))
+        .ok()
+        .and_then(|re| re.captures(policy_text))
+        .and_then(|c| c.get(1));
+    match existing {
+        Some(value) => {
+            let end = policy.span.start + value.end();
+            let separator = if value.as_str().trim().is_empty() {
+                ""
+            } else {
+                ", "
+            };
+            Edit {
+                span: Span::empty_at(end),
+                text: format!("{separator}{rule}"),
+            }
+        }
+        None => insertion(
+            text,
+            policy.span.start,
+            &format!("@{IGNORE_ANNOTATION}(\"{rule}\")"),
+        ),
+    }
+}
+
+/// `<file stem>-<effect>-<n>`, unused by the other policies of the file.
+fn suggested_id(uri: &Uri, policy: &PolicyItem, policies: &[PolicyItem]) -> String {
+    let stem = uri
+        .path()
+        .as_str()
+        .rsplit('/')
+        .next()
+        .and_then(|name| name.strip_suffix(".cedar"))
+        .filter(|s| !s.is_empty())
+        .unwrap_or("policy")
+        .to_string();
+    let position = policies
+        .iter()
+        .position(|p| p.span == policy.span)
+        .unwrap_or(0);
+    (position..)
+        .map(|n| format!("{stem}-{}-{n}", policy.effect))
+        .find(|id| !policies.iter().any(|p| &p.id == id))
+        .unwrap_or(stem)
+}
+
+/// Appends the counterexample to the first test file of the document's set that is a
+/// `run-tests` array or a native `{"tests": […]}` file.
+fn add_test_case(
+    state: &State,
+    uri: &Uri,
+    diagnostic: &Diagnostic,
+    case: &serde_json::Value,
+) -> Option<CodeActionOrCommand> {
+    let path = from_proto::file_path(uri)?;
+    let membership = analysis::membership(&path, &state.folders()).ok()?;
+    let root = &membership.workspace.root;
+    let overlay = state.overlay();
+    for (_, set) in &membership.sets {
+        for test in &set.tests {
+            let Ok(file) = analysis::read(root, test, &overlay) else {
+                continue;
+            };
+            let Some((edit, indent)) = append_to_tests(&file.text) else {
+                continue;
+            };
+            let entry = serde_json::to_string_pretty(case).ok()?;
+            let entry = entry.replace('\n', &format!("\n{indent}"));
+            let index = cedarcheck_analyzer::LineIndex::new(&file.text);
+            let edit = to_edit(
+                &file.text,
+                &index,
+                Edit {
+                    span: edit.span,
+                    text: edit.text.replace("{entry}", &format!("{indent}{entry}")),
+                },
+            );
+            let test_uri = uri_of(&overlay, &root.join(test))?;
+            return Some(action(
+                format!("Add the counterexample as a test case to {test}"),
+                diagnostic,
+                &test_uri,
+                vec![edit],
+            ));
+        }
+    }
+    None
+}
+
+/// Where a test entry goes in a test file: an edit whose text holds `{entry}`, and the
+/// indentation of entries.
+fn append_to_tests(text: &str) -> Option<(Edit, &'static str)> {
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    let (open, indent) = match &value {
+        serde_json::Value::Array(_) => (text.find('[')?, "  "),
+        serde_json::Value::Object(map) if map.get("tests").is_some_and(|t| t.is_array()) => {
+            let key = text.find("\"tests\"")?;
+            (key + text[key..].find('[')?, "    ")
+        }
+        _ => return None,
+    };
+    let close = matching_bracket(text, open)?;
+    let inside = &text[open + 1..close];
+    let closing_indent = &indent[2..];
+    Some(if inside.trim().is_empty() {
+        (
+            Edit {
+                span: Span::new(open + 1, close),
+                text: format!("\n{{entry}}\n{closing_indent}"),
+            },
+            indent,
+        )
+    } else {
+        let last = open + 1 + inside.trim_end().len();
+        (
+            Edit {
+                span: Span::empty_at(last),
+                text: ",\n{entry}".to_string(),
+            },
+            indent,
+        )
+    })
+}
+
+/// The `]` that closes the `[` at `open`, skipping strings.
+fn matching_bracket(text: &str, open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in text[open..].char_indices() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '[' | '{' => depth += 1,
+            ']' | '}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(open + i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apply(text: &str, edit: &Edit, entry: &str) -> String {
+        let mut out = text.to_string();
+        out.replace_range(
+            edit.span.start..edit.span.end,
+            &edit.text.replace("{entry}", entry),
+        );
+        out
+    }
+
+    #[test]
+    fn test_cases_are_appended_inside_the_tests_array() {
+        let (edit, indent) = append_to_tests("[\n  {\"name\": \"a\"}\n]\n").unwrap();
+        assert_eq!(indent, "  ");
+        let out = apply("[\n  {\"name\": \"a\"}\n]\n", &edit, "  {}");
+        assert_eq!(out, "[\n  {\"name\": \"a\"},\n  {}\n]\n");
+        serde_json::from_str::<serde_json::Value>(&out).unwrap();
+
+        let native = "{\"entities\": [], \"tests\": []}";
+        let (edit, indent) = append_to_tests(native).unwrap();
+        let out = apply(native, &edit, &format!("{indent}{{\"name\": \"]\"}}"));
+        let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(value["tests"][0]["name"], "]");
+        assert!(append_to_tests("{\"policies\": \"x\"}").is_none());
+    }
+}

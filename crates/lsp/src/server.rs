@@ -1,0 +1,299 @@
+//! The protocol side: capabilities, document sync, and one call per feature into
+//! [`crate::handlers`]. Request handlers run under [`tasks::guarded`], so a panic answers the
+//! request with an error; notifications start their work on analysis threads.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer};
+
+use crate::documents::{Document, Documents, Overlay};
+use crate::handlers::{self, diagnostics};
+use crate::{deep, from_proto, tasks};
+
+/// Shared by the handlers and the background jobs they start.
+pub struct State {
+    pub client: Client,
+    documents: Mutex<Documents>,
+    /// Counts every change to an open document; analyses are stamped with it.
+    edits: AtomicU64,
+    /// Per document, the stamp of the newest diagnostics refresh asked for it.
+    requested: Mutex<HashMap<Uri, u64>>,
+    folders: Mutex<Vec<PathBuf>>,
+    /// `initializationOptions.ruleDocsUrl`: rule docs on the web, `{url}{rule-id}`.
+    rule_docs: Mutex<Option<String>>,
+    pub diagnostics: Mutex<diagnostics::Store>,
+    pub deep: deep::Jobs,
+    shutdown: AtomicBool,
+}
+
+/// Locks ignoring poisoning: a panicking handler never leaves these half-updated (they are
+/// only held for plain assignments), and the server must keep answering.
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl State {
+    pub fn shut_down(&self) -> bool {
+        self.shutdown.load(Ordering::SeqCst)
+    }
+
+    pub fn overlay(&self) -> Overlay {
+        lock(&self.documents).overlay()
+    }
+
+    pub fn document(&self, uri: &Uri) -> Option<Document> {
+        lock(&self.documents).get(uri).cloned()
+    }
+
+    pub fn folders(&self) -> Vec<PathBuf> {
+        lock(&self.folders).clone()
+    }
+
+    pub fn rule_docs(&self) -> Option<String> {
+        lock(&self.rule_docs).clone()
+    }
+
+    /// The current edit stamp: analyses started now see every edit up to it.
+    pub fn stamp(&self) -> u64 {
+        self.edits.load(Ordering::SeqCst)
+    }
+
+    fn next_stamp(&self) -> u64 {
+        self.edits.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Whether `stamp` is still the newest refresh asked for `uri` (older ones give way).
+    pub fn is_latest(&self, uri: &Uri, stamp: u64) -> bool {
+        lock(&self.requested).get(uri).is_none_or(|&s| s == stamp)
+    }
+
+    /// The document's text: its buffer when open, else the file on disk.
+    pub fn text(&self, uri: &Uri) -> Option<(Arc<str>, Arc<cedarcheck_analyzer::LineIndex>)> {
+        if let Some(doc) = self.document(uri) {
+            return Some((doc.text, doc.index));
+        }
+        let path = from_proto::file_path(uri)?;
+        let bytes = std::fs::read(path).ok()?;
+        if bytes.len() > crate::analysis::MAX_ANALYZED_BYTES {
+            return None;
+        }
+        let text: Arc<str> = String::from_utf8_lossy(&bytes).into();
+        let index = Arc::new(cedarcheck_analyzer::LineIndex::new(&text));
+        Some((text, index))
+    }
+}
+
+pub struct Server {
+    state: Arc<State>,
+}
+
+impl Server {
+    pub fn new(client: Client) -> Self {
+        Self {
+            state: Arc::new(State {
+                client,
+                documents: Mutex::default(),
+                edits: AtomicU64::new(0),
+                requested: Mutex::default(),
+                folders: Mutex::default(),
+                rule_docs: Mutex::default(),
+                diagnostics: Mutex::default(),
+                deep: deep::Jobs::default(),
+                shutdown: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    pub fn state(&self) -> Arc<State> {
+        self.state.clone()
+    }
+
+    /// What [`crate::framing`] turns a malformed message into: logged, and the session goes on.
+    pub async fn malformed_message(&self, params: serde_json::Value) {
+        let problem = params["problem"].as_str().unwrap_or("a malformed message");
+        self.state
+            .client
+            .log_message(MessageType::ERROR, format!("cedarcheck: ignored {problem}"))
+            .await;
+    }
+
+    /// Re-checks what `uri` belongs to, on an analysis thread; a newer edit supersedes it.
+    fn refresh(&self, uri: Uri, stamp: u64) {
+        lock(&self.state.requested).insert(uri.clone(), stamp);
+        tokio::spawn(diagnostics::refresh(self.state.clone(), uri, stamp));
+    }
+}
+
+pub fn capabilities() -> ServerCapabilities {
+    ServerCapabilities {
+        text_document_sync: Some(TextDocumentSyncCapability::Options(
+            TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(TextDocumentSyncKind::INCREMENTAL),
+                save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                ..TextDocumentSyncOptions::default()
+            },
+        )),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        document_symbol_provider: Some(OneOf::Left(true)),
+        document_formatting_provider: Some(OneOf::Left(true)),
+        definition_provider: Some(OneOf::Left(true)),
+        code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+            code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+            ..CodeActionOptions::default()
+        })),
+        ..ServerCapabilities::default()
+    }
+}
+
+impl LanguageServer for Server {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let mut folders: Vec<PathBuf> = params
+            .workspace_folders
+            .iter()
+            .flatten()
+            .filter_map(|f| from_proto::file_path(&f.uri))
+            .collect();
+        #[expect(deprecated, reason = "older clients send only rootUri")]
+        let root_uri = params.root_uri.as_ref();
+        if let Some(root) = root_uri.and_then(from_proto::file_path) {
+            folders.push(root);
+        }
+        *lock(&self.state.folders) = folders;
+        let options = params.initialization_options.unwrap_or_default();
+        if let Some(url) = options.get("ruleDocsUrl").and_then(|v| v.as_str()) {
+            *lock(&self.state.rule_docs) = Some(url.to_string());
+        }
+        if let Some(deep) = options.get("deep").and_then(|v| v.as_bool()) {
+            self.state.deep.set_enabled(deep);
+        }
+        Ok(InitializeResult {
+            capabilities: capabilities(),
+            server_info: Some(ServerInfo {
+                name: "cedarcheck".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        self.state.shutdown.store(true, Ordering::SeqCst);
+        self.state.deep.cancel_all();
+        Ok(())
+    }
+
+    // The edits are applied before the first `.await`, so they apply in the order they came.
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let doc = params.text_document;
+        let stamp = self.state.next_stamp();
+        lock(&self.state.documents).insert(
+            doc.uri.clone(),
+            Document::new(doc.uri.clone(), doc.text, doc.version, stamp),
+        );
+        self.refresh(doc.uri, stamp);
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let stamp = self.state.next_stamp();
+        let applied = match lock(&self.state.documents).get_mut(&uri) {
+            Some(doc) => {
+                doc.apply(&params.content_changes, params.text_document.version, stamp);
+                true
+            }
+            None => false,
+        };
+        if !applied {
+            self.state
+                .client
+                .log_message(
+                    MessageType::WARNING,
+                    format!(
+                        "cedarcheck: a change to {}, which is not open",
+                        uri.as_str()
+                    ),
+                )
+                .await;
+            return;
+        }
+        self.refresh(uri, stamp);
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        // Saving changes no text the server has; files outside the set may have changed.
+        let stamp = self.state.stamp();
+        self.refresh(params.text_document.uri, stamp);
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let stamp = self.state.next_stamp();
+        lock(&self.state.documents).remove(&uri);
+        // The file on disk is what counts now (the buffer may have been discarded).
+        self.refresh(uri, stamp);
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let state = self.state.clone();
+        tasks::guarded(async move {
+            tasks::blocking(move || handlers::hover::hover(&state, &params))
+                .await
+                .map_err(tasks::internal_error)
+        })
+        .await
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        let state = self.state.clone();
+        tasks::guarded(async move {
+            tasks::blocking(move || handlers::symbols::document_symbols(&state, &params))
+                .await
+                .map_err(tasks::internal_error)
+        })
+        .await
+    }
+
+    async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        let state = self.state.clone();
+        tasks::guarded(async move {
+            tasks::blocking(move || handlers::formatting::format(&state, &params))
+                .await
+                .map_err(tasks::internal_error)?
+        })
+        .await
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let state = self.state.clone();
+        tasks::guarded(async move {
+            tasks::blocking(move || handlers::code_action::code_actions(&state, &params))
+                .await
+                .map_err(tasks::internal_error)
+        })
+        .await
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let state = self.state.clone();
+        tasks::guarded(async move {
+            tasks::blocking(move || handlers::definition::definition(&state, &params))
+                .await
+                .map_err(tasks::internal_error)
+        })
+        .await
+    }
+}

@@ -1,0 +1,56 @@
+//! Running analysis work off the protocol's task: on its own thread with the large stack
+//! Cedar's recursive parser needs, with panics caught and turned into errors, so that a bug in
+//! one analysis answers one request with an error instead of ending the server.
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use futures::FutureExt;
+use tower_lsp_server::jsonrpc;
+
+/// The stack of analysis threads (as `cedarcheck_analyzer::with_large_stack`).
+const STACK: usize = 256 << 20;
+
+/// Runs `f` on a fresh thread; `Err` carries the panic message when it panicked.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("cedarcheck-lsp-analysis".into())
+        .stack_size(STACK)
+        .spawn(move || {
+            let _ = sender.send(std::panic::catch_unwind(AssertUnwindSafe(f)));
+        })
+        .map_err(|e| format!("cannot start an analysis thread: {e}"))?;
+    match receiver.await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(panic)) => Err(panic_message(&*panic)),
+        Err(_) => Err("the analysis thread ended without an answer".into()),
+    }
+}
+
+/// Awaits a request handler; a panic becomes an `InternalError` response.
+pub async fn guarded<T>(future: impl Future<Output = jsonrpc::Result<T>>) -> jsonrpc::Result<T> {
+    match AssertUnwindSafe(future).catch_unwind().await {
+        Ok(result) => result,
+        Err(panic) => Err(internal_error(panic_message(&*panic))),
+    }
+}
+
+pub fn internal_error(message: String) -> jsonrpc::Error {
+    jsonrpc::Error {
+        code: jsonrpc::ErrorCode::InternalError,
+        message: format!("cedarcheck: internal error: {message}").into(),
+        data: None,
+    }
+}
+
+fn panic_message(panic: &(dyn Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a handler panicked".into())
+}
