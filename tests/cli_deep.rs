@@ -2,8 +2,11 @@
 //! invariants, the query cache, rule levels and suppressions. Needs cvc5: without it these tests
 //! say they were skipped, and under CI=true they fail.
 
+mod support;
+
 use std::path::Path;
 use std::time::Duration;
+use support::have_cvc5;
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -31,20 +34,6 @@ forbid (principal, action == Ops::Action::"RebootHost", resource is Ops::Host)
 when { resource.environment == "prod" }
 unless { context.mfa && context.failed_logins < 3 };
 "#;
-
-fn have_cvc5(test: &str) -> bool {
-    let found = std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join("cvc5").is_file()))
-        || std::env::var_os("CVC5").is_some_and(|p| Path::new(&p).is_file());
-    if !found {
-        assert!(
-            std::env::var("CI").map_or(true, |v| v != "true"),
-            "{test}: cvc5 is required under CI=true"
-        );
-        eprintln!("{test}: skipped: cvc5 not found");
-    }
-    found
-}
 
 fn workspace(config: &str, policies: &str) -> TempDir {
     let dir = tempfile::tempdir().unwrap();

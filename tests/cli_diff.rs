@@ -2,9 +2,12 @@
 //! changes, renamed files, bad revisions, and a working tree and index left untouched. Needs
 //! cvc5: without it these tests say they were skipped, and under CI=true they fail.
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
+use support::have_cvc5;
 
 use serde_json::Value;
 use tempfile::TempDir;
@@ -25,24 +28,6 @@ when { context.mfa };
 @id("everyone-views")
 permit (principal is Ops::Operator, action == Ops::Action::"ViewHostStatus", resource is Ops::Host);
 "#;
-
-fn have_cvc5(test: &str) -> bool {
-    let found = cedarcheck_found_cvc5();
-    if !found {
-        assert!(
-            std::env::var("CI").map_or(true, |v| v != "true"),
-            "{test}: cvc5 is required under CI=true"
-        );
-        eprintln!("{test}: skipped: cvc5 not found");
-    }
-    found
-}
-
-fn cedarcheck_found_cvc5() -> bool {
-    std::env::var_os("CVC5").is_some_and(|p| Path::new(&p).is_file())
-        || std::env::var_os("PATH")
-            .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join("cvc5").is_file()))
-}
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let output = Command::new("git")
