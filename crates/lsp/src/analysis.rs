@@ -3,8 +3,10 @@
 //! read with the editor's buffers in place of the files on disk, checked by the same
 //! `cedarcheck_analyzer::check`.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use cedarcheck_analyzer::{Finding, LineIndex, PolicySetInput, Settings, SourceFile};
 use cedarcheck_workspace::{find_config, PolicySetFiles, Workspace};
@@ -23,8 +25,9 @@ pub const INVARIANT_RULES: &[&str] = &[
 ];
 
 /// A document's place in a workspace.
+#[derive(Clone)]
 pub struct Membership {
-    pub workspace: Workspace,
+    pub workspace: Arc<Workspace>,
     /// The sets that have the file as a policy, schema, links, test or invariant file.
     pub sets: Vec<(usize, PolicySetFiles)>,
     /// The file relative to the workspace root.
@@ -32,6 +35,7 @@ pub struct Membership {
 }
 
 /// Why a document is analysed on its own: it is in no policy set.
+#[derive(Clone)]
 pub enum Alone {
     /// The workspace's config or discovery failed (bad cedarcheck.toml, two schemas…).
     WorkspaceError(String),
@@ -70,7 +74,7 @@ pub fn membership(path: &Path, folders: &[PathBuf]) -> Result<Membership, Alone>
         return Err(Alone::NotInAnySet);
     }
     Ok(Membership {
-        workspace,
+        workspace: Arc::new(workspace),
         sets,
         relative,
     })
@@ -101,12 +105,101 @@ impl SetFindings {
     }
 }
 
-/// Reads root-relative `relative`: the open buffer if there is one, else the file on disk.
+/// What stays the same between edits of a policy file, so that a change costs its analysis
+/// and not the discovery around it: each document's membership (config lookup, directory
+/// walk, glob expansion) and the text of files read from disk (the schema, policy files that
+/// are not open). Saving, opening or closing a document clears it ([`Cache::clear`]); a
+/// cached membership is also dropped when the config it read is no longer the nearest one or
+/// its modification time or size changed, and a cached file when its own did.
+#[derive(Default)]
+pub struct Cache {
+    memberships: Mutex<HashMap<PathBuf, CachedMembership>>,
+    files: Mutex<HashMap<PathBuf, (FileStamp, SourceFile)>>,
+}
+
+struct CachedMembership {
+    folders: Vec<PathBuf>,
+    /// The nearest cedarcheck.toml when it was computed, with its stamp.
+    config: Option<(PathBuf, FileStamp)>,
+    result: Result<Membership, Alone>,
+}
+
+/// Modification time and size: a file whose stamp is unchanged is not read again.
+type FileStamp = (Option<SystemTime>, u64);
+
+fn stamp_of(path: &Path) -> Option<FileStamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.modified().ok(), meta.len()))
+}
+
+fn nearest_config(path: &Path) -> Option<(PathBuf, FileStamp)> {
+    let config = find_config(path.parent().unwrap_or(Path::new("/")))?;
+    let stamp = stamp_of(&config)?;
+    Some((config, stamp))
+}
+
+fn cache_lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Cache {
+    /// Forgets everything: files may have been created, saved or deleted.
+    pub fn clear(&self) {
+        cache_lock(&self.memberships).clear();
+        cache_lock(&self.files).clear();
+    }
+
+    /// [`membership`], remembered per document until [`Cache::clear`] or its config changes.
+    pub fn membership(&self, path: &Path, folders: &[PathBuf]) -> Result<Membership, Alone> {
+        let config = nearest_config(path);
+        if let Some(cached) = cache_lock(&self.memberships).get(path) {
+            if cached.folders == folders && cached.config == config {
+                return cached.result.clone();
+            }
+        }
+        let result = membership(path, folders);
+        cache_lock(&self.memberships).insert(
+            path.to_path_buf(),
+            CachedMembership {
+                folders: folders.to_vec(),
+                config,
+                result: result.clone(),
+            },
+        );
+        result
+    }
+
+    /// A file on disk, read again only when its modification time or size changed.
+    fn read_disk(&self, path: &Path, relative: &str) -> std::io::Result<SourceFile> {
+        let stamp = stamp_of(path);
+        if let Some(stamp) = stamp {
+            if let Some((cached, file)) = cache_lock(&self.files).get(path) {
+                if *cached == stamp {
+                    return Ok(SourceFile {
+                        path: relative.to_string(),
+                        ..file.clone()
+                    });
+                }
+            }
+        }
+        let file = SourceFile::from_bytes(relative, std::fs::read(path)?);
+        // A stamp taken before the read: a write in between is seen at the next check.
+        if let Some(stamp) = stamp {
+            cache_lock(&self.files).insert(path.to_path_buf(), (stamp, file.clone()));
+        }
+        Ok(file)
+    }
+}
+
+/// Reads root-relative `relative`: the open buffer if there is one, else the file on disk
+/// (through the overlay's [`Cache`]).
 pub fn read(root: &Path, relative: &str, overlay: &Overlay) -> std::io::Result<SourceFile> {
     let path = root.join(relative);
     match overlay.get(&path) {
         Some(doc) => Ok(SourceFile::new(relative, doc.text.clone())),
-        None => Ok(SourceFile::from_bytes(relative, std::fs::read(&path)?)),
+        None => overlay.cache.read_disk(&path, relative),
     }
 }
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use cedarcheck_analyzer::LineIndex;
 use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
+use crate::analysis::Cache;
 use crate::from_proto;
 
 #[derive(Clone, Debug)]
@@ -78,9 +79,10 @@ impl Documents {
         self.by_uri.remove(uri)
     }
 
-    /// The open `file:` documents by absolute path.
-    pub fn overlay(&self) -> Overlay {
+    /// The open `file:` documents by absolute path, reading other files through `cache`.
+    pub fn overlay(&self, cache: Arc<Cache>) -> Overlay {
         Overlay {
+            cache,
             files: self
                 .by_uri
                 .iter()
@@ -95,6 +97,8 @@ impl Documents {
 #[derive(Clone, Default)]
 pub struct Overlay {
     pub files: HashMap<PathBuf, Document>,
+    /// What files not open are read through, and memberships are remembered in.
+    pub cache: Arc<Cache>,
 }
 
 impl Overlay {

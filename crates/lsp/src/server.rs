@@ -13,7 +13,7 @@ use tower_lsp_server::{Client, LanguageServer};
 
 use crate::documents::{Document, Documents, Overlay};
 use crate::handlers::{self, diagnostics};
-use crate::{deep, from_proto, tasks};
+use crate::{analysis, deep, from_proto, tasks};
 
 /// Shared by the handlers and the background jobs they start.
 pub struct State {
@@ -28,6 +28,8 @@ pub struct State {
     rule_docs: Mutex<Option<String>>,
     pub diagnostics: Mutex<diagnostics::Store>,
     pub deep: deep::Jobs,
+    /// Discovery and disk reads kept between edits; cleared on open, save and close.
+    pub cache: Arc<analysis::Cache>,
     shutdown: AtomicBool,
 }
 
@@ -45,7 +47,7 @@ impl State {
     }
 
     pub fn overlay(&self) -> Overlay {
-        lock(&self.documents).overlay()
+        lock(&self.documents).overlay(self.cache.clone())
     }
 
     pub fn document(&self, uri: &Uri) -> Option<Document> {
@@ -106,6 +108,7 @@ impl Server {
                 rule_docs: Mutex::default(),
                 diagnostics: Mutex::default(),
                 deep: deep::Jobs::default(),
+                cache: Arc::default(),
                 shutdown: AtomicBool::new(false),
             }),
         }
@@ -194,6 +197,8 @@ impl LanguageServer for Server {
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
         let stamp = self.state.next_stamp();
+        // A new file (or one changed outside the editor) may join or leave a set.
+        self.state.cache.clear();
         lock(&self.state.documents).insert(
             doc.uri.clone(),
             Document::new(doc.uri.clone(), doc.text, doc.version, stamp),
@@ -230,6 +235,7 @@ impl LanguageServer for Server {
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
         // Saving changes no text the server has; files outside the set may have changed.
         let stamp = self.state.stamp();
+        self.state.cache.clear();
         self.refresh(params.text_document.uri, stamp);
     }
 
@@ -237,6 +243,7 @@ impl LanguageServer for Server {
         let uri = params.text_document.uri;
         let stamp = self.state.next_stamp();
         lock(&self.state.documents).remove(&uri);
+        self.state.cache.clear();
         // The file on disk is what counts now (the buffer may have been discarded).
         self.refresh(uri, stamp);
     }

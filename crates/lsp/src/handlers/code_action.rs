@@ -163,7 +163,7 @@ fn add_test_case(
     case: &serde_json::Value,
 ) -> Option<CodeActionOrCommand> {
     let path = from_proto::file_path(uri)?;
-    let membership = analysis::membership(&path, &state.folders()).ok()?;
+    let membership = state.cache.membership(&path, &state.folders()).ok()?;
     let root = &membership.workspace.root;
     let overlay = state.overlay();
     for (_, set) in &membership.sets {

@@ -85,7 +85,7 @@ pub fn name_at(text: &str, offset: usize) -> Option<Name> {
 /// The set's schema file as the editor has it: its path, text and line index.
 pub fn schema_of(state: &State, uri: &Uri) -> Option<(PathBuf, Arc<str>, Arc<LineIndex>)> {
     let path = from_proto::file_path(uri)?;
-    let membership = analysis::membership(&path, &state.folders()).ok()?;
+    let membership = state.cache.membership(&path, &state.folders()).ok()?;
     let schema = membership
         .sets
         .iter()

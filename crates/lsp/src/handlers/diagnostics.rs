@@ -259,7 +259,7 @@ pub fn compute(
         }
         return refresh;
     };
-    let membership = match analysis::membership(&path, folders) {
+    let membership = match overlay.cache.membership(&path, folders) {
         Ok(membership) => membership,
         Err(why) => {
             let (severity, message) = match why {

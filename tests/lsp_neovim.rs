@@ -1,0 +1,166 @@
+//! End to end with a real editor: headless Neovim opens a policy with findings, starts
+//! `cedarcheck lsp` on it (plain `vim.lsp`, as editors/neovim/README.md sets it up) and writes
+//! the diagnostics it received as JSON; the test checks the rule codes and lines.
+//!
+//! Without `nvim` on PATH the test says it was skipped — except under `CI=true`, where it fails
+//! (`.ci/run` installs Debian's `neovim`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Opens the policy, starts the server for its buffer (`vim.lsp.start` from Neovim 0.8,
+/// `start_client` + `buf_attach_client` before), waits for diagnostics, writes them, quits.
+const SCRIPT: &str = r#"
+local bin, root, out = os.getenv('CEDARCHECK_BIN'), os.getenv('CEDARCHECK_ROOT'), os.getenv('CEDARCHECK_OUT')
+vim.cmd('edit ' .. vim.fn.fnameescape(root .. '/policies.cedar'))
+local buf = vim.api.nvim_get_current_buf()
+vim.bo[buf].filetype = 'cedar'
+local config = { name = 'cedarcheck', cmd = { bin, 'lsp' }, root_dir = root, init_options = { deep = false } }
+local client
+if vim.lsp.start then
+  client = vim.lsp.start(config)
+else
+  client = vim.lsp.start_client(config)
+  vim.lsp.buf_attach_client(buf, client)
+end
+local received = vim.wait(30000, function() return #vim.diagnostic.get(buf) > 0 end, 20)
+local v = vim.version()
+local result = { nvim = v.major .. '.' .. v.minor .. '.' .. v.patch, received = received, diagnostics = {} }
+for _, d in ipairs(vim.diagnostic.get(buf)) do
+  local lsp = d.user_data and d.user_data.lsp or {}
+  table.insert(result.diagnostics, {
+    lnum = d.lnum, col = d.col, severity = d.severity, message = d.message,
+    source = d.source or lsp.source or vim.NIL, code = d.code or lsp.code or vim.NIL,
+  })
+end
+vim.fn.writefile({ vim.fn.json_encode(result) }, out)
+vim.lsp.stop_client(client)
+vim.wait(2000, function() return vim.lsp.get_client_by_id(client) == nil end, 20)
+vim.cmd('qa!')
+"#;
+
+const CONFIG: &str = "policies = [\"*.cedar\"]\nschema = \"app.cedarschema\"\n";
+
+const SCHEMA: &str = "namespace App {\n  entity User;\n  entity Doc;\n  action read appliesTo { principal: [User], resource: [Doc] };\n}\n";
+
+/// Line 4 (0-based 3): no @id, and it permits everything.
+const POLICIES: &str = "@id(\"reads\")\npermit(principal is App::User, action == App::Action::\"read\", resource is App::Doc);\n\npermit(principal, action, resource);\n";
+
+fn find_on_path(program: &str) -> Option<PathBuf> {
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+}
+
+/// nvim, or `None` when the test should be skipped.
+fn nvim() -> Option<PathBuf> {
+    let found = find_on_path("nvim");
+    if found.is_none() {
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+        assert!(
+            !ci,
+            "nvim is not installed and CI=true: `apt-get install neovim` (.ci/run does)"
+        );
+        eprintln!("skipped: nvim is not installed (apt-get install neovim)");
+    }
+    found
+}
+
+/// Runs headless Neovim on `script` in `root` and returns what the script wrote.
+fn run_nvim(nvim: &Path, root: &Path, script: &Path, out: &Path) -> Value {
+    let mut child = Command::new(nvim)
+        .args(["--headless", "--clean", "-u", "NONE", "-c"])
+        .arg(format!("luafile {}", script.display()))
+        .current_dir(root)
+        .env("CEDARCHECK_BIN", env!("CARGO_BIN_EXE_cedarcheck"))
+        .env("CEDARCHECK_ROOT", root)
+        .env("CEDARCHECK_OUT", out)
+        // The static findings only: the result must not depend on the solver.
+        .env("CVC5", "/nonexistent/cvc5")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("nvim starts");
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("nvim runs") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("nvim did not quit within 90 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        use std::io::Read;
+        let _ = pipe.read_to_string(&mut stderr);
+    }
+    assert!(status.success(), "nvim exited with {status}: {stderr}");
+    let written = std::fs::read_to_string(out)
+        .unwrap_or_else(|e| panic!("the script wrote no result ({e}); nvim said: {stderr}"));
+    serde_json::from_str(&written).expect("the result is JSON")
+}
+
+#[test]
+fn neovim_receives_the_static_findings_of_an_opened_policy() {
+    let Some(nvim) = nvim() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    for (name, text) in [
+        ("cedarcheck.toml", CONFIG),
+        ("app.cedarschema", SCHEMA),
+        ("policies.cedar", POLICIES),
+        ("diagnostics.lua", SCRIPT),
+    ] {
+        std::fs::write(root.join(name), text).unwrap();
+    }
+    let out = root.join("diagnostics.json");
+    let result = run_nvim(&nvim, &root, &root.join("diagnostics.lua"), &out);
+    eprintln!("nvim {}", result["nvim"]);
+    assert_eq!(
+        result["received"], true,
+        "no diagnostics within 30 s: {result}"
+    );
+    let mut found: Vec<(String, u64, u64, String)> = result["diagnostics"]
+        .as_array()
+        .expect("a list of diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or_default().to_string(),
+                d["lnum"].as_u64().unwrap(),
+                d["col"].as_u64().unwrap(),
+                d["source"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    let expected = |code: &str| (code.to_string(), 3, 0, "cedarcheck".to_string());
+    assert_eq!(
+        found,
+        vec![expected("missing-policy-id"), expected("permit-all")],
+        "{result}"
+    );
+    let messages: Vec<&str> = result["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["message"].as_str())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("permits every principal")),
+        "{messages:?}"
+    );
+}
