@@ -3,9 +3,10 @@
 
 Generates a deterministic schema with 20 request environments and N policies that
 pass Cedar strict validation, then, R times: deletes the solver cache and runs a cold
-deep check, re-runs it unchanged (every answer from the cache), edits one literal in
-one policy and runs the warm re-check. Reports median wall time, CPU time and peak RSS,
-the solver queries asked against the naive count, and the unknown answers.
+deep check, re-runs it unchanged (every answer from the cache), and from the cold cache
+runs two warm re-checks, one after editing a literal in a permit and one after editing
+a literal in a forbid. Reports median wall time, CPU time and peak RSS, the solver
+queries asked against the naive count, and the unknown answers.
 See bench/README.md.
 """
 
@@ -490,7 +491,8 @@ def main():
             write_set(out, policies)
             shutil.rmtree(out / CACHE_DIR, ignore_errors=True)
             run = {"cold": deep_run(cmd), "hit": deep_run(cmd)}
-            shutil.copytree(out / CACHE_DIR, Path(tmp) / "cold-cache", dirs_exist_ok=True)
+            shutil.rmtree(Path(tmp) / "cold-cache", ignore_errors=True)
+            shutil.copytree(out / CACHE_DIR, Path(tmp) / "cold-cache")
             for effect, (index, new) in edits.items():
                 # Every warm run starts from the cold run's cache and the unedited set.
                 shutil.rmtree(out / CACHE_DIR)
