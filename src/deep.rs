@@ -141,6 +141,7 @@ pub fn run(run: &DeepRun<'_>) -> Result<DeepOutcome, String> {
             jobs: run.jobs.unwrap_or(run.analysis.jobs),
             cache,
             progress: Some(&progress_fn),
+            cancel: None,
         },
     );
     progress.finish();

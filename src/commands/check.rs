@@ -129,11 +129,12 @@ fn check(args: &CheckArgs, common: &CommonArgs) -> Result<CheckResult, String> {
                 if let (Some(stats), true) = (&outcome.stats, common.verbose) {
                     eprintln!(
                         "cedarcheck: {label}: deep analysis of {} environments: {} solver queries \
-                         (naive: {}), {} from cache, {} unknown",
+                         (naive: {}), {} from cache, {} by a counterexample, {} unknown",
                         stats.environments,
                         stats.solver_queries,
                         stats.naive_queries,
                         stats.cached_queries,
+                        stats.witness_queries,
                         stats.unknown
                     );
                 }

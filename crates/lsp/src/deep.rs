@@ -198,6 +198,7 @@ pub fn run(request: &Request, overlay: &Overlay, cache: Cache) -> Result<Outcome
             jobs: request.analysis.jobs,
             cache,
             progress: None,
+            cancel: None,
         },
     );
     let mut findings = deep.findings;

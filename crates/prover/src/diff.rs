@@ -148,6 +148,7 @@ pub fn diff(input: &DiffInput<'_>, solver: &SolverCommand, jobs: usize) -> DiffR
         jobs,
         solver,
         &asked,
+        None,
         |worker, runtime, index| {
             let env = &envs[index];
             let existed = old_envs.iter().any(|e| env_name(e) == env_name(env));

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::cache::{self, Cache, CachedAnswer};
 use crate::counterexample;
+use crate::witness::{Refutation, Witnesses};
 use crate::worker::{solve, Worker};
 
 /// A policy under analysis: a static policy or a template-linked one.
@@ -108,6 +109,10 @@ pub struct EnvCx<'a> {
     /// Every key this run looked up, so that stale entries can be dropped.
     pub used: HashSet<String>,
     pub hits: usize,
+    /// Requests the solver produced here, tried on each question before the solver is.
+    witnesses: Witnesses,
+    /// Questions a witness answered.
+    pub refuted: usize,
 }
 
 impl<'a> EnvCx<'a> {
@@ -120,6 +125,8 @@ impl<'a> EnvCx<'a> {
             learned: Cache::new(),
             used: HashSet::new(),
             hits: 0,
+            witnesses: Witnesses::default(),
+            refuted: 0,
         }
     }
 
@@ -139,13 +146,25 @@ impl<'a> EnvCx<'a> {
             self.hits += 1;
             return match answer {
                 CachedAnswer::Yes => Answer::Yes,
-                CachedAnswer::No(cex) => Answer::No(cex.clone()),
+                CachedAnswer::No(cex) => {
+                    if let Some(cex) = cex {
+                        self.witnesses.add(cex, self.shared.schema);
+                    }
+                    Answer::No(cex.clone())
+                }
             };
+        }
+        if let Some(cex) = self.refute(&query) {
+            self.refuted += 1;
+            return Answer::No(Some(cex));
         }
         let answer = match self.solve(&query).await {
             Ok(answer) => answer,
             Err(reason) => return Answer::Unknown(reason),
         };
+        if let Answer::No(Some(cex)) = &answer {
+            self.witnesses.add(cex, self.shared.schema);
+        }
         self.learned.insert(
             key,
             match &answer {
@@ -154,6 +173,24 @@ impl<'a> EnvCx<'a> {
             },
         );
         answer
+    }
+
+    /// A witness that answers the question `No`, for the questions whose answer is about
+    /// which policies match.
+    fn refute(&mut self, query: &Query<'_>) -> Option<Value> {
+        let question = match query {
+            Query::NeverMatches(p) => Refutation::NeverMatches(*p),
+            Query::AlwaysMatches(p) => Refutation::AlwaysMatches(*p),
+            Query::MatchesImplies(a, b) => Refutation::NotCovered(*a, std::slice::from_ref(b)),
+            Query::MatchesDisjoint(a, b) => Refutation::Overlap(*a, *b),
+            Query::Covered { target, by } => Refutation::NotCovered(*target, by),
+            Query::NeverErrors(_) | Query::AlwaysAllows(_) | Query::Invariant { .. } => {
+                return None
+            }
+        };
+        let subjects = &self.shared.subjects;
+        self.witnesses
+            .refute(&question, &|p| subjects[p].policy.clone())
     }
 
     fn key(&self, query: &Query<'_>) -> String {
@@ -224,12 +261,14 @@ impl<'a> EnvCx<'a> {
             Query::NeverMatches(p) => {
                 let p = self.compiled(p)?;
                 let worker = &mut *self.worker;
-                solve!(worker, |c| c.check_never_matches_opt(&p)).map(yes)
+                with_cex(solve!(worker, |c| c
+                    .check_never_matches_with_counterexample_opt(&p))?)
             }
             Query::AlwaysMatches(p) => {
                 let p = self.compiled(p)?;
                 let worker = &mut *self.worker;
-                solve!(worker, |c| c.check_always_matches_opt(&p)).map(yes)
+                with_cex(solve!(worker, |c| c
+                    .check_always_matches_with_counterexample_opt(&p))?)
             }
             Query::NeverErrors(p) => {
                 let p = self.compiled(p)?;
@@ -239,12 +278,14 @@ impl<'a> EnvCx<'a> {
             Query::MatchesImplies(a, b) => {
                 let (a, b) = (self.compiled(a)?, self.compiled(b)?);
                 let worker = &mut *self.worker;
-                solve!(worker, |c| c.check_matches_implies_opt(&a, &b)).map(yes)
+                with_cex(solve!(worker, |c| c
+                    .check_matches_implies_with_counterexample_opt(&a, &b))?)
             }
             Query::MatchesDisjoint(a, b) => {
                 let (a, b) = (self.compiled(a)?, self.compiled(b)?);
                 let worker = &mut *self.worker;
-                solve!(worker, |c| c.check_matches_disjoint_opt(&a, &b)).map(yes)
+                with_cex(solve!(worker, |c| c
+                    .check_matches_disjoint_with_counterexample_opt(&a, &b))?)
             }
             Query::Covered { target, by } => {
                 // target ⊆ ∪ by  ⟺  {target as permit} ∪ {by as forbids} denies everything.
@@ -258,7 +299,8 @@ impl<'a> EnvCx<'a> {
                         .collect::<Result<Vec<_>, _>>()?;
                 let set = self.compile_set(policies)?;
                 let worker = &mut *self.worker;
-                solve!(worker, |c| c.check_always_denies_opt(&set)).map(yes)
+                with_cex(solve!(worker, |c| c
+                    .check_always_denies_with_counterexample_opt(&set))?)
             }
             Query::AlwaysAllows(policies) => {
                 let set = self.compile_set(

@@ -16,10 +16,11 @@ mod report;
 mod rules;
 mod solver;
 mod verdict;
+mod witness;
 mod worker;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -56,6 +57,9 @@ pub struct DeepOptions<'a> {
     pub cache: Cache,
     /// Called with (environments done, environments in all).
     pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
+    /// Setting it stops the run early (a running query is cut off); the report then says
+    /// `cancelled` and its findings are incomplete.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -65,6 +69,8 @@ pub struct Stats {
     pub solver_queries: usize,
     /// Queries answered from the cache.
     pub cached_queries: usize,
+    /// Queries answered by evaluating a request the solver had produced for another query.
+    pub witness_queries: usize,
     /// What asking everything would cost: per environment, three questions per policy, one
     /// per ordered pair, one about the whole set, one per invariant.
     pub naive_queries: usize,
@@ -78,6 +84,8 @@ pub struct DeepReport {
     pub cache: Cache,
     /// Templates are analysed through their links; these have none and were not analysed.
     pub skipped_templates: Vec<String>,
+    /// The run was cancelled before it ended: the findings are incomplete.
+    pub cancelled: bool,
 }
 
 pub fn analyze(input: &DeepInput<'_>, options: DeepOptions<'_>) -> DeepReport {
@@ -115,10 +123,11 @@ pub fn analyze(input: &DeepInput<'_>, options: DeepOptions<'_>) -> DeepReport {
         options.jobs,
         &options.solver,
         &asked,
+        options.cancel.as_ref(),
         |worker, runtime, index| {
             let mut cx = EnvCx::new(&shared, &jobs[index], worker);
             let verdicts = runtime.block_on(analysis::analyze_env(&mut cx));
-            (verdicts, cx.learned, cx.used, cx.hits)
+            (verdicts, cx.learned, cx.used, cx.hits, cx.refuted)
         },
         |done, all| {
             if let Some(progress) = options.progress {
@@ -130,12 +139,13 @@ pub fn analyze(input: &DeepInput<'_>, options: DeepOptions<'_>) -> DeepReport {
     let mut verdicts = Vec::new();
     let mut cache = options.cache.clone();
     let mut used = HashSet::new();
-    let mut cached_queries = 0;
-    for (v, learned, u, hits) in results {
+    let (mut cached_queries, mut witness_queries) = (0, 0);
+    for (v, learned, u, hits, refuted) in results {
         verdicts.extend(v);
         cache.merge(learned);
         used.extend(u);
         cached_queries += hits;
+        witness_queries += refuted;
     }
     cache.retain(&used);
     let unknown = verdicts
@@ -147,6 +157,7 @@ pub fn analyze(input: &DeepInput<'_>, options: DeepOptions<'_>) -> DeepReport {
         environments: jobs.len(),
         solver_queries: asked.load(Ordering::Relaxed),
         cached_queries,
+        witness_queries,
         naive_queries: jobs.len() * (3 * n + n * n.saturating_sub(1) + 1 + shared.invariants.len()),
         unknown,
     };
@@ -177,6 +188,7 @@ pub fn analyze(input: &DeepInput<'_>, options: DeepOptions<'_>) -> DeepReport {
         stats,
         cache,
         skipped_templates,
+        cancelled: options.cancel.is_some_and(|c| c.load(Ordering::SeqCst)),
     }
 }
 
@@ -227,11 +239,15 @@ fn environments(schema: &Schema, subjects: &[Subject], invariants: &[Subject]) -
             .collect()
     };
     let (policy_envs, invariant_envs) = (valid(subjects), valid(invariants));
-    schema
+    // The schema lists environments in no fixed order; findings name them in this one.
+    let mut envs: Vec<(String, cedar_policy::RequestEnv)> = schema
         .request_envs()
+        .map(|env| (env_name(&env), env))
+        .collect();
+    envs.sort_by(|a, b| a.0.cmp(&b.0));
+    envs.into_iter()
         .enumerate()
-        .map(|(index, env)| {
-            let name = env_name(&env);
+        .map(|(index, (name, env))| {
             let pick = |envs: &[HashSet<String>]| -> Vec<usize> {
                 envs.iter()
                     .enumerate()

@@ -39,14 +39,20 @@ fn is_executable(path: &Path) -> bool {
     }
 }
 
-/// A solver process that counts the `check-sat`s it answers. Dropping it kills the process.
+/// A solver process that counts the `check-sat`s it answers, in the run's total and in its
+/// own count. Dropping it kills the process.
 pub struct CountingSolver {
     inner: LocalSolver,
     asked: Arc<AtomicUsize>,
+    own: Arc<AtomicUsize>,
 }
 
 impl CountingSolver {
-    pub fn spawn(command: &SolverCommand, asked: Arc<AtomicUsize>) -> Result<Self, SolverError> {
+    pub fn spawn(
+        command: &SolverCommand,
+        asked: Arc<AtomicUsize>,
+        own: Arc<AtomicUsize>,
+    ) -> Result<Self, SolverError> {
         let mut process = tokio::process::Command::new(&command.program);
         process
             .args(["--lang", "smt"])
@@ -60,7 +66,15 @@ impl CountingSolver {
         Ok(Self {
             inner: LocalSolver::from_command(&mut process)?,
             asked,
+            own,
         })
+    }
+}
+
+impl CountingSolver {
+    fn count(&self) {
+        self.asked.fetch_add(1, Ordering::Relaxed);
+        self.own.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -74,12 +88,12 @@ impl Solver for CountingSolver {
     }
 
     async fn check_sat(&mut self) -> Result<Decision, SolverError> {
-        self.asked.fetch_add(1, Ordering::Relaxed);
+        self.count();
         self.inner.check_sat().await
     }
 
     async fn check_sat_with_model(&mut self) -> Result<DecisionWithModel, SolverError> {
-        self.asked.fetch_add(1, Ordering::Relaxed);
+        self.count();
         self.inner.check_sat_with_model().await
     }
 }

@@ -1,8 +1,9 @@
-//! One solver process per worker thread, reused across queries; a query that times out or
-//! breaks the process gets a fresh process for the next one.
+//! One solver process per worker thread, started afresh every [`QUERIES_PER_PROCESS`]
+//! queries; a query that times out or breaks the process gets a fresh process for the next one.
 
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use cedar_policy_symcc::CedarSymCompiler;
 
@@ -10,18 +11,47 @@ use crate::solver::{CountingSolver, SolverCommand};
 
 pub type Compiler = CedarSymCompiler<CountingSolver>;
 
+/// How many queries one cvc5 process answers before it is replaced. cvc5 1.0.3 gets slower
+/// with every query it has answered, `(reset)` notwithstanding: replaying one worker's 2,714
+/// queries of `bench/deep_check.py` took 166 s of CPU in one process, 91 s with a new process
+/// every 60 queries, 80 s every 20, and 67 s with a new process per query (starting one costs
+/// ~5 ms). See bench/README.md.
+pub const QUERIES_PER_PROCESS: usize = 1;
+
 pub struct Worker {
     command: SolverCommand,
     compiler: Option<Compiler>,
+    /// Queries the current process has answered.
+    answered: Arc<AtomicUsize>,
     pub asked: Arc<AtomicUsize>,
+    /// Set when the caller no longer wants the results: queries stop, a running one is cut off.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 impl Worker {
-    pub fn new(command: SolverCommand, asked: Arc<AtomicUsize>) -> Self {
+    pub fn new(
+        command: SolverCommand,
+        asked: Arc<AtomicUsize>,
+        cancel: Option<Arc<AtomicBool>>,
+    ) -> Self {
         Self {
             command,
             compiler: None,
+            answered: Arc::new(AtomicUsize::new(0)),
             asked,
+            cancel,
+        }
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        is_set(self.cancel.as_deref())
+    }
+
+    /// Retires the process once it has answered its share of queries (SymCC decides some
+    /// without asking it).
+    pub fn retire_if_spent(&mut self) {
+        if self.answered.load(Ordering::Relaxed) >= QUERIES_PER_PROCESS {
+            self.discard();
         }
     }
 
@@ -32,12 +62,14 @@ impl Worker {
 
     pub fn compiler(&mut self) -> Result<&mut Compiler, String> {
         if self.compiler.is_none() {
-            let solver = CountingSolver::spawn(&self.command, self.asked.clone()).map_err(|e| {
-                format!(
-                    "cannot start the solver {}: {e}",
-                    self.command.program.display()
-                )
-            })?;
+            let solver =
+                CountingSolver::spawn(&self.command, self.asked.clone(), self.answered.clone())
+                    .map_err(|e| {
+                        format!(
+                            "cannot start the solver {}: {e}",
+                            self.command.program.display()
+                        )
+                    })?;
             let compiler = CedarSymCompiler::new(solver).map_err(|e| e.to_string())?;
             self.compiler = Some(compiler);
         }
@@ -49,17 +81,39 @@ impl Worker {
     /// Ends the solver process (dropping it kills it); the next query starts a new one.
     pub fn discard(&mut self) {
         self.compiler = None;
+        self.answered.store(0, Ordering::Relaxed);
+    }
+}
+
+/// Why a query of a cancelled run has no answer.
+pub const CANCELLED: &str = "the analysis was cancelled";
+
+fn is_set(flag: Option<&AtomicBool>) -> bool {
+    flag.is_some_and(|f| f.load(Ordering::SeqCst))
+}
+
+/// Resolves once `flag` is set; never without one.
+pub async fn cancelled(flag: Option<Arc<AtomicBool>>) {
+    match flag {
+        None => std::future::pending().await,
+        Some(flag) => {
+            while !flag.load(Ordering::SeqCst) {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
     }
 }
 
 /// Runs `task` for every item index `0..items` on `workers` threads (0 = one per core), each
 /// with its own solver process and single-threaded runtime; `done` is called after each item
-/// with (items done, items). Results come back in item order.
+/// with (items done, items). Results come back in item order. Once `cancel` is set no new
+/// item starts; the results cover the items that ran.
 pub fn on_workers<T: Send>(
     items: usize,
     workers: usize,
     command: &SolverCommand,
     asked: &Arc<AtomicUsize>,
+    cancel: Option<&Arc<AtomicBool>>,
     task: impl Fn(&mut Worker, &tokio::runtime::Runtime, usize) -> T + Sync,
     done: impl Fn(usize, usize) + Sync,
 ) -> Vec<T> {
@@ -74,7 +128,7 @@ pub fn on_workers<T: Send>(
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 let (queue, finished, task, done) = (&queue, &finished, &task, &done);
-                let mut worker = Worker::new(command.clone(), asked.clone());
+                let mut worker = Worker::new(command.clone(), asked.clone(), cancel.cloned());
                 scope.spawn(move || {
                     let mut results = Vec::new();
                     let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
@@ -83,7 +137,12 @@ pub fn on_workers<T: Send>(
                     else {
                         return results;
                     };
-                    while let Some(item) = queue.lock().ok().and_then(|mut q| q.pop()) {
+                    while let Some(item) = queue
+                        .lock()
+                        .ok()
+                        .filter(|_| !worker.is_cancelled())
+                        .and_then(|mut q| q.pop())
+                    {
                         results.push((item, task(&mut worker, &runtime, item)));
                         done(
                             finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
@@ -104,28 +163,44 @@ pub fn on_workers<T: Send>(
     results.into_iter().map(|(_, result)| result).collect()
 }
 
-/// Runs one SymCC call on the worker's solver, bounded by the time limit. A timeout, a solver
-/// that crashed or printed garbage, an `unknown` answer: each becomes `Err(reason)`, and a
-/// process in an unknown state is ended.
+/// Runs one SymCC call on the worker's solver, bounded by the time limit and cut off by
+/// cancellation. A timeout, a solver that crashed or printed garbage, an `unknown` answer:
+/// each becomes `Err(reason)`, and a process in an unknown state is ended.
 macro_rules! solve {
     ($worker:expr, |$compiler:ident| $call:expr) => {{
         let limit = $worker.timeout();
-        let result: Result<_, (String, bool)> = match $worker.compiler() {
-            Err(reason) => Err((reason, false)),
-            Ok($compiler) => match tokio::time::timeout(limit, $call).await {
-                Ok(Ok(value)) => Ok(value),
-                Ok(Err(error)) => {
-                    let broken = matches!(error, cedar_policy_symcc::err::Error::SolverError(_));
-                    Err((error.to_string(), broken))
+        let cancel = $worker.cancel.clone();
+        let result: Result<_, (String, bool)> = if $worker.is_cancelled() {
+            Err(($crate::worker::CANCELLED.to_string(), false))
+        } else {
+            match $worker.compiler() {
+                Err(reason) => Err((reason, false)),
+                Ok($compiler) => {
+                    let answer = tokio::select! {
+                        answer = tokio::time::timeout(limit, $call) => Some(answer),
+                        () = $crate::worker::cancelled(cancel) => None,
+                    };
+                    match answer {
+                        None => Err(($crate::worker::CANCELLED.to_string(), true)),
+                        Some(Ok(Ok(value))) => Ok(value),
+                        Some(Ok(Err(error))) => {
+                            let broken =
+                                matches!(error, cedar_policy_symcc::err::Error::SolverError(_));
+                            Err((error.to_string(), broken))
+                        }
+                        Some(Err(_)) => Err((
+                            format!("the solver did not answer within {} ms", limit.as_millis()),
+                            true,
+                        )),
+                    }
                 }
-                Err(_) => Err((
-                    format!("the solver did not answer within {} ms", limit.as_millis()),
-                    true,
-                )),
-            },
+            }
         };
         match result {
-            Ok(value) => Ok(value),
+            Ok(value) => {
+                $worker.retire_if_spent();
+                Ok(value)
+            }
             Err((reason, broken)) => {
                 if broken {
                     $worker.discard();

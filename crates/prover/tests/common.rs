@@ -49,6 +49,18 @@ pub fn prove(
     solver: SolverCommand,
     cache: Cache,
 ) -> Run {
+    prove_cancellable(schema, policies, invariants, solver, cache, None)
+}
+
+/// [`prove`], stopped early once `cancel` is set.
+pub fn prove_cancellable(
+    schema: &SourceFile,
+    policies: Vec<SourceFile>,
+    invariants: Vec<SourceFile>,
+    solver: SolverCommand,
+    cache: Cache,
+    cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+) -> Run {
     let settings = Settings::default();
     let input = PolicySetInput {
         policies,
@@ -101,6 +113,7 @@ pub fn prove(
             jobs: 2,
             cache,
             progress: None,
+            cancel,
         },
     );
     Run {

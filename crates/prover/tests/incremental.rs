@@ -40,6 +40,11 @@ fn an_edit_re_asks_only_the_queries_of_the_edited_policy() {
     assert!(cold.report.stats.solver_queries > 0);
     assert_eq!(cold.report.stats.cached_queries, 0);
     assert!(
+        cold.report.stats.witness_queries > 0,
+        "some questions are settled by a request found for another: {:?}",
+        cold.report.stats
+    );
+    assert!(
         cold.report.stats.naive_queries >= 10 * cold.report.stats.solver_queries,
         "{:?}",
         cold.report.stats
@@ -138,6 +143,7 @@ permit (principal == ?principal, action == Ops::Action::"RebootHost", resource i
             jobs: 1,
             cache: Default::default(),
             progress: None,
+            cancel: None,
         },
     );
     let vacuous: Vec<_> = deep

@@ -1,5 +1,6 @@
 //! A solver that is missing, crashes, prints garbage or hangs makes its queries "unknown" —
-//! reported, never clean — and the run still ends.
+//! reported, never clean — and the run still ends. A cancelled run ends at once, even in the
+//! middle of a query; solver processes are replaced after each query they answer.
 
 mod common;
 
@@ -109,4 +110,91 @@ fn a_solver_that_answers_unknown_is_not_taken_for_a_pass() {
         "while read line; do case \"$line\" in *check-sat*) echo unknown;; esac; done",
     );
     assert_all_unknown(&run_with(unsure, 2_000), "unknown");
+}
+
+#[test]
+fn a_cancelled_run_stops_in_the_middle_of_a_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let started_file = dir.path().join("started");
+    // Records that it was asked, then never answers.
+    let hang = fake_solver(
+        &dir,
+        &format!("echo started >> {}\nexec sleep 600", started_file.display()),
+    );
+    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = cancel.clone();
+    let canceller = std::thread::spawn(move || {
+        // Cancel once a query is under way.
+        while !started_file.exists() {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    let schema = source(&fixtures().join("schema.cedarschema"), "schema.cedarschema");
+    let policy = source(&fixtures().join("vacuous-policy/bad.cedar"), "bad.cedar");
+    let started = Instant::now();
+    // Without cancellation every query would wait out its 60 s limit.
+    let run = prove_cancellable(
+        &schema,
+        vec![policy],
+        vec![],
+        solver(hang, 60_000),
+        Default::default(),
+        Some(cancel),
+    );
+    canceller.join().unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "a cancelled run must stop promptly, took {:?}",
+        started.elapsed()
+    );
+    assert!(run.report.cancelled, "the report says it was cancelled");
+    for finding in &run.report.findings {
+        assert!(
+            finding.message.contains("cancelled"),
+            "a cancelled run claims nothing: {}",
+            finding.message
+        );
+    }
+}
+
+#[test]
+fn each_solver_process_answers_one_query() {
+    let Some(cvc5) = cvc5_or_skip("each_solver_process_answers_one_query") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let starts = dir.path().join("starts");
+    // cvc5 itself, counting its starts.
+    let counting = fake_solver(
+        &dir,
+        &format!(
+            "echo start >> {}\nexec {} \"$@\"",
+            starts.display(),
+            cvc5.display()
+        ),
+    );
+    let schema = source(&fixtures().join("schema.cedarschema"), "schema.cedarschema");
+    let policy = source(&fixtures().join("overridden-permit/bad.cedar"), "bad.cedar");
+    let run = prove(
+        &schema,
+        vec![policy],
+        vec![],
+        solver(counting, 10_000),
+        Default::default(),
+    );
+    assert_eq!(run.report.stats.unknown, 0);
+    let queries = run.report.stats.solver_queries;
+    assert!(queries > 1, "the fixture needs several solver queries");
+    let started = std::fs::read_to_string(&starts)
+        .unwrap_or_default()
+        .lines()
+        .count();
+    // One process per query; at most one more per worker started but never asked
+    // (SymCC decides some questions without the solver).
+    assert!(
+        (queries..=queries + 2).contains(&started),
+        "{started} solver processes for {queries} queries"
+    );
 }

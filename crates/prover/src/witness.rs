@@ -1,0 +1,222 @@
+//! Witnesses: concrete requests (with their entities) that the solver produced in one request
+//! environment as counterexamples. Before a question goes to the solver, the witnesses found so
+//! far are evaluated on it with cedar-policy's own Authorizer; one that settles the question
+//! concretely ("this request matches `a` but not `b`") answers `No` without a solver call.
+//!
+//! Only `No` is ever decided this way, and only by a request the Authorizer itself evaluated,
+//! so the answer is exact, not a guess. Most coverage and pairwise questions are `No`, and the
+//! witness that refutes them is usually one the environment's first questions already produced.
+
+use std::collections::HashMap;
+
+use cedar_policy::{Authorizer, Policy, PolicySet, Schema};
+use serde_json::Value;
+
+use crate::counterexample::Replay;
+
+/// At most this many witnesses are kept per environment: evaluation stays far cheaper than a
+/// solver call, and later witnesses add little.
+const MAX_WITNESSES: usize = 48;
+
+pub struct Witness {
+    replay: Replay,
+    /// The counterexample JSON, reported when this witness settles a question.
+    json: Value,
+}
+
+#[derive(Default)]
+pub struct Witnesses {
+    found: Vec<Witness>,
+    /// (witness, policy) → whether the policy's condition is true (no error) on the witness.
+    matches: HashMap<(usize, usize), bool>,
+    /// One-policy sets to evaluate, by policy.
+    alone: HashMap<usize, Option<PolicySet>>,
+}
+
+/// What a question asks of a witness, in terms of which policies match it.
+pub enum Refutation<'q> {
+    /// `No` if some witness matches the policy.
+    NeverMatches(usize),
+    /// `No` if some witness does not match the policy.
+    AlwaysMatches(usize),
+    /// `No` if some witness matches the first policy and none of the others.
+    NotCovered(usize, &'q [usize]),
+    /// `No` if some witness matches both.
+    Overlap(usize, usize),
+}
+
+impl Witnesses {
+    /// Adds the counterexample of a `No` answer to the pool (ignored when it does not load
+    /// against the schema, or the pool is full).
+    pub fn add(&mut self, cex: &Value, schema: &Schema) {
+        if self.found.len() >= MAX_WITNESSES || self.found.iter().any(|w| &w.json == cex) {
+            return;
+        }
+        if let Ok(replay) = Replay::parse(cex, schema) {
+            self.found.push(Witness {
+                replay,
+                json: cex.clone(),
+            });
+        }
+    }
+
+    /// A witness that settles the question as `No`, as its counterexample JSON.
+    pub fn refute(
+        &mut self,
+        question: &Refutation<'_>,
+        policy: &impl Fn(usize) -> Policy,
+    ) -> Option<Value> {
+        (0..self.found.len())
+            .find(|&w| {
+                let mut m = |p: usize| self.matches(w, p, policy);
+                // `None` (a policy that could not be evaluated) settles nothing.
+                let mut refutes = || -> Option<bool> {
+                    Some(match *question {
+                        Refutation::NeverMatches(p) => m(p)?,
+                        Refutation::AlwaysMatches(p) => !m(p)?,
+                        Refutation::NotCovered(target, by) => {
+                            m(target)? && {
+                                let mut any = false;
+                                for &b in by {
+                                    any |= m(b)?;
+                                }
+                                !any
+                            }
+                        }
+                        Refutation::Overlap(a, b) => m(a)? && m(b)?,
+                    })
+                };
+                refutes() == Some(true)
+            })
+            .map(|w| self.found[w].json.clone())
+    }
+
+    /// Whether `p`'s condition is true, without error, on the witness.
+    fn matches(
+        &mut self,
+        witness: usize,
+        p: usize,
+        policy: &impl Fn(usize) -> Policy,
+    ) -> Option<bool> {
+        if let Some(&known) = self.matches.get(&(witness, p)) {
+            return Some(known);
+        }
+        let alone = self
+            .alone
+            .entry(p)
+            .or_insert_with(|| PolicySet::from_policies([policy(p)]).ok())
+            .as_ref()?;
+        let w = &self.found[witness].replay;
+        let response = Authorizer::new().is_authorized(&w.request, alone, &w.entities);
+        let matched = response.diagnostics().reason().next().is_some();
+        self.matches.insert((witness, p), matched);
+        Some(matched)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use serde_json::json;
+
+    use super::*;
+
+    const SCHEMA: &str = "entity User { level: Long }; entity Doc;\n\
+        action read appliesTo { principal: User, resource: Doc };";
+
+    fn witness(level: i64) -> Value {
+        json!({
+            "request": {
+                "principal": "User::\"u\"",
+                "action": "Action::\"read\"",
+                "resource": "Doc::\"d\"",
+                "context": {},
+            },
+            "entities": [
+                {"uid": {"type": "User", "id": "u"}, "attrs": {"level": level}, "parents": []},
+                {"uid": {"type": "Doc", "id": "d"}, "attrs": {}, "parents": []},
+            ],
+        })
+    }
+
+    #[test]
+    fn a_witness_refutes_exactly_the_questions_its_evaluation_settles() {
+        let schema = Schema::from_str(SCHEMA).unwrap();
+        let policies: Vec<Policy> = [
+            "permit(principal, action, resource) when { principal.level > 5 };",
+            "permit(principal, action, resource) when { principal.level > 10 };",
+            "forbid(principal, action, resource) when { principal.level < 0 };",
+            // Overflows on every level > 0: an error, which is not a match.
+            "permit(principal, action, resource) when { principal.level + 9223372036854775807 > 0 };",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, text)| Policy::parse(Some(cedar_policy::PolicyId::new(format!("p{i}"))), *text).unwrap())
+        .collect();
+        let policy = |p: usize| policies[p].clone();
+        let mut pool = Witnesses::default();
+        assert!(
+            pool.refute(&Refutation::NeverMatches(0), &policy).is_none(),
+            "no witness yet"
+        );
+
+        pool.add(&witness(7), &schema);
+        let refuted = |pool: &mut Witnesses, q: Refutation<'_>| pool.refute(&q, &policy).is_some();
+        assert!(
+            refuted(&mut pool, Refutation::NotCovered(0, &[1])),
+            "7 > 5 but not > 10"
+        );
+        assert!(!refuted(&mut pool, Refutation::NotCovered(0, &[1, 3, 0])));
+        assert!(
+            !refuted(&mut pool, Refutation::NotCovered(1, &[0])),
+            "p1 does not match 7"
+        );
+        assert!(!refuted(&mut pool, Refutation::Overlap(0, 1)));
+        assert!(refuted(&mut pool, Refutation::NeverMatches(0)));
+        assert!(
+            !refuted(&mut pool, Refutation::NeverMatches(2)),
+            "a forbid that does not match"
+        );
+        assert!(
+            !refuted(&mut pool, Refutation::NeverMatches(3)),
+            "an error is not a match"
+        );
+        assert!(refuted(&mut pool, Refutation::AlwaysMatches(1)));
+        assert!(refuted(&mut pool, Refutation::AlwaysMatches(3)));
+        assert!(!refuted(&mut pool, Refutation::AlwaysMatches(0)));
+
+        pool.add(&witness(12), &schema);
+        assert!(
+            refuted(&mut pool, Refutation::Overlap(0, 1)),
+            "12 matches both"
+        );
+        assert!(
+            !refuted(&mut pool, Refutation::NotCovered(1, &[0])),
+            "still covered"
+        );
+        pool.add(&witness(-1), &schema);
+        assert!(
+            refuted(&mut pool, Refutation::NeverMatches(2)),
+            "the forbid matches -1"
+        );
+        assert_eq!(
+            pool.refute(&Refutation::NeverMatches(2), &policy),
+            Some(witness(-1)),
+            "the refuting request is reported"
+        );
+    }
+
+    #[test]
+    fn a_request_that_does_not_fit_the_schema_is_no_witness() {
+        let schema = Schema::from_str(SCHEMA).unwrap();
+        let mut pool = Witnesses::default();
+        let mut wrong = witness(7);
+        wrong["entities"][0]["attrs"]["level"] = json!("seven");
+        pool.add(&wrong, &schema);
+        let policy = Policy::parse(None, "permit(principal, action, resource);").unwrap();
+        assert!(pool
+            .refute(&Refutation::NeverMatches(0), &|_| policy.clone())
+            .is_none());
+    }
+}
