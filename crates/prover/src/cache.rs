@@ -14,6 +14,11 @@ const CACHE_VERSION: &str = "cedarcheck-deep-2";
 pub struct Cache {
     version: String,
     entries: HashMap<String, CachedAnswer>,
+    /// Per environment (by [`key`] of schema and environment): requests that settled
+    /// questions last time. A request does not depend on the policies, so these stay valid
+    /// across edits; they are seeded into the next run's witnesses.
+    #[serde(default)]
+    witnesses: HashMap<String, Vec<serde_json::Value>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,6 +33,7 @@ impl Cache {
         Self {
             version: CACHE_VERSION.into(),
             entries: HashMap::new(),
+            witnesses: HashMap::new(),
         }
     }
 
@@ -53,11 +59,22 @@ impl Cache {
 
     pub fn merge(&mut self, other: Cache) {
         self.entries.extend(other.entries);
+        self.witnesses.extend(other.witnesses);
     }
 
-    /// Keeps only `used` keys, so that the file does not grow with every edit.
+    pub fn witnesses(&self, environment: &str) -> &[serde_json::Value] {
+        self.witnesses.get(environment).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn set_witnesses(&mut self, environment: String, requests: Vec<serde_json::Value>) {
+        self.witnesses.insert(environment, requests);
+    }
+
+    /// Keeps only `used` keys (answers and environments' witnesses), so that the file does
+    /// not grow with every edit.
     pub fn retain(&mut self, used: &std::collections::HashSet<String>) {
         self.entries.retain(|key, _| used.contains(key));
+        self.witnesses.retain(|key, _| used.contains(key));
     }
 
     pub fn len(&self) -> usize {

@@ -117,6 +117,10 @@ pub struct EnvCx<'a> {
 
 impl<'a> EnvCx<'a> {
     pub fn new(shared: &'a Shared<'a>, job: &'a EnvJob, worker: &'a mut Worker) -> Self {
+        let mut witnesses = Witnesses::new(job.env.clone());
+        for request in shared.cache.witnesses(&witnesses_key(shared, job)) {
+            witnesses.add(request, shared.schema);
+        }
         Self {
             shared,
             job,
@@ -125,9 +129,17 @@ impl<'a> EnvCx<'a> {
             learned: Cache::new(),
             used: HashSet::new(),
             hits: 0,
-            witnesses: Witnesses::default(),
+            witnesses,
             refuted: 0,
         }
+    }
+
+    /// The witnesses to keep for the next run, under their cache key.
+    pub fn useful_witnesses(&self) -> (String, Vec<Value>) {
+        (
+            witnesses_key(self.shared, self.job),
+            self.witnesses.useful(),
+        )
     }
 
     pub fn subject(&self, index: usize) -> &'a Subject {
@@ -339,6 +351,10 @@ impl<'a> EnvCx<'a> {
             }
         }
     }
+}
+
+fn witnesses_key(shared: &Shared<'_>, job: &EnvJob) -> String {
+    cache::key([shared.schema_key.as_str(), job.name.as_str(), "witnesses"])
 }
 
 /// The policy with its effect replaced (through its JSON form, which keeps scope and

@@ -127,7 +127,11 @@ pub fn analyze(input: &DeepInput<'_>, options: DeepOptions<'_>) -> DeepReport {
         |worker, runtime, index| {
             let mut cx = EnvCx::new(&shared, &jobs[index], worker);
             let verdicts = runtime.block_on(analysis::analyze_env(&mut cx));
-            (verdicts, cx.learned, cx.used, cx.hits, cx.refuted)
+            let (key, witnesses) = cx.useful_witnesses();
+            let (mut learned, mut used) = (cx.learned, cx.used);
+            used.insert(key.clone());
+            learned.set_witnesses(key, witnesses);
+            (verdicts, learned, used, cx.hits, cx.refuted)
         },
         |done, all| {
             if let Some(progress) = options.progress {

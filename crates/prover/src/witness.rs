@@ -6,26 +6,32 @@
 //! Only `No` is ever decided this way, and only by a request the Authorizer itself evaluated,
 //! so the answer is exact, not a guess. Most coverage and pairwise questions are `No`, and the
 //! witness that refutes them is usually one the environment's first questions already produced.
+//! A witness is a valid request of its environment whatever the policies say, so the useful
+//! ones are kept in the cache for the next run: after an edit, the request that showed a
+//! question's old answer usually shows the new one.
 
 use std::collections::HashMap;
 
-use cedar_policy::{Authorizer, Policy, PolicySet, Schema};
+use cedar_policy::{Authorizer, Policy, PolicySet, RequestEnv, Schema};
 use serde_json::Value;
 
 use crate::counterexample::Replay;
 
 /// At most this many witnesses are kept per environment: evaluation stays far cheaper than a
 /// solver call, and later witnesses add little.
-const MAX_WITNESSES: usize = 48;
+const MAX_WITNESSES: usize = 256;
 
 pub struct Witness {
     replay: Replay,
     /// The counterexample JSON, reported when this witness settles a question.
     json: Value,
+    /// Questions it settled.
+    settled: usize,
 }
 
-#[derive(Default)]
+/// The witnesses of one request environment.
 pub struct Witnesses {
+    env: RequestEnv,
     found: Vec<Witness>,
     /// (witness, policy) → whether the policy's condition is true (no error) on the witness.
     matches: HashMap<(usize, usize), bool>,
@@ -46,18 +52,46 @@ pub enum Refutation<'q> {
 }
 
 impl Witnesses {
-    /// Adds the counterexample of a `No` answer to the pool (ignored when it does not load
-    /// against the schema, or the pool is full).
+    pub fn new(env: RequestEnv) -> Self {
+        Self {
+            env,
+            found: Vec::new(),
+            matches: HashMap::new(),
+            alone: HashMap::new(),
+        }
+    }
+
+    /// Adds a request to the pool: the counterexample of a `No` answer, or a witness kept
+    /// from the last run. Ignored when it does not load against the schema, is not a request
+    /// of this environment (the questions here only consider the policies that apply in it),
+    /// or the pool is full.
     pub fn add(&mut self, cex: &Value, schema: &Schema) {
         if self.found.len() >= MAX_WITNESSES || self.found.iter().any(|w| &w.json == cex) {
             return;
         }
-        if let Ok(replay) = Replay::parse(cex, schema) {
+        let Ok(replay) = Replay::parse(cex, schema) else {
+            return;
+        };
+        let request = &replay.request;
+        let fits = request.principal().map(|u| u.type_name()) == Some(self.env.principal())
+            && request.action() == Some(self.env.action())
+            && request.resource().map(|u| u.type_name()) == Some(self.env.resource());
+        if fits {
             self.found.push(Witness {
                 replay,
                 json: cex.clone(),
+                settled: 0,
             });
         }
+    }
+
+    /// The witnesses to keep for the next run, most useful first. Those that settled nothing
+    /// yet are kept too: each showed the answer to a question, and after an edit it usually
+    /// shows the new answer.
+    pub fn useful(&self) -> Vec<Value> {
+        let mut useful: Vec<&Witness> = self.found.iter().collect();
+        useful.sort_by_key(|w| std::cmp::Reverse(w.settled));
+        useful.into_iter().map(|w| w.json.clone()).collect()
     }
 
     /// A witness that settles the question as `No`, as its counterexample JSON.
@@ -88,7 +122,10 @@ impl Witnesses {
                 };
                 refutes() == Some(true)
             })
-            .map(|w| self.found[w].json.clone())
+            .map(|w| {
+                self.found[w].settled += 1;
+                self.found[w].json.clone()
+            })
     }
 
     /// Whether `p`'s condition is true, without error, on the witness.
@@ -123,7 +160,15 @@ mod tests {
     use super::*;
 
     const SCHEMA: &str = "entity User { level: Long }; entity Doc;\n\
-        action read appliesTo { principal: User, resource: Doc };";
+        action read appliesTo { principal: User, resource: Doc };\n\
+        action write appliesTo { principal: User, resource: Doc };";
+
+    fn read_env(schema: &Schema) -> RequestEnv {
+        schema
+            .request_envs()
+            .find(|e| e.action().to_string() == "Action::\"read\"")
+            .unwrap()
+    }
 
     fn witness(level: i64) -> Value {
         json!({
@@ -155,7 +200,7 @@ mod tests {
         .map(|(i, text)| Policy::parse(Some(cedar_policy::PolicyId::new(format!("p{i}"))), *text).unwrap())
         .collect();
         let policy = |p: usize| policies[p].clone();
-        let mut pool = Witnesses::default();
+        let mut pool = Witnesses::new(read_env(&schema));
         assert!(
             pool.refute(&Refutation::NeverMatches(0), &policy).is_none(),
             "no witness yet"
@@ -205,15 +250,24 @@ mod tests {
             Some(witness(-1)),
             "the refuting request is reported"
         );
+        assert_eq!(
+            pool.useful(),
+            vec![witness(7), witness(-1), witness(12)],
+            "kept for the next run, most useful first"
+        );
     }
 
     #[test]
-    fn a_request_that_does_not_fit_the_schema_is_no_witness() {
+    fn a_request_that_does_not_fit_the_schema_or_environment_is_no_witness() {
         let schema = Schema::from_str(SCHEMA).unwrap();
-        let mut pool = Witnesses::default();
+        let mut pool = Witnesses::new(read_env(&schema));
         let mut wrong = witness(7);
         wrong["entities"][0]["attrs"]["level"] = json!("seven");
         pool.add(&wrong, &schema);
+        // Valid, but a request of another environment.
+        let mut elsewhere = witness(7);
+        elsewhere["request"]["action"] = json!("Action::\"write\"");
+        pool.add(&elsewhere, &schema);
         let policy = Policy::parse(None, "permit(principal, action, resource);").unwrap();
         assert!(pool
             .refute(&Refutation::NeverMatches(0), &|_| policy.clone())
