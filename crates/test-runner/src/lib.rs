@@ -8,7 +8,8 @@
 //! policy the tests it determined ([`report`]).
 //!
 //! Only [`loader`] (and [`runner`], through it) touches the file system; parsing and
-//! evaluation work on texts.
+//! evaluation work on texts. [`runner::run_with_files`] reads the files' texts through a
+//! [`runner::Files`] of the caller's (the language server's unsaved buffers).
 
 pub mod evaluate;
 pub mod loader;
@@ -20,5 +21,5 @@ pub mod test_file;
 
 pub use located::Located;
 pub use report::{Coverage, FileReport, RunReport, SetReport, TestReport};
-pub use runner::{run, Options, PolicySets, SetSource, TestInput};
+pub use runner::{run, run_with_files, Disk, Files, Options, PolicySets, SetSource, TestInput};
 pub use test_file::Shape;

@@ -52,11 +52,39 @@ pub trait PolicySets: Sync {
     fn read(&self, set: usize) -> Result<SetSource, String>;
 }
 
+/// Where a run reads the test files, the entities files they name and the policies and
+/// schemas of integration files: the disk, or an editor's unsaved buffers in front of it.
+pub trait Files: Sync {
+    /// A file's text, as [`loader::read_text`] reads it: `Err(offset)` inside when its bytes
+    /// stop being UTF-8 at `offset`.
+    fn read_text(&self, path: &Path) -> std::io::Result<Result<String, (usize, String)>>;
+}
+
+/// The files on disk: what `cedarcheck test` reads.
+pub struct Disk;
+
+impl Files for Disk {
+    fn read_text(&self, path: &Path) -> std::io::Result<Result<String, (usize, String)>> {
+        loader::read_text(path)
+    }
+}
+
 /// Runs the tests. `Err` is a tool error (exit 2): an unreadable file, a workspace problem.
 pub fn run(
     inputs: &[TestInput],
     sets: &dyn PolicySets,
     options: &Options,
+) -> Result<RunReport, String> {
+    run_with_files(inputs, sets, options, &Disk)
+}
+
+/// [`run`], reading files through `sources` (the language server passes the editor's buffers;
+/// paths are still resolved against the disk, so every file named must exist there).
+pub fn run_with_files(
+    inputs: &[TestInput],
+    sets: &dyn PolicySets,
+    options: &Options,
+    sources: &dyn Files,
 ) -> Result<RunReport, String> {
     let jobs = if options.jobs == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -66,7 +94,7 @@ pub fn run(
     let cwd = &options.cwd;
 
     // 1. Read and parse every file.
-    let files = parallel_map(inputs, jobs, |input| read_test_file(input, cwd))
+    let files = parallel_map(inputs, jobs, |input| read_test_file(input, cwd, sources))
         .into_iter()
         .collect::<Result<Vec<_>, String>>()?;
     let mut report = RunReport::default();
@@ -149,7 +177,7 @@ pub fn run(
         bindings.push(Some(slot));
     }
     let prepared: Vec<SetUnderTest> =
-        parallel_map(&slots, jobs, |slot| prepare_set(slot, sets, cwd))
+        parallel_map(&slots, jobs, |slot| prepare_set(slot, sets, cwd, sources))
             .into_iter()
             .collect::<Result<_, String>>()?;
 
@@ -200,7 +228,7 @@ pub fn run(
         .iter()
         .cloned()
         .zip(parallel_map(&entity_keys, jobs, |(path, slot)| {
-            load_entities_file(path, prepared[*slot].schema.as_ref(), cwd)
+            load_entities_file(path, prepared[*slot].schema.as_ref(), cwd, sources)
         }))
         .collect();
     let shared_inline: HashMap<usize, Result<Entities, String>> = loaded
@@ -345,9 +373,11 @@ struct LoadedFile {
     errors: Vec<Located>,
 }
 
-fn read_test_file(input: &TestInput, cwd: &Path) -> Result<ReadFile, String> {
+fn read_test_file(input: &TestInput, cwd: &Path, files: &dyn Files) -> Result<ReadFile, String> {
     let display = loader::display(&input.path, cwd);
-    let text = loader::read_text(&input.path).map_err(|e| format!("{display}: {e}"))?;
+    let text = files
+        .read_text(&input.path)
+        .map_err(|e| format!("{display}: {e}"))?;
     Ok(match text {
         Ok(text) => ReadFile {
             parsed: test_file::parse(&display, &text),
@@ -380,7 +410,12 @@ enum SetSlot {
     Integration(IntegrationKey),
 }
 
-fn prepare_set(slot: &SetSlot, sets: &dyn PolicySets, cwd: &Path) -> Result<SetUnderTest, String> {
+fn prepare_set(
+    slot: &SetSlot,
+    sets: &dyn PolicySets,
+    cwd: &Path,
+    files: &dyn Files,
+) -> Result<SetUnderTest, String> {
     match slot {
         SetSlot::Config(set) => {
             let source = sets.read(*set)?;
@@ -394,7 +429,10 @@ fn prepare_set(slot: &SetSlot, sets: &dyn PolicySets, cwd: &Path) -> Result<SetU
         SetSlot::Integration(key) => {
             let read = |path: &Path| -> Result<(String, String), String> {
                 let display = loader::display(path, cwd);
-                match loader::read_text(path).map_err(|e| format!("{display}: {e}"))? {
+                match files
+                    .read_text(path)
+                    .map_err(|e| format!("{display}: {e}"))?
+                {
                     Ok(text) => Ok((display, text)),
                     Err((offset, _)) => Err(format!(
                         "{display}: file is not valid UTF-8 text (invalid byte at offset {offset})"
@@ -417,9 +455,10 @@ fn load_entities_file(
     path: &Path,
     schema: Option<&cedar_policy::Schema>,
     cwd: &Path,
+    files: &dyn Files,
 ) -> Result<Entities, String> {
     let display = loader::display(path, cwd);
-    match loader::read_text(path) {
+    match files.read_text(path) {
         Err(error) => Err(format!("cannot read entities file `{display}`: {error}")),
         Ok(Err((offset, lossy))) => Err(Located::at(
             &display,
@@ -682,4 +721,100 @@ pub fn parallel_map<T: Sync, R: Send>(
     }
     done.sort_unstable_by_key(|(index, _)| *index);
     done.into_iter().map(|(_, r)| r).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cedarcheck_analyzer::SourceFile;
+
+    const SCHEMA: &str = "entity User { admin: Bool }; entity Doc;\naction read appliesTo { principal: User, resource: Doc };";
+    const POLICY: &str =
+        "@id(\"admins\")\npermit(principal, action, resource) when { principal.admin };";
+
+    /// One set, whose files are given as texts.
+    struct OneSet(PolicySetInput);
+
+    impl PolicySets for OneSet {
+        fn set_for(&self, _: &Path) -> Result<usize, String> {
+            Ok(0)
+        }
+        fn read(&self, _: usize) -> Result<SetSource, String> {
+            Ok(SetSource {
+                label: "set".into(),
+                root: PathBuf::from("/"),
+                input: self.0.clone(),
+            })
+        }
+    }
+
+    /// Buffers in front of the disk.
+    struct Buffers(HashMap<PathBuf, String>);
+
+    impl Files for Buffers {
+        fn read_text(&self, path: &Path) -> std::io::Result<Result<String, (usize, String)>> {
+            match self.0.get(path) {
+                Some(text) => Ok(Ok(text.clone())),
+                None => loader::read_text(path),
+            }
+        }
+    }
+
+    fn test_file(decision: &str) -> String {
+        format!(
+            r#"{{"entities": "users.entities.json", "tests": [
+  {{"name": "alice reads", "request": {{"principal": "User::\"alice\"", "action": "Action::\"read\"", "resource": "Doc::\"d\""}}, "decision": "{decision}"}}
+]}}"#
+        )
+    }
+
+    fn entities(admin: bool) -> String {
+        format!(
+            r#"[{{"uid": {{"type": "User", "id": "alice"}}, "attrs": {{"admin": {admin}}}, "parents": []}},
+ {{"uid": {{"type": "Doc", "id": "d"}}, "attrs": {{}}, "parents": []}}]"#
+        )
+    }
+
+    #[test]
+    fn buffers_stand_in_for_the_test_file_and_its_entities() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let test_path = root.join("t.json");
+        let entities_path = root.join("users.entities.json");
+        std::fs::write(&test_path, test_file("allow")).unwrap();
+        std::fs::write(&entities_path, entities(true)).unwrap();
+        let sets = OneSet(PolicySetInput {
+            policies: vec![SourceFile::new("p.cedar", POLICY)],
+            schema: Some(SourceFile::new("s.cedarschema", SCHEMA)),
+            links: vec![],
+        });
+        let inputs = [TestInput {
+            path: test_path.clone(),
+            explicit: false,
+        }];
+        let options = Options {
+            jobs: 1,
+            filter: None,
+            cwd: root.clone(),
+        };
+        let outcome = |files: &dyn Files| {
+            let report = run_with_files(&inputs, &sets, &options, files).unwrap();
+            let test = &report.files[0].tests[0];
+            (test.name.clone(), test.failures.clone())
+        };
+        // The disk: alice is an admin, and the test expects her to be allowed.
+        assert_eq!(outcome(&Disk), ("alice reads".to_string(), vec![]));
+        // An unsaved test file expecting a deny.
+        let buffers = Buffers(HashMap::from([(test_path.clone(), test_file("deny"))]));
+        assert_eq!(outcome(&buffers).1, ["expected deny, got allow"]);
+        // Unsaved entities in which alice is no admin.
+        let buffers = Buffers(HashMap::from([(entities_path, entities(false))]));
+        assert_eq!(outcome(&buffers).1, ["expected allow, got deny"]);
+        // A test file being typed: a JSON error, located.
+        let buffers = Buffers(HashMap::from([(test_path, "{\"tests\": [".to_string())]));
+        let report = run_with_files(&inputs, &sets, &options, &buffers).unwrap();
+        assert_eq!(report.files[0].errors.len(), 1, "{:?}", report.files[0]);
+        assert_eq!(report.files[0].errors[0].line, 1);
+        assert!(report.files[0].tests.is_empty());
+    }
 }
