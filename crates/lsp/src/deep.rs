@@ -1,9 +1,11 @@
 //! Deep (solver-backed) findings in the background: debounced after the last edit of a set,
 //! one run per set at a time, and never published over newer text.
 //!
-//! A newer edit supersedes a scheduled run before it starts; a run already asking the solver
-//! finishes (the prover has no way to stop mid-query) but its findings are dropped when the
-//! set changed meanwhile, and the next run reuses its answers through the query cache.
+//! A newer edit of the set supersedes its scheduled run before it starts, and cancels a run
+//! already asking the solver: no new request environment starts and the running query is cut
+//! off (its solver process killed), so the stale run ends within moments and the next one can
+//! start. A cancelled run's findings are never published; the answers it learned before it
+//! stopped go into the query cache, for the next run to reuse. Shutdown cancels every run.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -41,8 +43,20 @@ type SetKey = (PathBuf, usize);
 struct SetJob {
     /// Bumped by every schedule: a run belongs to the generation that scheduled it.
     generation: u64,
+    /// The cancel flag of the current generation's run; the next schedule sets it.
+    cancel: Arc<AtomicBool>,
     /// Held by the running analysis: one at a time per set.
     running: Arc<tokio::sync::Mutex<Cache>>,
+}
+
+impl SetJob {
+    /// A new generation, cancelling the previous one's run; returns its number and flag.
+    fn supersede(&mut self) -> (u64, Arc<AtomicBool>) {
+        self.generation += 1;
+        self.cancel.store(true, Ordering::SeqCst);
+        self.cancel = Arc::new(AtomicBool::new(false));
+        (self.generation, self.cancel.clone())
+    }
 }
 
 #[derive(Default)]
@@ -59,11 +73,11 @@ impl Jobs {
         self.disabled.store(!enabled, Ordering::SeqCst);
     }
 
-    /// Supersedes every scheduled run (at shutdown).
+    /// Supersedes every scheduled run and cancels every running one (at shutdown).
     pub fn cancel_all(&self) {
         self.disabled.store(true, Ordering::SeqCst);
         for job in lock(&self.sets).values_mut() {
-            job.generation += 1;
+            job.supersede();
         }
     }
 
@@ -74,17 +88,18 @@ impl Jobs {
                 .is_some_and(|job| job.generation == generation)
     }
 
-    /// Schedules the set's deep analysis after [`DEBOUNCE`], superseding any scheduled one.
+    /// Schedules the set's deep analysis after [`DEBOUNCE`], superseding any scheduled one
+    /// and cancelling a running one.
     pub fn schedule(&self, state: Arc<State>, request: Request) {
         if self.disabled.load(Ordering::SeqCst) || request.analysis.deep == DeepMode::Off {
             return;
         }
         let key = (request.root.clone(), request.index);
-        let (generation, running) = {
+        let (generation, cancel, running) = {
             let mut sets = lock(&self.sets);
             let job = sets.entry(key.clone()).or_default();
-            job.generation += 1;
-            (job.generation, job.running.clone())
+            let (generation, cancel) = job.supersede();
+            (generation, cancel, job.running.clone())
         };
         tokio::spawn(async move {
             tokio::time::sleep(DEBOUNCE).await;
@@ -98,7 +113,8 @@ impl Jobs {
             let snapshot = state.stamp();
             let overlay = state.overlay();
             let previous = cache.clone();
-            let outcome = tasks::blocking(move || run(&request, &overlay, previous)).await;
+            let outcome =
+                tasks::blocking(move || run(&request, &overlay, previous, Some(cancel))).await;
             match outcome {
                 Ok(Ok(Outcome::Findings(set, learned))) => {
                     *cache = learned;
@@ -107,6 +123,7 @@ impl Jobs {
                         publish_sets(&state, &[set], Part::Deep, snapshot).await;
                     }
                 }
+                Ok(Ok(Outcome::Cancelled(learned))) => *cache = learned,
                 Ok(Ok(Outcome::NoSolver)) => {
                     if !state.deep.told_no_solver.swap(true, Ordering::SeqCst) {
                         state
@@ -137,12 +154,21 @@ fn cedarcheck_no_solver() -> &'static str {
 
 pub enum Outcome {
     Findings(SetFindings, Cache),
+    /// A newer edit or shutdown stopped the run: its findings are incomplete and stale; the
+    /// cache holds what it learned besides what was known before.
+    Cancelled(Cache),
     NoSolver,
     NoSchema,
 }
 
-/// The deep rules for one set, over the editor's buffers, as `cedarcheck check` runs them.
-pub fn run(request: &Request, overlay: &Overlay, cache: Cache) -> Result<Outcome, String> {
+/// The deep rules for one set, over the editor's buffers, as `cedarcheck check` runs them;
+/// setting `cancel` stops the run.
+pub fn run(
+    request: &Request,
+    overlay: &Overlay,
+    cache: Cache,
+    cancel: Option<Arc<AtomicBool>>,
+) -> Result<Outcome, String> {
     let Some(cvc5) = cedarcheck_prover::find_cvc5() else {
         return Ok(Outcome::NoSolver);
     };
@@ -177,6 +203,7 @@ pub fn run(request: &Request, overlay: &Overlay, cache: Cache) -> Result<Outcome
     };
     let invariant_report = cedarcheck_analyzer::check(&invariant_input, &request.settings);
     let invariant_files: Vec<String> = request.set.invariants.clone();
+    let known = cache.clone();
     let deep = cedarcheck_prover::analyze(
         &DeepInput {
             policies: LoadedPolicies {
@@ -198,9 +225,15 @@ pub fn run(request: &Request, overlay: &Overlay, cache: Cache) -> Result<Outcome
             jobs: request.analysis.jobs,
             cache,
             progress: None,
-            cancel: None,
+            cancel,
         },
     );
+    if deep.cancelled {
+        // The run's cache keeps only what it used, and it stopped early.
+        let mut learned = known;
+        learned.merge(deep.cache);
+        return Ok(Outcome::Cancelled(learned));
+    }
     let mut findings = deep.findings;
     Suppressions::new(&report.loaded, &input).retain_unsuppressed(&mut findings);
     Suppressions::new(&invariant_report.loaded, &invariant_input)
