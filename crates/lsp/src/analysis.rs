@@ -49,18 +49,7 @@ pub enum Alone {
 /// innermost editor workspace folder holding the file, else the file's directory (never the
 /// server's working directory, which is the editor's business).
 pub fn membership(path: &Path, folders: &[PathBuf]) -> Result<Membership, Alone> {
-    let dir = path.parent().unwrap_or(Path::new("/"));
-    let workspace = if find_config(dir).is_some() {
-        Workspace::open(path, None)
-    } else {
-        let folder = folders
-            .iter()
-            .filter(|folder| path.starts_with(folder))
-            .max_by_key(|folder| folder.components().count())
-            .map_or(dir, PathBuf::as_path);
-        Workspace::open(folder, None)
-    }
-    .map_err(|e| Alone::WorkspaceError(e.to_string()))?;
+    let workspace = workspace_of(path, folders)?;
     let relative = workspace.relative(path).ok_or(Alone::NotInAnySet)?;
     let sets = workspace
         .policy_sets()
@@ -78,6 +67,22 @@ pub fn membership(path: &Path, folders: &[PathBuf]) -> Result<Membership, Alone>
         sets,
         relative,
     })
+}
+
+/// The workspace `path` lies in, found as [`membership`] finds it.
+pub fn workspace_of(path: &Path, folders: &[PathBuf]) -> Result<Workspace, Alone> {
+    let dir = path.parent().unwrap_or(Path::new("/"));
+    if find_config(dir).is_some() {
+        Workspace::open(path, None)
+    } else {
+        let folder = folders
+            .iter()
+            .filter(|folder| path.starts_with(folder))
+            .max_by_key(|folder| folder.components().count())
+            .map_or(dir, PathBuf::as_path);
+        Workspace::open(folder, None)
+    }
+    .map_err(|e| Alone::WorkspaceError(e.to_string()))
 }
 
 /// One file's findings with the text they point into.
@@ -262,6 +267,163 @@ pub fn check_invariants(
         .filter(|f| INVARIANT_RULES.contains(&f.rule) && set.invariants.contains(&f.file))
         .collect();
     Ok(group(root, input.policies.iter(), findings))
+}
+
+/// The test files of one set to run, as a refresh found them.
+#[derive(Clone)]
+pub struct TestJob {
+    pub root: PathBuf,
+    pub set: PolicySetFiles,
+    /// How messages name the set (`cedarcheck test` names it so too).
+    pub label: String,
+    /// Root-relative test files.
+    pub files: Vec<String>,
+    /// Test threads, 0 = all cores (`[analysis] jobs`).
+    pub jobs: usize,
+}
+
+/// What one test file's run found, with the text it ran on.
+pub struct TestFileRun {
+    /// Absolute path.
+    pub path: PathBuf,
+    pub text: Arc<str>,
+    pub index: Arc<LineIndex>,
+    /// The file's report; `None` when it is JSON of another kind (`skipped` says which).
+    pub report: Option<cedarcheck_test_runner::FileReport>,
+    pub skipped: Option<&'static str>,
+    /// The set the file ran against, for its errors and its policies' places.
+    pub set: Option<Arc<cedarcheck_test_runner::SetReport>>,
+    /// Why the tests could not run at all (an unreadable file, a set that cannot be read).
+    pub error: Option<String>,
+}
+
+/// Runs a set's test files as `cedarcheck test` runs them, with the editor's buffers in place
+/// of the test files, the set's policies and schema and the entities files on disk.
+pub fn run_tests(job: &TestJob, overlay: &Overlay) -> Vec<TestFileRun> {
+    use cedarcheck_test_runner::{Files, Options, TestInput};
+    let files = Buffers::new(overlay);
+    let sets = OneSet {
+        job,
+        overlay,
+        label: job.label.clone(),
+    };
+    let inputs: Vec<TestInput> = job
+        .files
+        .iter()
+        .map(|f| TestInput {
+            path: job.root.join(f),
+            explicit: false,
+        })
+        .collect();
+    let options = Options {
+        jobs: job.jobs,
+        filter: None,
+        cwd: job.root.clone(),
+    };
+    let (mut report, error) =
+        match cedarcheck_test_runner::run_with_files(&inputs, &sets, &options, &files) {
+            Ok(report) => (Some(report), None),
+            Err(error) => (None, Some(error)),
+        };
+    let set_reports: Vec<Arc<cedarcheck_test_runner::SetReport>> = report
+        .as_mut()
+        .map(|r| {
+            std::mem::take(&mut r.sets)
+                .into_iter()
+                .map(Arc::new)
+                .collect()
+        })
+        .unwrap_or_default();
+    job.files
+        .iter()
+        .map(|relative| {
+            let path = job.root.join(relative);
+            let text: Arc<str> = match files.read_text(&path) {
+                Ok(Ok(text)) => text.into(),
+                Ok(Err((_, lossy))) => lossy.into(),
+                Err(_) => "".into(),
+            };
+            let display = cedarcheck_test_runner::loader::display(&path, &job.root);
+            let file_report = report.as_mut().and_then(|r| {
+                let at = r.files.iter().position(|f| f.path == display)?;
+                Some(r.files.remove(at))
+            });
+            let skipped = report.as_ref().and_then(|r| {
+                r.skipped
+                    .iter()
+                    .find(|(shown, _)| *shown == display)
+                    .map(|(_, what)| *what)
+            });
+            TestFileRun {
+                set: file_report
+                    .as_ref()
+                    .and_then(|f| f.set)
+                    .and_then(|i| set_reports.get(i).cloned()),
+                index: Arc::new(LineIndex::new(&text)),
+                path,
+                text,
+                report: file_report,
+                skipped,
+                error: error.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The set a test job runs against, read with the editor's buffers.
+struct OneSet<'a> {
+    job: &'a TestJob,
+    overlay: &'a Overlay,
+    label: String,
+}
+
+impl cedarcheck_test_runner::PolicySets for OneSet<'_> {
+    fn set_for(&self, _test_file: &Path) -> Result<usize, String> {
+        Ok(0)
+    }
+
+    fn read(&self, _set: usize) -> Result<cedarcheck_test_runner::SetSource, String> {
+        let input =
+            read_set(&self.job.root, &self.job.set, self.overlay).map_err(|e| e.to_string())?;
+        Ok(cedarcheck_test_runner::SetSource {
+            label: self.label.clone(),
+            root: self.job.root.clone(),
+            input,
+        })
+    }
+}
+
+/// Open documents in front of the disk, for the test runner: by the path the editor opened
+/// them under, and by the path with symbolic links resolved (the runner resolves entities
+/// paths so).
+struct Buffers<'a> {
+    overlay: &'a Overlay,
+    canonical: HashMap<PathBuf, Arc<str>>,
+}
+
+impl<'a> Buffers<'a> {
+    fn new(overlay: &'a Overlay) -> Self {
+        let canonical = overlay
+            .files
+            .iter()
+            .filter_map(|(path, doc)| Some((path.canonicalize().ok()?, doc.text.clone())))
+            .collect();
+        Self { overlay, canonical }
+    }
+}
+
+impl cedarcheck_test_runner::Files for Buffers<'_> {
+    fn read_text(&self, path: &Path) -> std::io::Result<Result<String, (usize, String)>> {
+        let open = self
+            .overlay
+            .get(path)
+            .map(|doc| &doc.text)
+            .or_else(|| self.canonical.get(path));
+        match open {
+            Some(text) => Ok(Ok(text.to_string())),
+            None => cedarcheck_test_runner::loader::read_text(path),
+        }
+    }
 }
 
 /// A buffer in no policy set, checked on its own with the workspace's rule levels (or the

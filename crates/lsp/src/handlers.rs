@@ -7,3 +7,4 @@ pub mod diagnostics;
 pub mod formatting;
 pub mod hover;
 pub mod symbols;
+pub mod test_files;

@@ -191,6 +191,27 @@ async fn hover_shows_rule_docs_on_a_finding_and_the_schema_on_a_type() {
         text.contains("action read appliesTo { principal: [User], resource: [Doc] };"),
         "{text}"
     );
+    // On `admin` of `principal.admin` in the forbid: what the schema declares, on the type the
+    // action gives the principal.
+    let line = A.lines().nth(2).unwrap();
+    let column = line.find("admin").unwrap();
+    let hover = editor
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": a}, "position": {"line": 2, "character": column + 2}}),
+        )
+        .await;
+    let text = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(
+        text.starts_with(
+            "attribute `admin`: `Bool`, required, declared on entity type `App::User`"
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        hover["result"]["range"],
+        json!({"start": {"line": 2, "character": column}, "end": {"line": 2, "character": column + 5}})
+    );
     // Nothing to say on an annotation without findings.
     let hover = editor
         .request(
@@ -513,4 +534,298 @@ async fn exit_without_shutdown_ends_with_code_1() {
         .unwrap()
         .unwrap();
     assert_eq!(code, 1);
+}
+
+const TESTED_SCHEMA: &str = "namespace App {\n  entity User { admin: Bool };\n  entity Doc;\n  action read appliesTo { principal: [User], resource: [Doc] };\n}\n";
+const TESTED_POLICY: &str = "@id(\"admins-read\")\npermit(principal, action == App::Action::\"read\", resource) when { principal.admin };\n";
+const ENTITIES: &str = r#"[
+  {"uid": {"type": "App::User", "id": "alice"}, "attrs": {"admin": true}, "parents": []},
+  {"uid": {"type": "App::User", "id": "bob"}, "attrs": {"admin": false}, "parents": []},
+  {"uid": {"type": "App::Doc", "id": "plan"}, "attrs": {}, "parents": []}
+]
+"#;
+const TESTS: &str = r#"{
+  "entities": "app.entities.json",
+  "tests": [
+    {
+      "name": "alice reads the plan",
+      "request": {"principal": "App::User::\"alice\"", "action": "App::Action::\"read\"", "resource": "App::Doc::\"plan\""},
+      "decision": "allow",
+      "reason": ["admins-read"]
+    },
+    {
+      "name": "bob reads the plan",
+      "request": {"principal": "App::User::\"bob\"", "action": "App::Action::\"read\"", "resource": "App::Doc::\"plan\""},
+      "decision": "allow",
+      "reason": ["admins-read"]
+    }
+  ]
+}
+"#;
+
+fn tested_workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            (
+                "cedarcheck.toml",
+                "policies = [\"policies/*.cedar\"]\nschema = \"policies/app.cedarschema\"\ntests = [\"tests/*.json\"]\n",
+            ),
+            ("policies/app.cedarschema", TESTED_SCHEMA),
+            ("policies/read.cedar", TESTED_POLICY),
+            ("tests/app.entities.json", ENTITIES),
+            ("tests/reads.json", TESTS),
+        ],
+    );
+    dir
+}
+
+fn messages(published: &Value) -> Vec<String> {
+    published["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn change(editor: &mut Editor, uri: &str, version: i32, text: &str) {
+    editor
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}),
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn a_failing_test_shows_at_its_name_with_the_words_of_cedarcheck_test() {
+    let dir = tested_workspace();
+    let mut editor = editor(&dir).await;
+    let tests = editor
+        .open(&dir.path().join("tests/reads.json"), TESTS)
+        .await;
+    let published = editor.diagnostics(&tests, |d| !d.is_empty()).await;
+    assert_eq!(published["version"], 1);
+    let diagnostics = published["diagnostics"].as_array().unwrap();
+    // Alice passes; Bob is no admin.
+    assert_eq!(diagnostics.len(), 1, "{published}");
+    let failed = &diagnostics[0];
+    let line = TESTS.lines().position(|l| l.contains("bob reads")).unwrap();
+    let column = TESTS.lines().nth(line).unwrap().find("\"bob").unwrap();
+    assert_eq!(
+        failed["range"],
+        json!({"start": {"line": line, "character": column}, "end": {"line": line, "character": column + "\"bob reads the plan\"".len()}})
+    );
+    assert_eq!(failed["severity"], 1);
+    assert_eq!(
+        failed["message"],
+        "expected allow, got deny\n\
+         decision  expected allow, got deny\n\
+         reasons   - admins-read  expected, but did not determine the decision"
+    );
+    // The policy the test expected is related information.
+    let related = &failed["relatedInformation"][0];
+    assert_eq!(
+        related["location"]["uri"],
+        uri(&dir.path().join("policies/read.cedar"))
+    );
+    assert_eq!(related["location"]["range"]["start"]["line"], 0);
+
+    // While typing: broken JSON is located where it breaks.
+    let broken = TESTS.replacen("\"decision\": \"allow\",", "\"decision\": \"allow\"", 1);
+    change(&mut editor, &tests, 2, &broken).await;
+    let published = editor.diagnostics(&tests, |_| true).await;
+    assert_eq!(published["version"], 2);
+    let diagnostics = published["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1, "{published}");
+    assert!(
+        diagnostics[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid JSON: expected `,` or `}`"),
+        "{published}"
+    );
+    let line = broken
+        .lines()
+        .position(|l| l.contains("\"reason\": [\"admins-read\"]"))
+        .unwrap();
+    assert_eq!(
+        diagnostics[0]["range"]["start"]["line"], line,
+        "{published}"
+    );
+
+    // A typo in a test's fields fails that test alone, at the typo.
+    let typo = TESTS.replacen("\"reason\"", "\"reasons\"", 1);
+    change(&mut editor, &tests, 3, &typo).await;
+    let published = editor.diagnostics(&tests, |_| true).await;
+    assert_eq!(published["version"], 3);
+    let messages = messages(&published);
+    assert_eq!(messages.len(), 2, "{published}");
+    assert!(
+        messages[0].starts_with("invalid test: unknown field `reasons`"),
+        "{published}"
+    );
+
+    // Fixed (unsaved): Bob is denied, as the test now says. Nothing left to show.
+    let fixed = TESTS.replacen(
+        "\"decision\": \"allow\",\n      \"reason\": [\"admins-read\"]\n    }\n  ]",
+        "\"decision\": \"deny\"\n    }\n  ]",
+        1,
+    );
+    assert_ne!(fixed, TESTS);
+    change(&mut editor, &tests, 4, &fixed).await;
+    let published = editor.diagnostics(&tests, |_| true).await;
+    assert_eq!(published["version"], 4);
+    assert_eq!(published["diagnostics"], json!([]), "{published}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("tests/reads.json")).unwrap(),
+        TESTS
+    );
+    assert_eq!(editor.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn unsaved_policy_and_entities_edits_rerun_the_open_tests() {
+    let dir = tested_workspace();
+    let mut editor = editor(&dir).await;
+    let fixed = TESTS.replacen(
+        "\"decision\": \"allow\",\n      \"reason\": [\"admins-read\"]\n    }\n  ]",
+        "\"decision\": \"deny\"\n    }\n  ]",
+        1,
+    );
+    let tests = editor
+        .open(&dir.path().join("tests/reads.json"), &fixed)
+        .await;
+    let published = editor.diagnostics(&tests, |_| true).await;
+    assert_eq!(published["diagnostics"], json!([]), "{published}");
+
+    // Everyone may read now: Bob's test fails, where the set's policy changed unsaved.
+    let policy = editor
+        .open(&dir.path().join("policies/read.cedar"), TESTED_POLICY)
+        .await;
+    change(
+        &mut editor,
+        &policy,
+        2,
+        &TESTED_POLICY.replace("principal.admin", "true"),
+    )
+    .await;
+    let published = editor.diagnostics(&tests, |d| !d.is_empty()).await;
+    assert_eq!(
+        messages(&published),
+        ["expected deny, got allow\n\
+          decision  expected deny, got allow\n\
+          reasons   + admins-read  determined the decision"]
+    );
+    // Undone: the failure goes away.
+    change(&mut editor, &policy, 3, TESTED_POLICY).await;
+    let published = editor.diagnostics(&tests, |_| true).await;
+    assert_eq!(published["diagnostics"], json!([]), "{published}");
+
+    // Alice loses her admin flag in the unsaved entities file.
+    let entities = editor
+        .open(&dir.path().join("tests/app.entities.json"), ENTITIES)
+        .await;
+    change(
+        &mut editor,
+        &entities,
+        2,
+        &ENTITIES.replacen("\"admin\": true", "\"admin\": false", 1),
+    )
+    .await;
+    let published = editor.diagnostics(&tests, |d| !d.is_empty()).await;
+    let messages = messages(&published);
+    assert_eq!(messages.len(), 1, "{published}");
+    assert!(
+        messages[0].starts_with("expected allow, got deny\n"),
+        "{published}"
+    );
+    let line = fixed
+        .lines()
+        .position(|l| l.contains("alice reads"))
+        .unwrap();
+    assert_eq!(
+        published["diagnostics"][0]["range"]["start"]["line"], line,
+        "{published}"
+    );
+    assert_eq!(editor.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn a_set_that_cannot_be_tested_fails_its_tests_pointing_at_the_errors() {
+    let dir = tested_workspace();
+    let mut editor = editor(&dir).await;
+    let schema = editor
+        .open(&dir.path().join("policies/app.cedarschema"), TESTED_SCHEMA)
+        .await;
+    let tests = editor
+        .open(&dir.path().join("tests/reads.json"), TESTS)
+        .await;
+    editor.diagnostics(&tests, |d| d.len() == 1).await;
+    // `admin` is no longer a Bool: the policy no longer validates.
+    change(
+        &mut editor,
+        &schema,
+        2,
+        &TESTED_SCHEMA.replace("admin: Bool", "admin: Long"),
+    )
+    .await;
+    let published = editor.diagnostics(&tests, |d| d.len() == 2).await;
+    for diagnostic in published["diagnostics"].as_array().unwrap() {
+        assert!(
+            diagnostic["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("cannot run: the policy set `cedarcheck.toml` has 1 error(s)"),
+            "{published}"
+        );
+        let related = &diagnostic["relatedInformation"][0];
+        assert_eq!(
+            related["location"]["uri"],
+            uri(&dir.path().join("policies/read.cedar")),
+            "{published}"
+        );
+    }
+    assert_eq!(editor.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn typing_a_test_file_never_breaks_the_server() {
+    let dir = tested_workspace();
+    let mut editor = editor(&dir).await;
+    let tests = editor.open(&dir.path().join("tests/reads.json"), "").await;
+    let published = editor.diagnostics(&tests, |d| !d.is_empty()).await;
+    assert!(
+        messages(&published)[0].starts_with("invalid JSON: EOF"),
+        "{published}"
+    );
+    // Prefixes of the file, as if typed: each gets its diagnostics.
+    let cuts: Vec<usize> = (0..TESTS.len()).step_by(3).collect();
+    for (n, &cut) in cuts.iter().enumerate() {
+        let version = n as i32 + 2;
+        change(&mut editor, &tests, version, &TESTS[..cut]).await;
+        let published = editor
+            .wait_for(|m| {
+                m["method"] == "textDocument/publishDiagnostics"
+                    && m["params"]["uri"] == tests
+                    && m["params"]["version"] == version
+            })
+            .await;
+        let diagnostics = published["params"]["diagnostics"].as_array().unwrap();
+        assert!(!diagnostics.is_empty(), "{published}");
+    }
+    let last = cuts.len() as i32 + 2;
+    change(&mut editor, &tests, last, TESTS).await;
+    let published = editor.diagnostics(&tests, |d| d.len() == 1).await;
+    assert_eq!(published["version"], last, "{published}");
+    // No analysis failed on the way.
+    let failures: Vec<&Value> = editor
+        .received
+        .iter()
+        .filter(|m| m["method"] == "window/logMessage")
+        .collect();
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_eq!(editor.shutdown().await, 0);
 }

@@ -1,12 +1,16 @@
 //! Diagnostics: on every change, parse, validation and the static rules for the whole policy
 //! set the document belongs to, published for each of the set's files; deep findings join
-//! them later ([`crate::deep`]). A result computed before a newer edit is never published.
+//! them later ([`crate::deep`]). Test files get the results of their tests
+//! ([`super::test_files`]): on a change to the test file itself, and on a change to a policy,
+//! schema or entities file they depend on (for the test files that are open or show failures).
+//! A result computed before a newer edit is never published.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use cedarcheck_analyzer::Settings;
+use cedarcheck_workspace::{PolicySetFiles, Workspace};
 use tower_lsp_server::ls_types::{
     Diagnostic, DiagnosticSeverity, MessageType, Position, Range, Uri,
 };
@@ -25,6 +29,8 @@ pub enum Part {
     Notes,
     /// The solver-backed rules.
     Deep,
+    /// A test file's errors and failing tests.
+    Tests,
 }
 
 /// The diagnostics of every file, by part, each with the edit stamp it was computed at.
@@ -60,6 +66,22 @@ impl Store {
         )
     }
 
+    /// Whether `uri` has diagnostics of `part`.
+    pub fn has(&self, uri: &Uri, part: Part) -> bool {
+        self.files
+            .get(uri)
+            .and_then(|parts| parts.get(&part))
+            .is_some_and(|(_, d)| !d.is_empty())
+    }
+
+    /// The files whose `part` is not empty.
+    pub fn with(&self, part: Part) -> impl Iterator<Item = &Uri> {
+        self.files
+            .iter()
+            .filter(move |(_, parts)| parts.get(&part).is_some_and(|(_, d)| !d.is_empty()))
+            .map(|(uri, _)| uri)
+    }
+
     /// What was last published for `uri`.
     pub fn published(&self, uri: &Uri) -> Vec<Diagnostic> {
         self.files
@@ -83,6 +105,8 @@ pub struct Refresh {
     pub deep: Vec<deep::Request>,
     /// The findings of a buffer that is not a file (`untitled:`), checked on its own.
     pub buffer: Option<FileFindings>,
+    /// The test files to run: the refreshed one, or those that depend on it.
+    pub tests: Vec<analysis::TestJob>,
 }
 
 /// Recomputes the diagnostics of everything `uri` belongs to and publishes them, unless a
@@ -92,12 +116,14 @@ pub async fn refresh(state: Arc<State>, uri: Uri, stamp: u64) {
     let snapshot = state.stamp();
     let folders = state.folders();
     let text = state.document(&uri).map(|d| d.text);
+    let tracked = tracked_tests(&state, &overlay);
     let worker = state.clone();
     let target = uri.clone();
+    let tests_overlay = overlay.clone();
     let result = tasks::blocking(move || {
         worker
             .is_latest(&target, stamp)
-            .then(|| compute(&target, text, &overlay, &folders))
+            .then(|| compute(&target, text, &overlay, &folders, &tracked))
     })
     .await;
     match result {
@@ -120,12 +146,23 @@ pub async fn refresh(state: Arc<State>, uri: Uri, stamp: u64) {
                     publish(&state, &uri, merged).await;
                 }
             }
-            let notes = lock(&state.diagnostics).set(&uri, Part::Notes, snapshot, refresh.notes);
+            // Notes are published when there are some, or to clear old ones: a test file's
+            // list would otherwise go out again before its tests ran on the new text.
+            let notes = {
+                let mut store = lock(&state.diagnostics);
+                let had_notes = store.has(&uri, Part::Notes);
+                (had_notes || !refresh.notes.is_empty())
+                    .then(|| store.set(&uri, Part::Notes, snapshot, refresh.notes))
+                    .flatten()
+            };
             if let Some(diagnostics) = notes {
                 publish(&state, &uri, diagnostics).await;
             }
             for request in refresh.deep {
                 state.deep.schedule(state.clone(), request);
+            }
+            if !refresh.tests.is_empty() {
+                run_tests(&state, &uri, stamp, refresh.tests, tests_overlay, snapshot).await;
             }
         }
         Ok(None) => {}
@@ -137,6 +174,92 @@ pub async fn refresh(state: Arc<State>, uri: Uri, stamp: u64) {
                     format!("cedarcheck: checking {} failed: {panic}", uri.as_str()),
                 )
                 .await;
+        }
+    }
+}
+
+/// The test files worth re-running when what they test changes: the open ones, and those
+/// that show failures (so that fixing a policy clears them).
+fn tracked_tests(state: &State, overlay: &Overlay) -> HashSet<PathBuf> {
+    let failing: Vec<Uri> = lock(&state.diagnostics)
+        .with(Part::Tests)
+        .cloned()
+        .collect();
+    overlay
+        .files
+        .keys()
+        .cloned()
+        .chain(failing.iter().filter_map(from_proto::file_path))
+        .collect()
+}
+
+/// Runs the test jobs of a refresh (after its other diagnostics are out) and publishes each
+/// test file's results, unless a newer edit of the test file or its set came meanwhile.
+async fn run_tests(
+    state: &Arc<State>,
+    uri: &Uri,
+    stamp: u64,
+    jobs: Vec<analysis::TestJob>,
+    overlay: Overlay,
+    snapshot: u64,
+) {
+    let worker = state.clone();
+    let target = uri.clone();
+    let result = tasks::blocking(move || {
+        if !worker.is_latest(&target, stamp) {
+            return Vec::new();
+        }
+        // A file in several sets' `tests` gets the union of its runs.
+        let mut files: Vec<(PathBuf, Vec<PathBuf>, Vec<Diagnostic>)> = Vec::new();
+        for job in &jobs {
+            let depends: Vec<PathBuf> = job
+                .set
+                .policies
+                .iter()
+                .chain(&job.set.schema)
+                .chain(&job.set.links)
+                .map(|f| job.root.join(f))
+                .collect();
+            for run in analysis::run_tests(job, &overlay) {
+                let diagnostics = super::test_files::diagnostics(&run, &job.root, &overlay);
+                let mut depends = depends.clone();
+                depends.push(run.path.clone());
+                match files.iter_mut().find(|(path, _, _)| *path == run.path) {
+                    Some((_, known, list)) => {
+                        known.extend(depends);
+                        list.extend(diagnostics);
+                    }
+                    None => files.push((run.path, depends, diagnostics)),
+                }
+            }
+        }
+        files
+    })
+    .await;
+    let files = match result {
+        Ok(files) => files,
+        Err(panic) => {
+            state
+                .client
+                .log_message(
+                    MessageType::ERROR,
+                    format!("cedarcheck: running the tests failed: {panic}"),
+                )
+                .await;
+            return;
+        }
+    };
+    let overlay = state.overlay();
+    for (path, depends, diagnostics) in files {
+        if overlay.stamp_of(depends.iter().map(PathBuf::as_path)) > snapshot {
+            continue;
+        }
+        let Some(uri) = uri_of(&overlay, &path) else {
+            continue;
+        };
+        let merged = lock(&state.diagnostics).set(&uri, Part::Tests, snapshot, diagnostics);
+        if let Some(merged) = merged {
+            publish(state, &uri, merged).await;
         }
     }
 }
@@ -219,18 +342,21 @@ fn note(severity: DiagnosticSeverity, message: String) -> Diagnostic {
     }
 }
 
-/// The analyses a change to `uri` calls for.
+/// The analyses a change to `uri` calls for. `tracked`: the test files to re-run when a file
+/// they depend on changes.
 pub fn compute(
     uri: &Uri,
     buffer: Option<Arc<str>>,
     overlay: &Overlay,
     folders: &[PathBuf],
+    tracked: &HashSet<PathBuf>,
 ) -> Refresh {
     let mut refresh = Refresh {
         sets: Vec::new(),
         notes: Vec::new(),
         deep: Vec::new(),
         buffer: None,
+        tests: Vec::new(),
     };
     let path = from_proto::file_path(uri);
     let is_policy_file = uri.path().as_str().ends_with(".cedar");
@@ -262,6 +388,10 @@ pub fn compute(
     let membership = match overlay.cache.membership(&path, folders) {
         Ok(membership) => membership,
         Err(why) => {
+            if matches!(why, Alone::NotInAnySet) && !is_policy_file {
+                // An entities file (or other data) the tests of the workspace may read.
+                refresh.tests = dependent_tests(&path, folders, tracked, overlay);
+            }
             let (severity, message) = match why {
                 Alone::WorkspaceError(message) => (DiagnosticSeverity::ERROR, message),
                 Alone::NotInAnySet => (
@@ -292,7 +422,25 @@ pub fn compute(
         let is_test = set.tests.iter().any(|f| f == relative);
         let is_schema = set.schema.as_deref() == Some(relative);
         if is_test {
+            refresh.tests.push(test_job(
+                &membership.workspace,
+                set,
+                vec![relative.to_string()],
+            ));
             continue;
+        }
+        if !is_invariant {
+            let dependent: Vec<String> = set
+                .tests
+                .iter()
+                .filter(|t| tracked.contains(&root.join(t)))
+                .cloned()
+                .collect();
+            if !dependent.is_empty() {
+                refresh
+                    .tests
+                    .push(test_job(&membership.workspace, set, dependent));
+            }
         }
         let outcome = {
             let mut sets = Vec::new();
@@ -320,6 +468,68 @@ pub fn compute(
         }
     }
     refresh
+}
+
+fn test_job(workspace: &Workspace, set: &PolicySetFiles, files: Vec<String>) -> analysis::TestJob {
+    let label = match (&set.name, &workspace.config) {
+        (Some(name), _) => name.clone(),
+        (None, Some(config)) => {
+            cedarcheck_test_runner::loader::display(&config.path, &workspace.root)
+        }
+        (None, None) => "every *.cedar of the workspace".into(),
+    };
+    analysis::TestJob {
+        root: workspace.root.clone(),
+        set: set.clone(),
+        label,
+        files,
+        jobs: workspace.analysis().jobs,
+    }
+}
+
+/// The tracked test files of the workspace a JSON file outside every set lies in: an
+/// entities file is in no set, and any test of the workspace may read it. Their memberships
+/// come from the cache, so that typing in a JSON file walks no directory.
+fn dependent_tests(
+    path: &Path,
+    folders: &[PathBuf],
+    tracked: &HashSet<PathBuf>,
+    overlay: &Overlay,
+) -> Vec<analysis::TestJob> {
+    if path.extension().is_none_or(|e| e != "json") {
+        return Vec::new();
+    }
+    let Ok(workspace) = analysis::workspace_of(path, folders) else {
+        return Vec::new();
+    };
+    let mut candidates: Vec<&PathBuf> = tracked
+        .iter()
+        .filter(|t| {
+            t.as_path() != path
+                && t.starts_with(&workspace.root)
+                && t.extension().is_some_and(|e| e == "json")
+        })
+        .collect();
+    candidates.sort();
+    let mut jobs: BTreeMap<usize, analysis::TestJob> = BTreeMap::new();
+    for test in candidates {
+        let Ok(membership) = overlay.cache.membership(test, folders) else {
+            continue;
+        };
+        if membership.workspace.root != workspace.root {
+            continue;
+        }
+        for (index, set) in &membership.sets {
+            if !set.tests.contains(&membership.relative) {
+                continue;
+            }
+            jobs.entry(*index)
+                .or_insert_with(|| test_job(&membership.workspace, set, Vec::new()))
+                .files
+                .push(membership.relative.clone());
+        }
+    }
+    jobs.into_values().collect()
 }
 
 fn alone_at(path: &Path, text: Arc<str>, settings: &Settings) -> SetFindings {
