@@ -6,8 +6,17 @@ vim.filetype.add({
 
 vim.lsp.config("cedarcheck", {
   cmd = { "cedarcheck", "lsp" },
-  filetypes = { "cedar", "cedarschema" },
-  root_markers = { "cedarcheck.toml", ".git" },
+  -- JSON for test files: the server shows their errors and failing tests.
+  filetypes = { "cedar", "cedarschema", "json" },
+  root_dir = function(bufnr, on_dir)
+    local root = vim.fs.root(bufnr, { "cedarcheck.toml" })
+    if root then
+      on_dir(root)
+    elseif vim.bo[bufnr].filetype ~= "json" then
+      -- JSON outside a cedarcheck workspace is no test file: no server for it.
+      on_dir(vim.fs.root(bufnr, { ".git" }) or vim.fs.dirname(vim.api.nvim_buf_get_name(bufnr)))
+    end
+  end,
   init_options = { deep = true },
 })
 vim.lsp.enable("cedarcheck")

@@ -1,4 +1,5 @@
-// A thin language client: starts `cedarcheck lsp` for Cedar policy and schema files.
+// A thin language client: starts `cedarcheck lsp` for Cedar policy and schema files, and for
+// JSON files (the server shows diagnostics in those a cedarcheck.toml lists as tests).
 import * as vscode from "vscode";
 import {
   LanguageClient,
@@ -18,6 +19,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       { scheme: "file", language: "cedar" },
       { scheme: "file", language: "cedarschema" },
       { scheme: "untitled", language: "cedar" },
+      ...(config.get<boolean>("testFiles", true) ? [{ scheme: "file", language: "json" }] : []),
     ],
     initializationOptions: {
       deep: config.get<boolean>("deep", true),
