@@ -6,7 +6,9 @@ pass Cedar strict validation, then, R times: deletes the solver cache and runs a
 deep check, re-runs it unchanged (every answer from the cache), and from the cold cache
 runs two warm re-checks, one after editing a literal in a permit and one after editing
 a literal in a forbid. Reports median wall time, CPU time and peak RSS, the solver
-queries asked against the naive count, and the unknown answers.
+queries asked against the naive count, and the unknown answers; and, as the
+alternative, `cedar symcc` (cedar-policy-cli) timed on a sample of the pairwise
+questions a script over it would ask.
 See bench/README.md.
 """
 
@@ -345,7 +347,8 @@ def edit_one(policies, effect):
 
 # --- runner ---------------------------------------------------------------
 STATS = re.compile(r"deep analysis of (\d+) environments: (\d+) solver queries "
-                   r"\(naive: (\d+)\), (\d+) from cache, (\d+) unknown")
+                   r"\(naive: (\d+)\), (\d+) from cache, (\d+) by a counterexample, "
+                   r"(\d+) unknown")
 RULE = re.compile(r"^\S+:\d+:\d+: (\w+)\[([\w-]+)\]", re.M)
 
 
@@ -388,7 +391,8 @@ def deep_run(cmd):
     if not m:
         sys.stdout.write(res["output"])
         sys.exit(f"error: no deep-analysis stats line in the output of: {' '.join(cmd)}")
-    res.update(zip(["envs", "asked", "naive", "cached", "unknown"], map(int, m.groups())))
+    res.update(zip(["envs", "asked", "naive", "cached", "witness", "unknown"],
+                   map(int, m.groups())))
     res["rules"] = collections.Counter(rule for _, rule in RULE.findall(res["output"]))
     return res
 
@@ -403,7 +407,59 @@ def static_precheck(cedarcheck, out):
         sys.exit(f"error: the generated set has {len(bad)} parse/validation finding(s)")
 
 
-def report(args, cmd, runs, edits, floor, load, subreaper):
+def find_cedar(explicit):
+    if explicit:
+        return explicit if os.access(explicit, os.X_OK) else None
+    found = shutil.which("cedar")
+    home = Path.home() / ".cargo/bin/cedar"
+    return found or (str(home) if os.access(home, os.X_OK) else None)
+
+
+def environments():
+    """(principal type, action, resource type) of every request environment."""
+    return [(p, a, r) for p in PRINCIPALS for a, (_, rtypes) in ACTIONS.items() for r in rtypes]
+
+
+def applies(p, env):
+    ptype, action, rtype = env
+    return ptype in p.ptypes and action in p.actions and rtype in p.rtypes
+
+
+def cedar_reference(cedar, out, policies, samples, seed):
+    """The alternative, measured: `cedar symcc matches-implies` (cedar-policy-cli), one
+    question per process, as a script over the CLI would ask it. Only the questions that can
+    matter are counted: ordered pairs of policies that both apply in an environment.
+    Returns (how many such questions, mean seconds per question over `samples` of them drawn
+    uniformly, answers seen)."""
+    rnd = random.Random(seed)
+    schema = out / "bench.cedarschema"
+    per_env = [(env, [i for i, p in enumerate(policies) if applies(p, env)])
+               for env in environments()]
+    population = sum(len(ps) * (len(ps) - 1) for _, ps in per_env)
+    weights = [len(ps) * (len(ps) - 1) for _, ps in per_env]
+    times, answers = [], collections.Counter()
+    with tempfile.TemporaryDirectory(prefix="cedar-symcc-") as tmp:
+        for k in range(samples):
+            (ptype, action, rtype), ps = rnd.choices(per_env, weights)[0]
+            files = []
+            for n, i in enumerate(rnd.sample(ps, 2)):
+                f = Path(tmp) / f"p{k}-{n}.cedar"
+                f.write_text(policies[i].text() + "\n")
+                files.append(str(f))
+            cmd = [cedar, "symcc", "--principal-type", f"{NS}::{ptype}",
+                   "--action", f'{NS}::Action::"{action}"', "--resource-type", f"{NS}::{rtype}",
+                   "--schema", str(schema), "matches-implies",
+                   "--policy1", files[0], "--policy2", files[1]]
+            started = time.perf_counter()
+            done = subprocess.run(cmd, capture_output=True, text=True)
+            times.append(time.perf_counter() - started)
+            text = done.stdout + done.stderr
+            answers["error" if done.returncode else "holds" if "VERIFIED" in text
+                    else "does not hold" if "DOES NOT HOLD" in text else "other"] += 1
+    return population, statistics.mean(times), answers
+
+
+def report(args, cmd, runs, edits, floor, load, subreaper, reference):
     med = lambda phase, key: statistics.median(r[phase][key] for r in runs)  # noqa: E731
     cold_wall = med("cold", "wall")
     naive, asked = runs[0]["cold"]["naive"], med("cold", "asked")
@@ -412,13 +468,14 @@ def report(args, cmd, runs, edits, floor, load, subreaper):
     phases += [(f"warm-{effect}", f"warm, {effect} `p-{i + 1:03d}` edited")
                for effect, (i, _) in edits.items()]
     lines = ["| run | median wall (s) | min wall (s) | median CPU (s) | solver queries "
-             "| from cache | unknown | median peak RSS (MiB) |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "| from cache | by a counterexample | unknown | median peak RSS (MiB) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for key, label in phases:
         lines.append(
             f"| {label} | {med(key, 'wall'):.2f} | {min(r[key]['wall'] for r in runs):.2f} "
             f"| {med(key, 'cpu'):.2f} | {med(key, 'asked'):g} | {med(key, 'cached'):g} "
-            f"| {max(r[key]['unknown'] for r in runs)} | {med(key, 'rss') / 1024:.1f} |")
+            f"| {med(key, 'witness'):g} | {max(r[key]['unknown'] for r in runs)} "
+            f"| {med(key, 'rss') / 1024:.1f} |")
     targets = [("naive / asked ≥ 10", ratio_q >= 10, f"{ratio_q:,.0f}×"),
                ("cold < 60 s", cold_wall < 60, f"{cold_wall:.2f} s")]
     for effect in edits:
@@ -427,6 +484,20 @@ def report(args, cmd, runs, edits, floor, load, subreaper):
                         f"{ratio_w:.1%}"))
     lines += ["", "| target | result | met |", "|---|---:|:---:|"]
     lines += [f"| {t} | {v} | {'yes' if ok else '**no**'} |" for t, ok, v in targets]
+    if reference:
+        population, mean, answers, samples = reference
+        total = mean * population
+        lines += [
+            "",
+            f"The alternative, in the same run: `cedar symcc matches-implies` (cedar-policy-cli "
+            f"4.14.1, one environment and one question per process) took {mean * 1e3:.0f} ms "
+            f"per question, the mean of {samples} questions drawn from the {population:,} "
+            f"ordered pairs of policies that both apply in an environment "
+            f"({', '.join(f'{v} {k}' for k, v in sorted(answers.items()))}). Asking just "
+            f"those pairs that way, one after another, takes about {total / 60:,.0f} min: "
+            f"**{total / cold_wall:,.0f}×** cedarcheck's cold run (two at a time on the two "
+            f"cores: {total / 2 / cold_wall:,.0f}×), which also answers the single-policy and "
+            "whole-set questions and names the findings."]
     cold = runs[0]["cold"]
     found = ", ".join(f"{rule} {n}" for rule, n in sorted(cold["rules"].items())) or "none"
     lines += [
@@ -465,6 +536,10 @@ def main():
     ap.add_argument("--jobs", type=int, metavar="N",
                     help="pass --jobs N to cedarcheck (default: not passed, all cores)")
     ap.add_argument("--markdown", type=Path, metavar="FILE", help="also write the table here")
+    ap.add_argument("--cedar", metavar="PATH",
+                    help="the reference `cedar` (default: on PATH, else ~/.cargo/bin/cedar)")
+    ap.add_argument("--cedar-samples", type=int, default=40, metavar="K",
+                    help="naive questions to time with `cedar symcc` (0: skip)")
     ap.add_argument("--check-targets", action="store_true",
                     help="exit 1 unless naive/asked >= 10, cold < 60 s and each warm "
                     "re-check < 10%% of cold")
@@ -505,8 +580,16 @@ def main():
                 f"{k} {v['wall']:.2f} s ({v['asked']} asked, {v['cached']} cached)"
                 for k, v in run.items()), file=sys.stderr)
         write_set(out, policies)  # leave the unedited set behind
+        reference = None
+        cedar = find_cedar(args.cedar)
+        if args.cedar_samples and cedar:
+            reference = cedar_reference(cedar, out, policies, args.cedar_samples, args.seed)
+            reference += (args.cedar_samples,)
+        elif args.cedar_samples:
+            print("cedar not found: no reference (cargo install cedar-policy-cli "
+                  "--version 4.14.1 --features analyze)", file=sys.stderr)
 
-    table, ok = report(args, cmd, runs, edits, floor, load, subreaper)
+    table, ok = report(args, cmd, runs, edits, floor, load, subreaper, reference)
     print(table, end="")
     if args.markdown:
         args.markdown.write_text(table)

@@ -3,9 +3,10 @@
 //! SymCC, the Cedar project's verified symbolic compiler, and questions about them go to cvc5.
 //!
 //! Queries are pruned before they are asked (scopes that cannot apply, scopes that cannot
-//! overlap, one union query instead of every pair), run in parallel on reused solver
-//! processes, bounded by a per-query time limit, and cached by content hash. A query the
-//! solver cannot decide is reported as unknown, never as clean.
+//! overlap, one union query instead of every pair, and questions that a request the solver
+//! already produced answers concretely: see `witness`), run in parallel, each on a fresh
+//! solver process, bounded by a per-query time limit, and cached by content hash. A query the
+//! solver cannot decide is reported as unknown, never as clean. A run can be cancelled.
 
 mod analysis;
 mod cache;

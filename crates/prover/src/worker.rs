@@ -14,8 +14,8 @@ pub type Compiler = CedarSymCompiler<CountingSolver>;
 /// How many queries one cvc5 process answers before it is replaced. cvc5 1.0.3 gets slower
 /// with every query it has answered, `(reset)` notwithstanding: replaying one worker's 2,714
 /// queries of `bench/deep_check.py` took 166 s of CPU in one process, 91 s with a new process
-/// every 60 queries, 80 s every 20, and 67 s with a new process per query (starting one costs
-/// ~5 ms). See bench/README.md.
+/// every 60 queries, 80 s every 20, and 58 s with a new process per query (starting one costs
+/// ~5 ms).
 pub const QUERIES_PER_PROCESS: usize = 1;
 
 pub struct Worker {
