@@ -209,7 +209,7 @@ fn append_to_tests(text: &str) -> Option<(Edit, &'static str)> {
         }
         _ => return None,
     };
-    let close = matching_bracket(text, open)?;
+    let close = crate::scan::matching_bracket(text, open)?;
     let inside = &text[open + 1..close];
     let closing_indent = &indent[2..];
     Some(if inside.trim().is_empty() {
@@ -230,36 +230,6 @@ fn append_to_tests(text: &str) -> Option<(Edit, &'static str)> {
             indent,
         )
     })
-}
-
-/// The `]` that closes the `[` at `open`, skipping strings.
-fn matching_bracket(text: &str, open: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, c) in text[open..].char_indices() {
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' => in_string = true,
-            '[' | '{' => depth += 1,
-            ']' | '}' => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return Some(open + i);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
 }
 
 #[cfg(test)]

@@ -147,26 +147,14 @@ pub fn declaration(schema: &str, name: &Name) -> Option<(Span, Span)> {
 /// The end of the declaration starting at `start`: its `;` (Cedar) or closing `}` (JSON),
 /// outside strings and braces.
 fn block_end(text: &str, start: usize) -> usize {
+    let json = text[start..].starts_with('"');
     let mut depth = 0i32;
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, c) in text[start..].char_indices() {
-        let at = start + i;
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
+    for (at, c) in crate::scan::code_chars(text, start) {
         match c {
-            '"' => in_string = true,
             '{' | '[' => depth += 1,
             '}' | ']' => {
                 depth -= 1;
-                if depth == 0 && text[start..].starts_with('"') {
+                if depth == 0 && json {
                     return at + 1;
                 }
             }

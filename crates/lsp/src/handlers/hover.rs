@@ -544,33 +544,12 @@ fn type_name(ty: &Type) -> String {
 /// own, outside strings and comments.
 fn statement_around(text: &str, offset: usize) -> (usize, usize) {
     let mut start = 0;
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut chars = text.char_indices().peekable();
-    while let Some((at, c)) = chars.next() {
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_string = false,
-                _ => {}
+    for (at, c) in crate::scan::code_chars(text, 0) {
+        if c == ';' {
+            if offset <= at {
+                return (start, at + 1);
             }
-            continue;
-        }
-        match c {
-            '"' => in_string = true,
-            '/' if chars.peek().is_some_and(|&(_, next)| next == '/') => {
-                while chars.peek().is_some_and(|&(_, next)| next != '\n') {
-                    chars.next();
-                }
-            }
-            ';' => {
-                if offset <= at {
-                    return (start, at + 1);
-                }
-                start = at + 1;
-            }
-            _ => {}
+            start = at + 1;
         }
     }
     (start, text.len())
