@@ -20,6 +20,6 @@ pub mod set_under_test;
 pub mod test_file;
 
 pub use located::Located;
-pub use report::{Coverage, FileReport, RunReport, SetReport, TestReport};
+pub use report::{ComparisonLine, Coverage, FileReport, RunReport, SetReport, TestReport, Tone};
 pub use runner::{run, run_with_files, Disk, Files, Options, PolicySets, SetSource, TestInput};
 pub use test_file::Shape;

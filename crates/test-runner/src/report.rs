@@ -2,10 +2,10 @@
 
 use serde_json::Value;
 
-use crate::evaluate::{Actual, ReasonLine};
+use crate::evaluate::{Actual, ReasonLine, ReasonMark};
 use crate::located::Located;
 use crate::set_under_test::PolicyInfo;
-use crate::test_file::{Expectation, Shape};
+use crate::test_file::{Expectation, ExpectedErrors, Shape};
 
 #[derive(Debug, Default)]
 pub struct RunReport {
@@ -54,9 +54,141 @@ pub struct TestReport {
     pub failures: Vec<String>,
 }
 
+/// One line of a test's comparison, as every report words it: a label column
+/// (`decision`, `reasons`, `errors`, or empty for a continuation) and the text in pieces,
+/// each with the tone a terminal may paint it in.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ComparisonLine {
+    pub label: &'static str,
+    pub parts: Vec<(String, Tone)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    Plain,
+    /// What makes the test fail.
+    Bad,
+    /// A difference that is allowed.
+    Allowed,
+    /// An explanation.
+    Note,
+}
+
+impl ComparisonLine {
+    fn new(label: &'static str, parts: Vec<(String, Tone)>) -> Self {
+        Self { label, parts }
+    }
+
+    /// The text without tones.
+    pub fn text(&self) -> String {
+        self.parts.iter().map(|(text, _)| text.as_str()).collect()
+    }
+}
+
 impl TestReport {
     pub fn passed(&self) -> bool {
         self.failures.is_empty()
+    }
+
+    /// Expected against actual: the decisions, the reasons diff and the errors. Shared by
+    /// `cedarcheck test`'s report and the language server, so both say the same.
+    pub fn comparison(&self) -> Vec<ComparisonLine> {
+        let plain = |text: String| (text, Tone::Plain);
+        let mut lines = Vec::new();
+        let expected = match &self.expected {
+            Some(expected) => expected,
+            None => return lines,
+        };
+        let Some(actual) = &self.actual else {
+            lines.push(ComparisonLine::new(
+                "decision",
+                vec![plain(format!(
+                    "expected {}, but the request was not evaluated",
+                    expected.decision.as_str()
+                ))],
+            ));
+            return lines;
+        };
+        let decision = format!(
+            "expected {}, got {}",
+            expected.decision.as_str(),
+            actual.decision.as_str()
+        );
+        let tone = if expected.decision == actual.decision {
+            Tone::Plain
+        } else {
+            Tone::Bad
+        };
+        lines.push(ComparisonLine::new("decision", vec![(decision, tone)]));
+        let width = self
+            .reasons
+            .iter()
+            .map(|l| l.policy.len())
+            .max()
+            .unwrap_or(0);
+        for (i, line) in self.reasons.iter().enumerate() {
+            let (mark, tone, note) = match line.mark {
+                ReasonMark::Matched => (" ", Tone::Plain, "expected, and determined the decision"),
+                ReasonMark::Missing => (
+                    "-",
+                    Tone::Bad,
+                    "expected, but did not determine the decision",
+                ),
+                ReasonMark::Unexpected if expected.reason_exact => {
+                    ("+", Tone::Bad, "determined the decision, not expected")
+                }
+                ReasonMark::Unexpected if expected.decision != actual.decision => {
+                    ("+", Tone::Bad, "determined the decision")
+                }
+                ReasonMark::Unexpected => (
+                    "+",
+                    Tone::Allowed,
+                    "also determined the decision (fine: `reason` lists a subset)",
+                ),
+            };
+            lines.push(ComparisonLine::new(
+                if i == 0 { "reasons" } else { "" },
+                vec![
+                    (mark.to_string(), tone),
+                    plain(format!(" {:<width$}  ", line.policy)),
+                    (note.to_string(), Tone::Note),
+                ],
+            ));
+        }
+        if self.reasons.is_empty() {
+            lines.push(ComparisonLine::new(
+                "reasons",
+                vec![plain("(none expected, none determined)".into())],
+            ));
+        }
+        let (expected_errors, errors_expected) = match &expected.errors {
+            ExpectedErrors::Count(n) => (format!("{n} expected"), *n > 0),
+            ExpectedErrors::Policies(p) if p.is_empty() => ("none expected".into(), false),
+            ExpectedErrors::Policies(p) => (format!("expected from {}", p.join(", ")), true),
+        };
+        if actual.errors.is_empty() {
+            if errors_expected {
+                lines.push(ComparisonLine::new(
+                    "errors",
+                    vec![plain(format!("none ({expected_errors})"))],
+                ));
+            }
+        } else {
+            lines.push(ComparisonLine::new(
+                "errors",
+                vec![plain(format!(
+                    "{} ({expected_errors}):",
+                    actual.errors.len()
+                ))],
+            ));
+            for error in &actual.errors {
+                lines.push(ComparisonLine::new(
+                    "",
+                    vec![plain(format!("{}: {}", error.policy, error.message))],
+                ));
+            }
+        }
+        lines
     }
 }
 

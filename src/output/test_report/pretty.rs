@@ -3,9 +3,7 @@
 
 use std::io::Write;
 
-use cedarcheck_test_runner::evaluate::ReasonMark;
-use cedarcheck_test_runner::test_file::ExpectedErrors;
-use cedarcheck_test_runner::{RunReport, SetReport, TestReport};
+use cedarcheck_test_runner::{RunReport, SetReport, TestReport, Tone};
 
 use super::{plural, Display};
 
@@ -104,97 +102,18 @@ fn write_failure(
         writeln!(out, "  {} resource  {}", label(""), request.resource)?;
         writeln!(out, "  {} context   {}", label(""), request.context)?;
     }
-    match (&test.expected, &test.actual) {
-        (Some(expected), Some(actual)) => {
-            let decision = format!(
-                "expected {}, got {}",
-                expected.decision.as_str(),
-                actual.decision.as_str()
-            );
-            let decision = if expected.decision == actual.decision {
-                decision
-            } else {
-                paint.red(&decision)
-            };
-            writeln!(out, "  {} {decision}", label("decision"))?;
-            let mut first = true;
-            let width = test
-                .reasons
-                .iter()
-                .map(|l| l.policy.len())
-                .max()
-                .unwrap_or(0);
-            for line in &test.reasons {
-                let (mark, note) = match line.mark {
-                    ReasonMark::Matched => {
-                        (" ".to_string(), "expected, and determined the decision")
-                    }
-                    ReasonMark::Missing => (
-                        paint.red("-"),
-                        "expected, but did not determine the decision",
-                    ),
-                    ReasonMark::Unexpected if expected.reason_exact => {
-                        (paint.red("+"), "determined the decision, not expected")
-                    }
-                    ReasonMark::Unexpected if expected.decision != actual.decision => {
-                        (paint.red("+"), "determined the decision")
-                    }
-                    ReasonMark::Unexpected => (
-                        paint.yellow("+"),
-                        "also determined the decision (fine: `reason` lists a subset)",
-                    ),
-                };
-                let name = if first { "reasons" } else { "" };
-                first = false;
-                writeln!(
-                    out,
-                    "  {} {mark} {:<width$}  {}",
-                    label(name),
-                    line.policy,
-                    paint.dim(note)
-                )?;
-            }
-            if first {
-                writeln!(
-                    out,
-                    "  {} (none expected, none determined)",
-                    label("reasons")
-                )?;
-            }
-            let expected_errors = match &expected.errors {
-                ExpectedErrors::Count(n) => format!("{n} expected"),
-                ExpectedErrors::Policies(p) if p.is_empty() => "none expected".into(),
-                ExpectedErrors::Policies(p) => format!("expected from {}", p.join(", ")),
-            };
-            let errors_expected = match &expected.errors {
-                ExpectedErrors::Count(n) => *n > 0,
-                ExpectedErrors::Policies(p) => !p.is_empty(),
-            };
-            if actual.errors.is_empty() {
-                if errors_expected {
-                    writeln!(out, "  {} none ({expected_errors})", label("errors"))?;
-                }
-            } else {
-                writeln!(
-                    out,
-                    "  {} {} ({expected_errors}):",
-                    label("errors"),
-                    actual.errors.len()
-                )?;
-                for error in &actual.errors {
-                    writeln!(out, "  {} {}: {}", label(""), error.policy, error.message)?;
-                }
-            }
-        }
-        (Some(expected), None) => {
-            writeln!(
-                out,
-                "  {} expected {}, but the request was not evaluated",
-                label("decision"),
-                expected.decision.as_str()
-            )?;
-        }
-        _ => {}
+    for line in test.comparison() {
+        let text: String = line
+            .parts
+            .iter()
+            .map(|(text, tone)| match tone {
+                Tone::Plain => text.clone(),
+                Tone::Bad => paint.red(text),
+                Tone::Allowed => paint.yellow(text),
+                Tone::Note => paint.dim(text),
+            })
+            .collect();
+        writeln!(out, "  {} {text}", label(line.label))?;
     }
     let mut first = true;
     for failure in &test.failures {

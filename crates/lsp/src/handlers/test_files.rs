@@ -7,7 +7,7 @@ use std::path::Path;
 
 use cedarcheck_analyzer::{LineIndex, Span};
 use cedarcheck_test_runner::evaluate::ReasonMark;
-use cedarcheck_test_runner::test_file::{self, ExpectedErrors, Parsed};
+use cedarcheck_test_runner::test_file::{self, Parsed};
 use cedarcheck_test_runner::{Located, SetReport, TestReport};
 use serde_json::value::RawValue;
 use tower_lsp_server::ls_types::{
@@ -147,80 +147,11 @@ fn name_span(text: &str, offset: usize, keys: &[&str]) -> Option<Span> {
 /// line, then the decisions, the reasons diff and the errors as its report lays them out.
 pub fn explain(test: &TestReport) -> String {
     let mut lines = vec![test.failures.join("; ")];
-    let label = |name: &str| format!("{name:<9}");
-    match (&test.expected, &test.actual) {
-        (Some(expected), Some(actual)) => {
-            lines.push(format!(
-                "{} expected {}, got {}",
-                label("decision"),
-                expected.decision.as_str(),
-                actual.decision.as_str()
-            ));
-            let width = test
-                .reasons
-                .iter()
-                .map(|l| l.policy.len())
-                .max()
-                .unwrap_or(0);
-            for (i, line) in test.reasons.iter().enumerate() {
-                let (mark, note) = match line.mark {
-                    ReasonMark::Matched => (' ', "expected, and determined the decision"),
-                    ReasonMark::Missing => ('-', "expected, but did not determine the decision"),
-                    ReasonMark::Unexpected if expected.reason_exact => {
-                        ('+', "determined the decision, not expected")
-                    }
-                    ReasonMark::Unexpected if expected.decision != actual.decision => {
-                        ('+', "determined the decision")
-                    }
-                    ReasonMark::Unexpected => (
-                        '+',
-                        "also determined the decision (fine: `reason` lists a subset)",
-                    ),
-                };
-                let name = if i == 0 { "reasons" } else { "" };
-                lines.push(format!(
-                    "{} {mark} {:<width$}  {note}",
-                    label(name),
-                    line.policy
-                ));
-            }
-            if test.reasons.is_empty() {
-                lines.push(format!(
-                    "{} (none expected, none determined)",
-                    label("reasons")
-                ));
-            }
-            let expected_errors = match &expected.errors {
-                ExpectedErrors::Count(n) => format!("{n} expected"),
-                ExpectedErrors::Policies(p) if p.is_empty() => "none expected".into(),
-                ExpectedErrors::Policies(p) => format!("expected from {}", p.join(", ")),
-            };
-            let errors_expected = match &expected.errors {
-                ExpectedErrors::Count(n) => *n > 0,
-                ExpectedErrors::Policies(p) => !p.is_empty(),
-            };
-            if actual.errors.is_empty() {
-                if errors_expected {
-                    lines.push(format!("{} none ({expected_errors})", label("errors")));
-                }
-            } else {
-                lines.push(format!(
-                    "{} {} ({expected_errors}):",
-                    label("errors"),
-                    actual.errors.len()
-                ));
-                for error in &actual.errors {
-                    lines.push(format!("{} {}: {}", label(""), error.policy, error.message));
-                }
-            }
-        }
-        (Some(expected), None) => lines.push(format!(
-            "{} expected {}, but the request was not evaluated",
-            label("decision"),
-            expected.decision.as_str()
-        )),
-        _ => {}
-    }
+    lines.extend(
+        test.comparison()
+            .iter()
+            .map(|line| format!("{:<9} {}", line.label, line.text())),
+    );
     lines.join("\n")
 }
 
