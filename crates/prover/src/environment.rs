@@ -146,6 +146,23 @@ impl<'a> EnvCx<'a> {
         &self.shared.subjects[index]
     }
 
+    /// Whether the cache holds `Yes` for the query; asks nothing.
+    pub fn known_yes(&mut self, query: Query<'_>) -> bool {
+        let key = self.key(&query);
+        let known = matches!(
+            self.shared
+                .cache
+                .get(&key)
+                .or_else(|| self.learned.get(&key)),
+            Some(CachedAnswer::Yes)
+        );
+        if known {
+            self.used.insert(key);
+            self.hits += 1;
+        }
+        known
+    }
+
     pub async fn ask(&mut self, query: Query<'_>) -> Answer {
         let key = self.key(&query);
         self.used.insert(key.clone());

@@ -35,6 +35,18 @@ async fn covered_by(cx: &mut EnvCx<'_>, target: usize, candidates: &[usize]) -> 
     if candidates.is_empty() {
         return Outcome::Fails;
     }
+    // A single cover the cache already knows of still covers, whatever else changed (after
+    // editing another candidate, say): nothing to ask.
+    if let Some(&cover) = candidates
+        .iter()
+        .find(|&&c| cx.known_yes(Query::MatchesImplies(target, c)))
+    {
+        return Outcome::Holds {
+            related: vec![cover],
+            counterexample: None,
+            detail: None,
+        };
+    }
     match cx
         .ask(Query::Covered {
             target,
