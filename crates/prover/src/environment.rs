@@ -110,16 +110,16 @@ pub struct EnvCx<'a> {
     pub used: HashSet<String>,
     pub hits: usize,
     /// Requests the solver produced here, tried on each question before the solver is.
-    witnesses: Witnesses,
+    witnesses: Witnesses<'a>,
     /// Questions a witness answered.
     pub refuted: usize,
 }
 
 impl<'a> EnvCx<'a> {
     pub fn new(shared: &'a Shared<'a>, job: &'a EnvJob, worker: &'a mut Worker) -> Self {
-        let mut witnesses = Witnesses::new(job.env.clone());
+        let mut witnesses = Witnesses::new(job.env.clone(), shared.schema);
         for request in shared.cache.witnesses(&witnesses_key(shared, job)) {
-            witnesses.add(request, shared.schema);
+            witnesses.add(request);
         }
         Self {
             shared,
@@ -177,7 +177,7 @@ impl<'a> EnvCx<'a> {
                 CachedAnswer::Yes => Answer::Yes,
                 CachedAnswer::No(cex) => {
                     if let Some(cex) = cex {
-                        self.witnesses.add(cex, self.shared.schema);
+                        self.witnesses.add(cex);
                     }
                     Answer::No(cex.clone())
                 }
@@ -192,7 +192,7 @@ impl<'a> EnvCx<'a> {
             Err(reason) => return Answer::Unknown(reason),
         };
         if let Answer::No(Some(cex)) = &answer {
-            self.witnesses.add(cex, self.shared.schema);
+            self.witnesses.add(cex);
         }
         self.learned.insert(
             key,

@@ -11,8 +11,9 @@
 //! question's old answer usually shows the new one.
 
 use std::collections::HashMap;
+use std::str::FromStr;
 
-use cedar_policy::{Authorizer, Policy, PolicySet, RequestEnv, Schema};
+use cedar_policy::{Authorizer, EntityUid, Policy, PolicySet, RequestEnv, Schema};
 use serde_json::Value;
 
 use crate::counterexample::Replay;
@@ -22,16 +23,19 @@ use crate::counterexample::Replay;
 const MAX_WITNESSES: usize = 256;
 
 pub struct Witness {
-    replay: Replay,
     /// The counterexample JSON, reported when this witness settles a question.
     json: Value,
+    /// Loaded against the schema when first evaluated (most witnesses a run inherits are
+    /// never needed); `Some(None)`: it does not load, and settles nothing.
+    replay: Option<Option<Replay>>,
     /// Questions it settled.
     settled: usize,
 }
 
 /// The witnesses of one request environment.
-pub struct Witnesses {
+pub struct Witnesses<'s> {
     env: RequestEnv,
+    schema: &'s Schema,
     found: Vec<Witness>,
     /// (witness, policy) → whether the policy's condition is true (no error) on the witness.
     matches: HashMap<(usize, usize), bool>,
@@ -51,10 +55,11 @@ pub enum Refutation<'q> {
     Overlap(usize, usize),
 }
 
-impl Witnesses {
-    pub fn new(env: RequestEnv) -> Self {
+impl<'s> Witnesses<'s> {
+    pub fn new(env: RequestEnv, schema: &'s Schema) -> Self {
         Self {
             env,
+            schema,
             found: Vec::new(),
             matches: HashMap::new(),
             alone: HashMap::new(),
@@ -62,24 +67,25 @@ impl Witnesses {
     }
 
     /// Adds a request to the pool: the counterexample of a `No` answer, or a witness kept
-    /// from the last run. Ignored when it does not load against the schema, is not a request
-    /// of this environment (the questions here only consider the policies that apply in it),
-    /// or the pool is full.
-    pub fn add(&mut self, cex: &Value, schema: &Schema) {
+    /// from the last run. Ignored when it is not a request of this environment (the questions
+    /// here only consider the policies that apply in it) or the pool is full; one that does
+    /// not load against the schema is found out when first evaluated, and settles nothing.
+    pub fn add(&mut self, cex: &Value) {
         if self.found.len() >= MAX_WITNESSES || self.found.iter().any(|w| &w.json == cex) {
             return;
         }
-        let Ok(replay) = Replay::parse(cex, schema) else {
-            return;
+        let uid = |name: &str| {
+            cex["request"][name]
+                .as_str()
+                .and_then(|text| EntityUid::from_str(text).ok())
         };
-        let request = &replay.request;
-        let fits = request.principal().map(|u| u.type_name()) == Some(self.env.principal())
-            && request.action() == Some(self.env.action())
-            && request.resource().map(|u| u.type_name()) == Some(self.env.resource());
+        let fits = uid("principal").is_some_and(|u| u.type_name() == self.env.principal())
+            && uid("action").is_some_and(|u| &u == self.env.action())
+            && uid("resource").is_some_and(|u| u.type_name() == self.env.resource());
         if fits {
             self.found.push(Witness {
-                replay,
                 json: cex.clone(),
+                replay: None,
                 settled: 0,
             });
         }
@@ -89,7 +95,11 @@ impl Witnesses {
     /// yet are kept too: each showed the answer to a question, and after an edit it usually
     /// shows the new answer.
     pub fn useful(&self) -> Vec<Value> {
-        let mut useful: Vec<&Witness> = self.found.iter().collect();
+        let mut useful: Vec<&Witness> = self
+            .found
+            .iter()
+            .filter(|w| !matches!(w.replay, Some(None)))
+            .collect();
         useful.sort_by_key(|w| std::cmp::Reverse(w.settled));
         useful.into_iter().map(|w| w.json.clone()).collect()
     }
@@ -143,7 +153,12 @@ impl Witnesses {
             .entry(p)
             .or_insert_with(|| PolicySet::from_policies([policy(p)]).ok())
             .as_ref()?;
-        let w = &self.found[witness].replay;
+        let found = &mut self.found[witness];
+        let schema = self.schema;
+        let w = found
+            .replay
+            .get_or_insert_with(|| Replay::parse(&found.json, schema).ok())
+            .as_ref()?;
         let response = Authorizer::new().is_authorized(&w.request, alone, &w.entities);
         let matched = response.diagnostics().reason().next().is_some();
         self.matches.insert((witness, p), matched);
@@ -200,13 +215,13 @@ mod tests {
         .map(|(i, text)| Policy::parse(Some(cedar_policy::PolicyId::new(format!("p{i}"))), *text).unwrap())
         .collect();
         let policy = |p: usize| policies[p].clone();
-        let mut pool = Witnesses::new(read_env(&schema));
+        let mut pool = Witnesses::new(read_env(&schema), &schema);
         assert!(
             pool.refute(&Refutation::NeverMatches(0), &policy).is_none(),
             "no witness yet"
         );
 
-        pool.add(&witness(7), &schema);
+        pool.add(&witness(7));
         let refuted = |pool: &mut Witnesses, q: Refutation<'_>| pool.refute(&q, &policy).is_some();
         assert!(
             refuted(&mut pool, Refutation::NotCovered(0, &[1])),
@@ -231,7 +246,7 @@ mod tests {
         assert!(refuted(&mut pool, Refutation::AlwaysMatches(3)));
         assert!(!refuted(&mut pool, Refutation::AlwaysMatches(0)));
 
-        pool.add(&witness(12), &schema);
+        pool.add(&witness(12));
         assert!(
             refuted(&mut pool, Refutation::Overlap(0, 1)),
             "12 matches both"
@@ -240,7 +255,7 @@ mod tests {
             !refuted(&mut pool, Refutation::NotCovered(1, &[0])),
             "still covered"
         );
-        pool.add(&witness(-1), &schema);
+        pool.add(&witness(-1));
         assert!(
             refuted(&mut pool, Refutation::NeverMatches(2)),
             "the forbid matches -1"
@@ -260,14 +275,14 @@ mod tests {
     #[test]
     fn a_request_that_does_not_fit_the_schema_or_environment_is_no_witness() {
         let schema = Schema::from_str(SCHEMA).unwrap();
-        let mut pool = Witnesses::new(read_env(&schema));
+        let mut pool = Witnesses::new(read_env(&schema), &schema);
         let mut wrong = witness(7);
         wrong["entities"][0]["attrs"]["level"] = json!("seven");
-        pool.add(&wrong, &schema);
+        pool.add(&wrong);
         // Valid, but a request of another environment.
         let mut elsewhere = witness(7);
         elsewhere["request"]["action"] = json!("Action::\"write\"");
-        pool.add(&elsewhere, &schema);
+        pool.add(&elsewhere);
         let policy = Policy::parse(None, "permit(principal, action, resource);").unwrap();
         assert!(pool
             .refute(&Refutation::NeverMatches(0), &|_| policy.clone())
