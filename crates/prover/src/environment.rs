@@ -213,9 +213,8 @@ impl<'a> EnvCx<'a> {
             Query::MatchesImplies(a, b) => Refutation::NotCovered(*a, std::slice::from_ref(b)),
             Query::MatchesDisjoint(a, b) => Refutation::Overlap(*a, *b),
             Query::Covered { target, by } => Refutation::NotCovered(*target, by),
-            Query::NeverErrors(_) | Query::AlwaysAllows(_) | Query::Invariant { .. } => {
-                return None
-            }
+            Query::AlwaysAllows(set) => Refutation::Denied(set),
+            Query::NeverErrors(_) | Query::Invariant { .. } => return None,
         };
         let subjects = &self.shared.subjects;
         self.witnesses

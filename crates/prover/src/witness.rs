@@ -53,6 +53,8 @@ pub enum Refutation<'q> {
     NotCovered(usize, &'q [usize]),
     /// `No` if some witness matches both.
     Overlap(usize, usize),
+    /// `No` if the set of these policies denies some witness.
+    Denied(&'q [usize]),
 }
 
 impl<'s> Witnesses<'s> {
@@ -110,6 +112,9 @@ impl<'s> Witnesses<'s> {
         question: &Refutation<'_>,
         policy: &impl Fn(usize) -> Policy,
     ) -> Option<Value> {
+        if let Refutation::Denied(set) = *question {
+            return self.denied(set, policy);
+        }
         (0..self.found.len())
             .find(|&w| {
                 let mut m = |p: usize| self.matches(w, p, policy);
@@ -128,6 +133,7 @@ impl<'s> Witnesses<'s> {
                             }
                         }
                         Refutation::Overlap(a, b) => m(a)? && m(b)?,
+                        Refutation::Denied(_) => false,
                     })
                 };
                 refutes() == Some(true)
@@ -136,6 +142,31 @@ impl<'s> Witnesses<'s> {
                 self.found[w].settled += 1;
                 self.found[w].json.clone()
             })
+    }
+
+    /// A witness the set of `policies` denies.
+    fn denied(&mut self, policies: &[usize], policy: &impl Fn(usize) -> Policy) -> Option<Value> {
+        let set = PolicySet::from_policies(policies.iter().map(|&p| policy(p))).ok()?;
+        let w = (0..self.found.len()).find(|&w| {
+            self.replay(w).is_some_and(|r| {
+                Authorizer::new()
+                    .is_authorized(&r.request, &set, &r.entities)
+                    .decision()
+                    == cedar_policy::Decision::Deny
+            })
+        })?;
+        self.found[w].settled += 1;
+        Some(self.found[w].json.clone())
+    }
+
+    /// The witness loaded against the schema (on first use); `None` if it does not load.
+    fn replay(&mut self, witness: usize) -> Option<&Replay> {
+        let found = &mut self.found[witness];
+        let schema = self.schema;
+        found
+            .replay
+            .get_or_insert_with(|| Replay::parse(&found.json, schema).ok())
+            .as_ref()
     }
 
     /// Whether `p`'s condition is true, without error, on the witness.
@@ -153,6 +184,7 @@ impl<'s> Witnesses<'s> {
             .entry(p)
             .or_insert_with(|| PolicySet::from_policies([policy(p)]).ok())
             .as_ref()?;
+        // As `replay`, field by field: `alone` borrows the sets.
         let found = &mut self.found[witness];
         let schema = self.schema;
         let w = found
@@ -246,6 +278,15 @@ mod tests {
         assert!(refuted(&mut pool, Refutation::AlwaysMatches(3)));
         assert!(!refuted(&mut pool, Refutation::AlwaysMatches(0)));
 
+        assert!(
+            refuted(&mut pool, Refutation::Denied(&[1])),
+            "7 is not allowed by p1 alone"
+        );
+        assert!(!refuted(&mut pool, Refutation::Denied(&[0])), "p0 allows 7");
+        assert!(
+            !refuted(&mut pool, Refutation::Denied(&[0, 2])),
+            "the forbid does not match 7"
+        );
         pool.add(&witness(12));
         assert!(
             refuted(&mut pool, Refutation::Overlap(0, 1)),
