@@ -5,6 +5,7 @@ mod baseline;
 mod constant;
 mod diagnostic;
 mod finding;
+mod incremental;
 mod links;
 mod policy;
 mod policy_set;
@@ -20,6 +21,7 @@ mod validation;
 
 pub use baseline::{Baseline, BaselineError, Fingerprint, BASELINE_VERSION};
 pub use finding::{Finding, Level, Related, Span};
+pub use incremental::IncrementalCheck;
 pub use policy::{Clause, ClauseKind, PolicyUnit};
 pub use policy_set::{LoadedSet, PolicyEntry, PolicyKind};
 pub use policy_syntax::Syntax;
@@ -95,16 +97,7 @@ pub fn check(input: &PolicySetInput, settings: &Settings) -> Report {
     let invalid_policies = policies_with(&rules::schema_error::RULE);
     let impossible_policies = policies_with(&rules::impossible_policy::RULE);
 
-    let mut findings: Vec<Finding> = findings
-        .into_iter()
-        .filter_map(|mut finding| {
-            let rule = registry::rule(finding.rule)?;
-            finding.level = settings.level(rule, &finding.file)?;
-            Some(finding)
-        })
-        .collect();
-    Suppressions::new(&loaded, input).retain_unsuppressed(&mut findings);
-    sort_findings(&mut findings);
+    let findings = settle(findings, &loaded, input, settings);
     Report {
         findings,
         policy_count: loaded.entries.len(),
@@ -116,11 +109,47 @@ pub fn check(input: &PolicySetInput, settings: &Settings) -> Report {
     }
 }
 
+/// Gives each finding its configured level (dropping those of rules that are off for its
+/// file), drops the findings their policies silence, and sorts the rest.
+fn settle(
+    findings: Vec<Finding>,
+    loaded: &LoadedSet,
+    input: &PolicySetInput,
+    settings: &Settings,
+) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = findings
+        .into_iter()
+        .filter_map(|mut finding| {
+            let rule = registry::rule(finding.rule)?;
+            finding.level = settings.level(rule, &finding.file)?;
+            Some(finding)
+        })
+        .collect();
+    Suppressions::new(loaded, input).retain_unsuppressed(&mut findings);
+    sort_findings(&mut findings);
+    findings
+}
+
 fn run_policy_rules(
     loaded: &LoadedSet,
     files: &[&SourceFile],
     settings: &Settings,
     findings: &mut Vec<Finding>,
+) {
+    run_rules(loaded, settings, findings, |_, entry| {
+        (files[entry.file], entry.span, policy_set::Origin::FILE)
+    });
+}
+
+/// Runs the per-policy rules that `settings` leaves on over every policy and template of
+/// `loaded`. `source` gives, by entry index, the text the policy was parsed from (with the
+/// file's path), the policy's span in it and where that text lies in the file; findings are
+/// moved to file offsets.
+pub(crate) fn run_rules<'a>(
+    loaded: &LoadedSet,
+    settings: &Settings,
+    findings: &mut Vec<Finding>,
+    source: impl Fn(usize, &PolicyEntry) -> (&'a SourceFile, Span, policy_set::Origin),
 ) {
     let checks: Vec<PolicyCheck> = RULES
         .iter()
@@ -130,7 +159,7 @@ fn run_policy_rules(
             Source::Pipeline | Source::Deep | Source::Diff => None,
         })
         .collect();
-    for entry in &loaded.entries {
+    for (index, entry) in loaded.entries.iter().enumerate() {
         let template = match entry.kind {
             PolicyKind::Link => continue,
             PolicyKind::Static => loaded
@@ -140,17 +169,26 @@ fn run_policy_rules(
             PolicyKind::Template => loaded.set.template(&entry.internal_id).map(|t| t.as_ref()),
         };
         let Some(template) = template else { continue };
-        let file = files[entry.file];
+        let (file, span, origin) = source(index, entry);
         let unit = PolicyUnit {
             id: &entry.id,
             file,
             template,
             is_template: entry.kind == PolicyKind::Template,
-            span: entry.span,
-            head: policy_syntax::scan_head(&file.text, entry.span),
+            span,
+            head: policy_syntax::scan_head(&file.text, span),
         };
+        let first = findings.len();
         for check in &checks {
             check(&unit, findings);
+        }
+        if origin != policy_set::Origin::FILE {
+            for finding in &mut findings[first..] {
+                finding.span = origin.shift(finding.span);
+                for related in &mut finding.related {
+                    related.span = origin.shift(related.span);
+                }
+            }
         }
     }
 }

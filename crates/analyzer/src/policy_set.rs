@@ -52,6 +52,10 @@ impl LoadedSet {
         self.by_internal_id.get(id).map(|&i| &self.entries[i])
     }
 
+    pub(crate) fn entry_index_by_internal_id(&self, id: &PolicyId) -> Option<usize> {
+        self.by_internal_id.get(id).copied()
+    }
+
     pub fn entry_index_by_id(&self, id: &str) -> Option<usize> {
         self.by_id.get(id).copied()
     }
@@ -119,75 +123,182 @@ pub fn load_policies(
             findings.push(finding);
             continue;
         }
-        let parsed = match PolicySet::from_str(&file.text) {
-            Ok(parsed) => parsed,
-            Err(errors) => {
-                for error in errors.iter() {
-                    findings.push(finding_from_diagnostic(
-                        &parse_error::RULE,
-                        &file.path,
-                        error,
-                        Span::empty_at(0),
-                    ));
-                }
-                continue;
-            }
+        let Some(items) = parse_file(file, findings) else {
+            continue;
         };
-        // Cedar numbers policies and templates together by position; keep file order.
-        let mut items: Vec<(Span, PolicyKind, PolicyId)> = parsed
-            .policies()
-            .map(|p| {
-                let span = p.as_ref().loc().map_or(Span::empty_at(0), loc_span);
-                (span, PolicyKind::Static, p.id().clone())
-            })
-            .chain(parsed.templates().map(|t| {
-                let span = t.as_ref().loc().map_or(Span::empty_at(0), loc_span);
-                (span, PolicyKind::Template, t.id().clone())
-            }))
-            .collect();
-        items.sort_by_key(|(span, _, _)| span.start);
-        for (span, kind, cedar_id) in items {
-            let annotated = match kind {
-                PolicyKind::Template => parsed.template(&cedar_id).and_then(|t| t.annotation("id")),
-                _ => parsed.policy(&cedar_id).and_then(|p| p.annotation("id")),
-            };
-            let id = match annotated {
-                Some(id) if !id.is_empty() => id.to_string(),
-                _ if several => format!("{}#{cedar_id}", file.path),
-                _ => cedar_id.to_string(),
-            };
-            let id_span = id_annotation_span(&parsed, kind, &cedar_id).unwrap_or(span);
-            let entry = PolicyEntry {
-                id,
-                internal_id: cedar_id.clone(),
+        for (cedar_id, item) in items {
+            let place = Place {
                 file: file_index,
-                span,
-                id_span,
-                kind,
-                template: None,
+                several,
+                origin: Origin::FILE,
             };
-            let internal = loaded.register(entry, files, findings);
-            // Adding cannot fail: the internal id is unique and the policy is already parsed.
-            let added = match kind {
-                PolicyKind::Template => parsed
-                    .template(&cedar_id)
-                    .map(|t| loaded.set.add_template(t.new_id(internal)).is_ok()),
-                _ => parsed
-                    .policy(&cedar_id)
-                    .map(|p| loaded.set.add(p.new_id(internal)).is_ok()),
-            };
-            debug_assert_eq!(added, Some(true));
+            add_item(&mut loaded, files, findings, place, &cedar_id, &item);
         }
     }
     loaded
 }
 
-fn id_annotation_span(parsed: &PolicySet, kind: PolicyKind, id: &PolicyId) -> Option<Span> {
-    let annotations = match kind {
-        PolicyKind::Template => parsed.template(id)?.as_ref().annotations_arc().clone(),
-        _ => parsed.policy(id)?.as_ref().annotations_arc().clone(),
+/// Parses a whole policy file: its policies and templates in file order with Cedar's ids
+/// (`policyN`), or `None` with a `parse-error` finding per Cedar error.
+pub(crate) fn parse_file(
+    file: &SourceFile,
+    findings: &mut Vec<Finding>,
+) -> Option<Vec<(PolicyId, Item)>> {
+    let parsed = match PolicySet::from_str(&file.text) {
+        Ok(parsed) => parsed,
+        Err(errors) => {
+            for error in errors.iter() {
+                findings.push(finding_from_diagnostic(
+                    &parse_error::RULE,
+                    &file.path,
+                    error,
+                    Span::empty_at(0),
+                ));
+            }
+            return None;
+        }
     };
-    let key = cedar_policy_core::ast::AnyId::from_str("id").ok()?;
-    let annotation = annotations.get(&key)?;
-    annotation.loc.as_ref().map(loc_span)
+    // Cedar numbers policies and templates together by position; keep file order.
+    let mut items: Vec<(PolicyId, Item)> = parsed
+        .policies()
+        .map(|p| (p.id().clone(), Item::Static(p.clone())))
+        .chain(
+            parsed
+                .templates()
+                .map(|t| (t.id().clone(), Item::Template(t.clone()))),
+        )
+        .collect();
+    items.sort_by_key(|(_, item)| item.span().start);
+    Some(items)
+}
+
+/// A static policy or a template as Cedar parsed it, its source locations indexing into the
+/// text it was parsed from.
+#[derive(Clone, Debug)]
+pub(crate) enum Item {
+    Static(cedar_policy::Policy),
+    Template(cedar_policy::Template),
+}
+
+impl Item {
+    pub fn kind(&self) -> PolicyKind {
+        match self {
+            Item::Static(_) => PolicyKind::Static,
+            Item::Template(_) => PolicyKind::Template,
+        }
+    }
+
+    /// Static policies are templates without slots.
+    pub fn template(&self) -> &cedar_policy_core::ast::Template {
+        match self {
+            Item::Static(p) => p.as_ref().template(),
+            Item::Template(t) => t.as_ref(),
+        }
+    }
+
+    /// The whole policy, annotations included, in the text it was parsed from.
+    pub fn span(&self) -> Span {
+        self.template().loc().map_or(Span::empty_at(0), loc_span)
+    }
+
+    /// The value of annotation `key`. (Cedar's own `annotation(key)` parses `key` with the
+    /// policy parser at every call, which costs more than the lookup.)
+    pub fn annotation(&self, key: &str) -> Option<&str> {
+        annotation(self.template(), key)
+    }
+
+    /// Where the `@id` annotation is, in the text it was parsed from.
+    fn id_annotation_span(&self) -> Option<Span> {
+        self.template()
+            .annotations()
+            .find(|(k, _)| k.as_ref() == "id")
+            .and_then(|(_, annotation)| annotation.loc.as_ref().map(loc_span))
+    }
+
+    pub fn with_id(&self, id: PolicyId) -> Item {
+        match self {
+            Item::Static(p) => Item::Static(p.new_id(id)),
+            Item::Template(t) => Item::Template(t.new_id(id)),
+        }
+    }
+}
+
+/// The value of annotation `key` of a policy or template.
+pub(crate) fn annotation<'a>(
+    template: &'a cedar_policy_core::ast::Template,
+    key: &str,
+) -> Option<&'a str> {
+    template
+        .annotations()
+        .find(|(k, _)| k.as_ref() == key)
+        .map(|(_, annotation)| annotation.val.as_str())
+}
+
+/// Where an item comes from: its file, whether the set has several policy files (ids then
+/// name the file), and where the text it was parsed from lies in the file.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Place {
+    pub file: usize,
+    pub several: bool,
+    pub origin: Origin,
+}
+
+/// Where the text a policy was parsed from lies in its file: offset `local` of that text is
+/// offset `file` of the file. Spans of the policy never start before `local`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Origin {
+    pub local: usize,
+    pub file: usize,
+}
+
+impl Origin {
+    /// The text is the file itself.
+    pub const FILE: Origin = Origin { local: 0, file: 0 };
+
+    /// A span of the text, as a span of the file.
+    pub fn shift(self, span: Span) -> Span {
+        let at = |offset: usize| offset.saturating_sub(self.local).saturating_add(self.file);
+        Span::new(at(span.start), at(span.end))
+    }
+}
+
+/// Gives a parsed policy or template its cedarcheck id, registers it and adds it to the set.
+pub(crate) fn add_item(
+    loaded: &mut LoadedSet,
+    files: &[&SourceFile],
+    findings: &mut Vec<Finding>,
+    place: Place,
+    cedar_id: &PolicyId,
+    item: &Item,
+) -> PolicyId {
+    let file = files[place.file];
+    let span = match item.template().loc() {
+        Some(loc) => place.origin.shift(loc_span(loc)),
+        None => Span::empty_at(0),
+    };
+    let id = match item.annotation("id") {
+        Some(id) if !id.is_empty() => id.to_string(),
+        _ if place.several => format!("{}#{cedar_id}", file.path),
+        _ => cedar_id.to_string(),
+    };
+    let id_span = item
+        .id_annotation_span()
+        .map_or(span, |s| place.origin.shift(s));
+    let entry = PolicyEntry {
+        id,
+        internal_id: cedar_id.clone(),
+        file: place.file,
+        span,
+        id_span,
+        kind: item.kind(),
+        template: None,
+    };
+    let internal = loaded.register(entry, files, findings);
+    // Adding cannot fail: the internal id is unique and the policy is already parsed.
+    let added = match item.with_id(internal.clone()) {
+        Item::Template(t) => loaded.set.add_template(t).is_ok(),
+        Item::Static(p) => loaded.set.add(p).is_ok(),
+    };
+    debug_assert!(added);
+    internal
 }

@@ -151,6 +151,53 @@ pub fn excessive_nesting(text: &str, syntax: Syntax) -> Option<usize> {
     None
 }
 
+/// Where a policy file's statements are: one span per `;` outside strings and comments, from
+/// the end of the previous one (leading comments and whitespace included) to after the `;`,
+/// then the rest of the text after the last `;` (empty when the text ends with one).
+///
+/// The lexical rules are Cedar's: a string is `"(\\.|[^"\\])*"`, a comment `//` up to a line
+/// feed or carriage return; nothing else holds a `;`. So for text that Cedar parses, each
+/// span but the last holds exactly one policy or template, which Cedar numbers by position.
+/// `None` when a string does not end as Cedar's lexer would end it (the text then does not
+/// parse; the caller parses it whole for Cedar's own error).
+pub fn split_statements(text: &str) -> Option<(Vec<Span>, Span)> {
+    let bytes = text.as_bytes();
+    let mut statements = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while let Some(&c) = bytes.get(i) {
+        match c {
+            b'"' => {
+                i += 1;
+                loop {
+                    match bytes.get(i)? {
+                        // `\\.`: any character but a line feed after the backslash.
+                        b'\\' => match bytes.get(i + 1)? {
+                            b'\n' => return None,
+                            _ => i += 2,
+                        },
+                        b'"' => break,
+                        _ => i += 1,
+                    }
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while bytes.get(i).is_some_and(|&c| c != b'\n' && c != b'\r') {
+                    i += 1;
+                }
+                continue;
+            }
+            b';' => {
+                statements.push(Span::new(start, i + 1));
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Some((statements, Span::new(start, text.len())))
+}
+
 fn skip_trivia(bytes: &[u8], mut i: usize) -> usize {
     loop {
         match bytes.get(i) {

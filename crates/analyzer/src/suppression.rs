@@ -7,6 +7,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::policy_set::annotation;
 use crate::{Finding, LoadedSet, PolicyKind, PolicySetInput, Span};
 
 /// The annotation key.
@@ -55,11 +56,11 @@ impl Suppressions {
                     PolicyKind::Template => loaded
                         .set
                         .template(&entry.internal_id)
-                        .and_then(|t| t.annotation(IGNORE_ANNOTATION)),
+                        .and_then(|t| annotation(t.as_ref(), IGNORE_ANNOTATION)),
                     PolicyKind::Static | PolicyKind::Link => loaded
                         .set
                         .policy(&entry.internal_id)
-                        .and_then(|p| p.annotation(IGNORE_ANNOTATION)),
+                        .and_then(|p| annotation(p.as_ref().template(), IGNORE_ANNOTATION)),
                 };
                 PolicyIgnores {
                     id: entry.id.clone(),
