@@ -1,14 +1,17 @@
 //! The one module that runs cedarcheck's analysis for the server (ruff's `ruff_server/lint.rs`):
 //! from a document to the policy set it belongs to (the same cedarcheck.toml `check` reads),
 //! read with the editor's buffers in place of the files on disk, checked by the same
-//! `cedarcheck_analyzer::check`.
+//! analysis as `cedarcheck_analyzer::check` (incrementally: [`Cache`] keeps each set's
+//! `IncrementalCheck`, which gives `check`'s findings).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use cedarcheck_analyzer::{Finding, LineIndex, PolicySetInput, Settings, SourceFile};
+use cedarcheck_analyzer::{
+    Finding, IncrementalCheck, LineIndex, PolicySetInput, Settings, SourceFile,
+};
 use cedarcheck_workspace::{find_config, PolicySetFiles, Workspace};
 
 use crate::documents::Overlay;
@@ -110,17 +113,41 @@ impl SetFindings {
     }
 }
 
-/// What stays the same between edits of a policy file, so that a change costs its analysis
-/// and not the discovery around it: each document's membership (config lookup, directory
-/// walk, glob expansion) and the text of files read from disk (the schema, policy files that
-/// are not open). Saving, opening or closing a document clears it ([`Cache::clear`]); a
-/// cached membership is also dropped when the config it read is no longer the nearest one or
-/// its modification time or size changed, and a cached file when its own did.
+/// What stays the same between edits of a policy file, so that a change costs what it
+/// changed: each document's membership (config lookup, directory walk, glob expansion), the
+/// text of files read from disk (the schema, policy files that are not open), and per policy
+/// set the analyzer's [`IncrementalCheck`] (policies parsed statement by statement, the
+/// parsed schema, validation results, all by content). Saving, opening or closing a document
+/// clears the memberships and files ([`Cache::clear`]); a cached membership is also dropped
+/// when the config it read is no longer the nearest one or its modification time or size
+/// changed, and a cached file when its own did. The checks are kept: what they reuse is
+/// looked up by text, so it cannot be stale.
 #[derive(Default)]
 pub struct Cache {
     memberships: Mutex<HashMap<PathBuf, CachedMembership>>,
     files: Mutex<HashMap<PathBuf, (FileStamp, SourceFile)>>,
+    checks: Mutex<Checks>,
 }
+
+/// The incremental checks of the sets checked last, most recent last.
+#[derive(Default)]
+struct Checks {
+    sets: Vec<(CheckKey, Arc<Mutex<IncrementalCheck>>)>,
+}
+
+/// Which files a check reads: a set's policy, schema and links files, or its invariants.
+#[derive(Clone, PartialEq, Eq)]
+struct CheckKey {
+    root: PathBuf,
+    invariants: bool,
+    policies: Vec<String>,
+    schema: Option<String>,
+    links: Vec<String>,
+}
+
+/// How many sets keep their incremental check (a workspace rarely has more; a set whose
+/// files change — a policy file created — is a new one).
+const KEPT_CHECKS: usize = 16;
 
 struct CachedMembership {
     folders: Vec<PathBuf>,
@@ -174,6 +201,34 @@ impl Cache {
             },
         );
         result
+    }
+
+    /// The incremental check of the set `key` names, kept for its next check.
+    fn check_state(&self, key: CheckKey) -> Arc<Mutex<IncrementalCheck>> {
+        let mut checks = cache_lock(&self.checks);
+        let state = match checks.sets.iter().position(|(k, _)| *k == key) {
+            Some(at) => checks.sets.remove(at).1,
+            None => Arc::default(),
+        };
+        checks.sets.push((key, state.clone()));
+        if checks.sets.len() > KEPT_CHECKS {
+            checks.sets.remove(0);
+        }
+        state
+    }
+
+    /// `cedarcheck_analyzer::check(input, settings).findings`, reusing what the previous
+    /// check of the same set parsed and validated.
+    fn check(&self, key: CheckKey, input: &PolicySetInput, settings: &Settings) -> Vec<Finding> {
+        let state = self.check_state(key);
+        let mut check = state.lock().unwrap_or_else(|poisoned| {
+            // A check that panicked may have left half its work: start afresh.
+            let mut check = poisoned.into_inner();
+            *check = IncrementalCheck::new();
+            state.clear_poison();
+            check
+        });
+        check.check(input, settings)
     }
 
     /// A file on disk, read again only when its modification time or size changed.
@@ -231,13 +286,20 @@ pub fn check_set(
     overlay: &Overlay,
 ) -> std::io::Result<SetFindings> {
     let input = read_set(root, set, overlay)?;
-    let report = cedarcheck_analyzer::check(&input, settings);
+    let key = CheckKey {
+        root: root.to_path_buf(),
+        invariants: false,
+        policies: set.policies.clone(),
+        schema: set.schema.clone(),
+        links: set.links.clone(),
+    };
+    let findings = overlay.cache.check(key, &input, settings);
     let files = input
         .policies
         .iter()
         .chain(&input.schema)
         .chain(&input.links);
-    Ok(group(root, files, report.findings))
+    Ok(group(root, files, findings))
 }
 
 /// The invariant files of a set: they must parse and validate against the set's schema.
@@ -260,9 +322,16 @@ pub fn check_invariants(
             .transpose()?,
         links: Vec::new(),
     };
-    let report = cedarcheck_analyzer::check(&input, settings);
-    let findings = report
-        .findings
+    let key = CheckKey {
+        root: root.to_path_buf(),
+        invariants: true,
+        policies: set.invariants.clone(),
+        schema: set.schema.clone(),
+        links: Vec::new(),
+    };
+    let findings = overlay
+        .cache
+        .check(key, &input, settings)
         .into_iter()
         .filter(|f| INVARIANT_RULES.contains(&f.rule) && set.invariants.contains(&f.file))
         .collect();

@@ -50,6 +50,19 @@ impl State {
         lock(&self.documents).overlay(self.cache.clone())
     }
 
+    /// The open documents, the edit stamp they are current as of and `uri`'s document, taken
+    /// together: an edit bumps the stamp while it holds the documents, so an analysis of this
+    /// overlay has seen exactly the edits up to the stamp (and a result for version N is
+    /// never taken for version N+1's).
+    pub fn snapshot(&self, uri: &Uri) -> (Overlay, u64, Option<Document>) {
+        let documents = lock(&self.documents);
+        (
+            documents.overlay(self.cache.clone()),
+            self.stamp(),
+            documents.get(uri).cloned(),
+        )
+    }
+
     pub fn document(&self, uri: &Uri) -> Option<Document> {
         lock(&self.documents).get(uri).cloned()
     }
@@ -67,6 +80,7 @@ impl State {
         self.edits.load(Ordering::SeqCst)
     }
 
+    /// Call with the documents locked (see [`State::snapshot`]).
     fn next_stamp(&self) -> u64 {
         self.edits.fetch_add(1, Ordering::SeqCst) + 1
     }
@@ -196,27 +210,28 @@ impl LanguageServer for Server {
     // The edits are applied before the first `.await`, so they apply in the order they came.
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
-        let stamp = self.state.next_stamp();
         // A new file (or one changed outside the editor) may join or leave a set.
         self.state.cache.clear();
-        lock(&self.state.documents).insert(
-            doc.uri.clone(),
-            Document::new(doc.uri.clone(), doc.text, doc.version, stamp),
-        );
+        let stamp = {
+            let mut documents = lock(&self.state.documents);
+            let stamp = self.state.next_stamp();
+            documents.insert(
+                doc.uri.clone(),
+                Document::new(doc.uri.clone(), doc.text, doc.version, stamp),
+            );
+            stamp
+        };
         self.refresh(doc.uri, stamp);
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         let uri = params.text_document.uri;
-        let stamp = self.state.next_stamp();
-        let applied = match lock(&self.state.documents).get_mut(&uri) {
-            Some(doc) => {
-                doc.apply(&params.content_changes, params.text_document.version, stamp);
-                true
-            }
-            None => false,
-        };
-        if !applied {
+        let applied = lock(&self.state.documents).get_mut(&uri).map(|doc| {
+            let stamp = self.state.next_stamp();
+            doc.apply(&params.content_changes, params.text_document.version, stamp);
+            stamp
+        });
+        let Some(stamp) = applied else {
             self.state
                 .client
                 .log_message(
@@ -228,7 +243,7 @@ impl LanguageServer for Server {
                 )
                 .await;
             return;
-        }
+        };
         self.refresh(uri, stamp);
     }
 
@@ -241,8 +256,12 @@ impl LanguageServer for Server {
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
-        let stamp = self.state.next_stamp();
-        lock(&self.state.documents).remove(&uri);
+        let stamp = {
+            let mut documents = lock(&self.state.documents);
+            let stamp = self.state.next_stamp();
+            documents.remove(&uri);
+            stamp
+        };
         self.state.cache.clear();
         // The file on disk is what counts now (the buffer may have been discarded).
         self.refresh(uri, stamp);

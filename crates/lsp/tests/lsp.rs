@@ -123,6 +123,104 @@ async fn incremental_edits_are_checked_unsaved_and_published_with_their_version(
     assert_eq!(editor.shutdown().await, 0);
 }
 
+/// The diagnostics published for `uri` at `version`: (code, first line, message) of each.
+async fn published_at(editor: &mut Editor, uri: &str, version: i32) -> Vec<(String, u64, String)> {
+    let published = editor
+        .wait_for(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && m["params"]["version"] == version
+        })
+        .await;
+    let mut found: Vec<(String, u64, String)> = published["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or_default().to_string(),
+                d["range"]["start"]["line"].as_u64().unwrap(),
+                d["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+async fn edit(editor: &mut Editor, uri: &str, version: i32, at: (u32, u32, u32, u32), text: &str) {
+    editor
+        .notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [{"range": {"start": {"line": at.0, "character": at.1}, "end": {"line": at.2, "character": at.3}}, "text": text}],
+            }),
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn findings_follow_edits_above_them_through_a_syntax_error_and_its_fix() {
+    let dir = workspace();
+    let mut editor = editor(&dir).await;
+    let a = editor.open(&dir.path().join("policies/a.cedar"), A).await;
+    let at = |list: Vec<(String, u64, String)>| -> Vec<(String, u64)> {
+        list.into_iter()
+            .map(|(code, line, _)| (code, line))
+            .collect()
+    };
+    let found = |list: &[(&str, u64)]| -> Vec<(String, u64)> {
+        let mut list: Vec<(String, u64)> = list.iter().map(|(c, l)| (c.to_string(), *l)).collect();
+        list.sort();
+        list
+    };
+    let initially = found(&[("missing-policy-id", 2), ("permit-all", 1)]);
+    assert_eq!(at(published_at(&mut editor, &a, 1).await), initially);
+    // Two lines above everything: every finding moves down two lines.
+    edit(&mut editor, &a, 2, (0, 0, 0, 0), "// a note; \"quoted\n\n").await;
+    let moved = found(&[("missing-policy-id", 4), ("permit-all", 3)]);
+    assert_eq!(at(published_at(&mut editor, &a, 2).await), moved);
+    // Delete the permit's `;`: the file no longer parses, and says where.
+    edit(&mut editor, &a, 3, (3, 35, 3, 36), "").await;
+    let broken = published_at(&mut editor, &a, 3).await;
+    assert!(
+        !broken.is_empty() && broken.iter().all(|(code, _, _)| code == "parse-error"),
+        "{broken:?}"
+    );
+    // Put it back: the findings of before, where they were.
+    edit(&mut editor, &a, 4, (3, 35, 3, 35), ";").await;
+    assert_eq!(at(published_at(&mut editor, &a, 4).await), moved);
+    // A new policy above the others renumbers the ones without `@id` (`a.cedar#policy2`,
+    // not `#policy1`) and is reported itself.
+    edit(
+        &mut editor,
+        &a,
+        5,
+        (2, 0, 2, 0),
+        "permit(principal, action, resource);\n",
+    )
+    .await;
+    let added = published_at(&mut editor, &a, 5).await;
+    let forbid = added
+        .iter()
+        .find(|(code, line, _)| code == "missing-policy-id" && *line == 5);
+    assert!(
+        forbid.is_some_and(|(_, _, message)| message.contains("a.cedar#policy2`")),
+        "{added:?}"
+    );
+    assert_eq!(
+        at(added),
+        found(&[
+            ("missing-policy-id", 2),
+            ("missing-policy-id", 5),
+            ("permit-all", 2),
+            ("permit-all", 4),
+        ])
+    );
+    assert_eq!(editor.shutdown().await, 0);
+}
+
 #[tokio::test]
 async fn a_schema_edit_republishes_the_policies_it_breaks() {
     let dir = workspace();

@@ -112,10 +112,11 @@ pub struct Refresh {
 /// Recomputes the diagnostics of everything `uri` belongs to and publishes them, unless a
 /// newer edit asked for another refresh meanwhile.
 pub async fn refresh(state: Arc<State>, uri: Uri, stamp: u64) {
-    let overlay = state.overlay();
-    let snapshot = state.stamp();
+    let (overlay, snapshot, document) = state.snapshot(&uri);
+    // Published with the results of this text: the version they are for.
+    let version = document.as_ref().map(|d| d.version);
     let folders = state.folders();
-    let text = state.document(&uri).map(|d| d.text);
+    let text = document.map(|d| d.text);
     let tracked = tracked_tests(&state, &overlay);
     let worker = state.clone();
     let target = uri.clone();
@@ -143,7 +144,7 @@ pub async fn refresh(state: Arc<State>, uri: Uri, stamp: u64) {
                 let merged =
                     lock(&state.diagnostics).set(&uri, Part::Static, snapshot, diagnostics);
                 if let Some(merged) = merged {
-                    publish(&state, &uri, merged).await;
+                    publish(&state, &uri, merged, version).await;
                 }
             }
             // Notes are published when there are some, or to clear old ones: a test file's
@@ -156,7 +157,7 @@ pub async fn refresh(state: Arc<State>, uri: Uri, stamp: u64) {
                     .flatten()
             };
             if let Some(diagnostics) = notes {
-                publish(&state, &uri, diagnostics).await;
+                publish(&state, &uri, diagnostics, version).await;
             }
             for request in refresh.deep {
                 state.deep.schedule(state.clone(), request);
@@ -259,7 +260,7 @@ async fn run_tests(
         };
         let merged = lock(&state.diagnostics).set(&uri, Part::Tests, snapshot, diagnostics);
         if let Some(merged) = merged {
-            publish(state, &uri, merged).await;
+            publish(state, &uri, merged, version_in(&overlay, &path)).await;
         }
     }
 }
@@ -280,18 +281,24 @@ pub async fn publish_sets(state: &State, sets: &[SetFindings], part: Part, snaps
             let diagnostics = diagnostics_of(file, set, &overlay, rule_docs.as_deref());
             let merged = lock(&state.diagnostics).set(&uri, part, snapshot, diagnostics);
             if let Some(merged) = merged {
-                publish(state, &uri, merged).await;
+                publish(state, &uri, merged, version_in(&overlay, &file.path)).await;
             }
         }
     }
 }
 
-async fn publish(state: &State, uri: &Uri, diagnostics: Vec<Diagnostic>) {
-    let version = state.document(uri).map(|d| d.version);
+/// `version`: of the text the diagnostics were computed on (not of the document now: a newer
+/// edit may have come meanwhile, and its own diagnostics follow).
+async fn publish(state: &State, uri: &Uri, diagnostics: Vec<Diagnostic>, version: Option<i32>) {
     state
         .client
         .publish_diagnostics(uri.clone(), diagnostics, version)
         .await;
+}
+
+/// The version of an open file in `overlay`, which the caller found no newer than its results.
+fn version_in(overlay: &Overlay, path: &Path) -> Option<i32> {
+    overlay.get(path).map(|doc| doc.version)
 }
 
 /// The client's URI for an open file (it may spell it differently), else the file's URI.
