@@ -99,12 +99,7 @@ impl IncrementalCheck {
     /// [`crate::with_large_stack`]).
     pub fn check(&mut self, input: &PolicySetInput, settings: &Settings) -> Vec<Finding> {
         self.round += 1;
-        let files: Vec<&SourceFile> = input
-            .policies
-            .iter()
-            .chain(input.schema.iter())
-            .chain(input.links.iter())
-            .collect();
+        let files = input.files();
         let mut findings = Vec::new();
 
         let schema = input

@@ -40,6 +40,18 @@ pub struct PolicySetInput {
     pub links: Vec<SourceFile>,
 }
 
+impl PolicySetInput {
+    /// Every file of the set: its policy files, then the schema, then the links files (the
+    /// order `PolicyEntry::file` indexes).
+    pub fn files(&self) -> Vec<&SourceFile> {
+        self.policies
+            .iter()
+            .chain(self.schema.iter())
+            .chain(self.links.iter())
+            .collect()
+    }
+}
+
 /// What checking a policy set found.
 #[derive(Debug)]
 pub struct Report {
@@ -65,12 +77,7 @@ pub struct Report {
 /// Deeply nested input recurses deeply in Cedar's parser; call this on a thread with a large
 /// stack (see [`with_large_stack`]).
 pub fn check(input: &PolicySetInput, settings: &Settings) -> Report {
-    let files: Vec<&SourceFile> = input
-        .policies
-        .iter()
-        .chain(input.schema.iter())
-        .chain(input.links.iter())
-        .collect();
+    let files = input.files();
     let policy_files: Vec<usize> = (0..input.policies.len()).collect();
     let mut findings = Vec::new();
 

@@ -58,12 +58,7 @@ impl SetUnderTest {
         display: &dyn Fn(&str) -> String,
     ) -> Self {
         let report = cedarcheck_analyzer::check(input, &Settings::default());
-        let files: Vec<&SourceFile> = input
-            .policies
-            .iter()
-            .chain(input.schema.iter())
-            .chain(input.links.iter())
-            .collect();
+        let files = input.files();
         let text_of = |path: &str| {
             files
                 .iter()
