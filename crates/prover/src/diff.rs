@@ -140,8 +140,13 @@ pub fn diff(input: &DiffInput<'_>, solver: &SolverCommand, jobs: usize) -> DiffR
     // Old ids may equal new ones; inside a compiled set they must not collide.
     let old = Side::new(&input.old, "old:");
     let new = Side::new(&input.new, "");
-    let envs: Vec<RequestEnv> = input.schema.request_envs().collect();
-    let old_envs: Vec<RequestEnv> = input.old_schema.request_envs().collect();
+    // The schema lists environments in no fixed order; the report lists them by name.
+    let by_name = |schema: &Schema| {
+        let mut envs: Vec<RequestEnv> = schema.request_envs().collect();
+        envs.sort_by_cached_key(env_name);
+        envs
+    };
+    let (envs, old_envs) = (by_name(input.schema), by_name(input.old_schema));
     let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut environments = worker::on_workers(
         envs.len(),
