@@ -2,13 +2,12 @@
 //! `test` (the invariants): finding cvc5, loading invariants, the on-disk query cache, and a
 //! progress bar on a terminal.
 
-use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use cedarcheck_analyzer::{Finding, PolicySetInput, Report, Settings, SourceFile, Suppressions};
-use cedarcheck_prover::{Cache, DeepInput, DeepOptions, LoadedPolicies, Stats};
+use cedarcheck_analyzer::{Finding, PolicySetInput, Report, Settings, SourceFile};
+use cedarcheck_prover::{Cache, CheckedSet, DeepOptions, SetProof, Stats};
 use cedarcheck_workspace::{AnalysisConfig, DeepMode, PolicySetFiles};
 
 /// Where the query cache lives, below the workspace root (like `.ruff_cache`).
@@ -61,7 +60,7 @@ pub fn run(run: &DeepRun<'_>) -> Result<DeepOutcome, String> {
         outcome.notes.push(NO_SOLVER.into());
         return Ok(outcome);
     };
-    let (Some(schema), Some(schema_file)) = (&run.report.schema, &run.input.schema) else {
+    if run.report.schema.is_none() || run.input.schema.is_none() {
         if run.mode == DeepMode::On && run.input.schema.is_none() {
             return Err("deep analysis needs a schema, and this policy set has none".into());
         }
@@ -71,43 +70,7 @@ pub fn run(run: &DeepRun<'_>) -> Result<DeepOutcome, String> {
                 .push("deep analysis skipped: it needs a schema".into());
         }
         return Ok(outcome);
-    };
-
-    let files: Vec<String> = run
-        .input
-        .policies
-        .iter()
-        .chain(&run.input.schema)
-        .chain(&run.input.links)
-        .map(|f| f.path.clone())
-        .collect();
-    let impossible: BTreeSet<String> = run.report.impossible_policies.clone();
-    let skip: BTreeSet<String> = run
-        .report
-        .invalid_policies
-        .union(&impossible)
-        .cloned()
-        .collect();
-
-    // Invariants are policies about the set, validated against the same schema.
-    let invariant_input = PolicySetInput {
-        policies: read_all(run.root, &run.set.invariants)?,
-        schema: Some(schema_file.clone()),
-        links: Vec::new(),
-    };
-    let invariant_report = cedarcheck_analyzer::check(&invariant_input, run.settings);
-    let invariant_files: Vec<String> = invariant_input
-        .policies
-        .iter()
-        .map(|f| f.path.clone())
-        .collect();
-    outcome.findings.extend(
-        invariant_report
-            .findings
-            .iter()
-            .filter(|f| INVARIANT_RULES.contains(&f.rule) && invariant_files.contains(&f.file))
-            .cloned(),
-    );
+    }
 
     let cache_path = run
         .root
@@ -120,20 +83,11 @@ pub fn run(run: &DeepRun<'_>) -> Result<DeepOutcome, String> {
     };
     let progress = Progress::new(run.progress);
     let progress_fn = |done: usize, total: usize| progress.update(done, total);
-    let deep = cedarcheck_prover::analyze(
-        &DeepInput {
-            policies: LoadedPolicies {
-                loaded: &run.report.loaded,
-                files: &files,
-                skip: &skip,
-            },
-            schema,
-            schema_text: &schema_file.text,
-            invariants: Some(LoadedPolicies {
-                loaded: &invariant_report.loaded,
-                files: &invariant_files,
-                skip: &invariant_report.invalid_policies,
-            }),
+    let proof = cedarcheck_prover::prove_set(
+        CheckedSet {
+            input: run.input,
+            report: run.report,
+            invariants: read_all(run.root, &run.set.invariants)?,
             settings: run.settings,
         },
         DeepOptions {
@@ -143,11 +97,28 @@ pub fn run(run: &DeepRun<'_>) -> Result<DeepOutcome, String> {
             progress: Some(&progress_fn),
             cancel: None,
         },
-    );
+    )
+    .ok_or("the schema did not load")?;
     progress.finish();
+    let SetProof {
+        deep,
+        invariant_input,
+        invariant_report,
+        skipped: skip,
+    } = proof;
     if run.use_cache {
         write_cache(run.root, &cache_path, &deep.cache);
     }
+    outcome.findings.extend(
+        invariant_report
+            .findings
+            .iter()
+            .filter(|f| {
+                INVARIANT_RULES.contains(&f.rule)
+                    && invariant_input.policies.iter().any(|p| p.path == f.file)
+            })
+            .cloned(),
+    );
     if !deep.skipped_templates.is_empty() {
         outcome.notes.push(format!(
             "deep analysis skipped templates without links: {}",
@@ -160,12 +131,7 @@ pub fn run(run: &DeepRun<'_>) -> Result<DeepOutcome, String> {
             skip.len()
         ));
     }
-    // `@cedarcheck_ignore` works for deep rules as for static ones, on policies and invariants.
-    let mut findings = deep.findings;
-    Suppressions::new(&run.report.loaded, run.input).retain_unsuppressed(&mut findings);
-    Suppressions::new(&invariant_report.loaded, &invariant_input)
-        .retain_unsuppressed(&mut findings);
-    outcome.findings.extend(findings);
+    outcome.findings.extend(deep.findings);
     outcome.invariants = invariant_report
         .loaded
         .entries

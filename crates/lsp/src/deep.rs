@@ -7,14 +7,14 @@
 //! start. A cancelled run's findings are never published; the answers it learned before it
 //! stopped go into the query cache, for the next run to reuse. Shutdown cancels every run.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cedarcheck_analyzer::{PolicySetInput, Settings, Suppressions};
-use cedarcheck_prover::{Cache, DeepInput, DeepOptions, LoadedPolicies};
+use cedarcheck_analyzer::Settings;
+use cedarcheck_prover::{Cache, CheckedSet, DeepOptions};
 use cedarcheck_workspace::{AnalysisConfig, DeepMode, PolicySetFiles};
 use tower_lsp_server::ls_types::MessageType;
 
@@ -175,49 +175,19 @@ pub fn run(
     let root = &request.root;
     let input = analysis::read_set(root, &request.set, overlay).map_err(|e| e.to_string())?;
     let report = cedarcheck_analyzer::check(&input, &request.settings);
-    let (Some(schema), Some(schema_file)) = (&report.schema, &input.schema) else {
-        return Ok(Outcome::NoSchema);
-    };
-    let files: Vec<String> = input
-        .policies
+    let invariants = request
+        .set
+        .invariants
         .iter()
-        .chain(&input.schema)
-        .chain(&input.links)
-        .map(|f| f.path.clone())
-        .collect();
-    let skip: BTreeSet<String> = report
-        .invalid_policies
-        .union(&report.impossible_policies)
-        .cloned()
-        .collect();
-    let invariant_input = PolicySetInput {
-        policies: request
-            .set
-            .invariants
-            .iter()
-            .map(|f| analysis::read(root, f, overlay))
-            .collect::<Result<_, _>>()
-            .map_err(|e| e.to_string())?,
-        schema: Some(schema_file.clone()),
-        links: Vec::new(),
-    };
-    let invariant_report = cedarcheck_analyzer::check(&invariant_input, &request.settings);
-    let invariant_files: Vec<String> = request.set.invariants.clone();
+        .map(|f| analysis::read(root, f, overlay))
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
     let known = cache.clone();
-    let deep = cedarcheck_prover::analyze(
-        &DeepInput {
-            policies: LoadedPolicies {
-                loaded: &report.loaded,
-                files: &files,
-                skip: &skip,
-            },
-            schema,
-            schema_text: &schema_file.text,
-            invariants: Some(LoadedPolicies {
-                loaded: &invariant_report.loaded,
-                files: &invariant_files,
-                skip: &invariant_report.invalid_policies,
-            }),
+    let Some(proof) = cedarcheck_prover::prove_set(
+        CheckedSet {
+            input: &input,
+            report: &report,
+            invariants,
             settings: &request.settings,
         },
         DeepOptions {
@@ -227,25 +197,22 @@ pub fn run(
             progress: None,
             cancel,
         },
-    );
+    ) else {
+        return Ok(Outcome::NoSchema);
+    };
+    let deep = proof.deep;
     if deep.cancelled {
         // The run's cache keeps only what it used, and it stopped early.
         let mut learned = known;
         learned.merge(deep.cache);
         return Ok(Outcome::Cancelled(learned));
     }
-    let mut findings = deep.findings;
-    Suppressions::new(&report.loaded, &input).retain_unsuppressed(&mut findings);
-    Suppressions::new(&invariant_report.loaded, &invariant_input)
-        .retain_unsuppressed(&mut findings);
     let sources = input
-        .policies
-        .iter()
-        .chain(&input.schema)
-        .chain(&input.links)
-        .chain(&invariant_input.policies);
+        .files()
+        .into_iter()
+        .chain(&proof.invariant_input.policies);
     Ok(Outcome::Findings(
-        analysis::group(root, sources, findings),
+        analysis::group(root, sources, deep.findings),
         deep.cache,
     ))
 }

@@ -10,6 +10,7 @@
 
 mod analysis;
 mod cache;
+mod checked_set;
 mod counterexample;
 pub mod diff;
 mod environment;
@@ -29,6 +30,7 @@ use cedar_policy::{PolicyId, PolicySet, Schema};
 use cedarcheck_analyzer::{Finding, LoadedSet, PolicyKind, Settings, Source, RULES};
 
 pub use cache::Cache;
+pub use checked_set::{prove_set, CheckedSet, SetProof};
 pub use solver::{find_cvc5, SolverCommand};
 
 use environment::{EnvCx, EnvJob, Shared, Subject};

@@ -2,14 +2,11 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use cedarcheck_analyzer::{check, Finding, PolicySetInput, Settings, SourceFile};
-use cedarcheck_prover::{
-    analyze, Cache, DeepInput, DeepOptions, DeepReport, LoadedPolicies, SolverCommand,
-};
+use cedarcheck_prover::{prove_set, Cache, CheckedSet, DeepOptions, DeepReport, SolverCommand};
 
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -68,44 +65,11 @@ pub fn prove_cancellable(
         links: vec![],
     };
     let report = check(&input, &settings);
-    let files: Vec<String> = input
-        .policies
-        .iter()
-        .map(|f| f.path.clone())
-        .chain([schema.path.clone()])
-        .collect();
-    let invariant_input = PolicySetInput {
-        policies: invariants,
-        schema: Some(schema.clone()),
-        links: vec![],
-    };
-    let invariant_report = check(&invariant_input, &settings);
-    let invariant_files: Vec<String> = invariant_input
-        .policies
-        .iter()
-        .map(|f| f.path.clone())
-        .collect();
-    let skip: BTreeSet<String> = report
-        .invalid_policies
-        .union(&report.impossible_policies)
-        .cloned()
-        .collect();
-    let mut static_findings = report.findings.clone();
-    static_findings.extend(invariant_report.findings.iter().cloned());
-    let deep = analyze(
-        &DeepInput {
-            policies: LoadedPolicies {
-                loaded: &report.loaded,
-                files: &files,
-                skip: &skip,
-            },
-            schema: report.schema.as_ref().expect("the fixture schema loads"),
-            schema_text: &schema.text,
-            invariants: Some(LoadedPolicies {
-                loaded: &invariant_report.loaded,
-                files: &invariant_files,
-                skip: &invariant_report.invalid_policies,
-            }),
+    let proof = prove_set(
+        CheckedSet {
+            input: &input,
+            report: &report,
+            invariants,
             settings: &settings,
         },
         DeepOptions {
@@ -115,7 +79,11 @@ pub fn prove_cancellable(
             progress: None,
             cancel,
         },
-    );
+    )
+    .expect("the fixture schema loads");
+    let mut static_findings = report.findings.clone();
+    static_findings.extend(proof.invariant_report.findings.iter().cloned());
+    let deep = proof.deep;
     Run {
         report: deep,
         static_findings,

@@ -1,0 +1,80 @@
+//! From a policy set as `cedarcheck_analyzer::check` left it to the prover's findings: what
+//! `cedarcheck check`, `cedarcheck test` and the language server all do the same way.
+
+use std::collections::BTreeSet;
+
+use cedarcheck_analyzer::{PolicySetInput, Report, Settings, SourceFile, Suppressions};
+
+use crate::{analyze, DeepInput, DeepOptions, DeepReport, LoadedPolicies};
+
+/// A checked policy set and its invariant files.
+pub struct CheckedSet<'a> {
+    pub input: &'a PolicySetInput,
+    pub report: &'a Report,
+    /// The set's invariant files, validated here against the set's schema.
+    pub invariants: Vec<SourceFile>,
+    pub settings: &'a Settings,
+}
+
+pub struct SetProof {
+    /// Its findings have `@cedarcheck_ignore` applied, on policies and invariants alike.
+    pub deep: DeepReport,
+    /// The invariants, checked against the set's schema.
+    pub invariant_input: PolicySetInput,
+    pub invariant_report: Report,
+    /// Policies left out: they do not validate, or the validator proved they never apply.
+    pub skipped: BTreeSet<String>,
+}
+
+/// Checks the invariants and proves the deep rules for the set. `None` when the set has no
+/// schema that loads (the prover needs one).
+pub fn prove_set(set: CheckedSet<'_>, options: DeepOptions<'_>) -> Option<SetProof> {
+    let (schema, schema_file) = (set.report.schema.as_ref()?, set.input.schema.as_ref()?);
+    let files: Vec<String> = set.input.files().iter().map(|f| f.path.clone()).collect();
+    let skipped: BTreeSet<String> = set
+        .report
+        .invalid_policies
+        .union(&set.report.impossible_policies)
+        .cloned()
+        .collect();
+    // Invariants are policies about the set, validated against the same schema.
+    let invariant_input = PolicySetInput {
+        policies: set.invariants,
+        schema: Some(schema_file.clone()),
+        links: Vec::new(),
+    };
+    let invariant_report = cedarcheck_analyzer::check(&invariant_input, set.settings);
+    let invariant_files: Vec<String> = invariant_input
+        .policies
+        .iter()
+        .map(|f| f.path.clone())
+        .collect();
+    let mut deep = analyze(
+        &DeepInput {
+            policies: LoadedPolicies {
+                loaded: &set.report.loaded,
+                files: &files,
+                skip: &skipped,
+            },
+            schema,
+            schema_text: &schema_file.text,
+            invariants: Some(LoadedPolicies {
+                loaded: &invariant_report.loaded,
+                files: &invariant_files,
+                skip: &invariant_report.invalid_policies,
+            }),
+            settings: set.settings,
+        },
+        options,
+    );
+    // `@cedarcheck_ignore` works for deep rules as for static ones.
+    Suppressions::new(&set.report.loaded, set.input).retain_unsuppressed(&mut deep.findings);
+    Suppressions::new(&invariant_report.loaded, &invariant_input)
+        .retain_unsuppressed(&mut deep.findings);
+    Some(SetProof {
+        deep,
+        invariant_input,
+        invariant_report,
+        skipped,
+    })
+}
