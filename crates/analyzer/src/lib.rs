@@ -24,7 +24,7 @@ pub use finding::{Finding, Level, Related, Span};
 pub use incremental::IncrementalCheck;
 pub use policy::{Clause, ClauseKind, PolicyUnit};
 pub use policy_set::{LoadedSet, PolicyEntry, PolicyKind};
-pub use policy_syntax::Syntax;
+pub use policy_syntax::{scan_head, PolicyHead, Syntax};
 pub use registry::{rule, RULES};
 pub use rule::{Category, PolicyCheck, Rule, Source};
 pub use schema::is_json_schema;
