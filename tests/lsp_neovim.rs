@@ -2,13 +2,14 @@
 //! `cedarcheck lsp` on it (plain `vim.lsp`, as editors/neovim/README.md sets it up) and writes
 //! the diagnostics it received as JSON; the test checks the rule codes and lines.
 //!
-//! Without `nvim` on PATH the test says it was skipped — except under `CI=true`, where it fails
+//! Without `nvim` on PATH the test says it was skipped — except under CI, where it fails
 //! (`.ci/run` installs Debian's `neovim`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use cedarcheck_test_support::{require_tool, Tool};
 use serde_json::Value;
 
 /// Opens the policy, starts the server for its buffer (`vim.lsp.start` from Neovim 0.8,
@@ -48,27 +49,6 @@ const SCHEMA: &str = "namespace App {\n  entity User;\n  entity Doc;\n  action r
 
 /// Line 4 (0-based 3): no @id, and it permits everything.
 const POLICIES: &str = "@id(\"reads\")\npermit(principal is App::User, action == App::Action::\"read\", resource is App::Doc);\n\npermit(principal, action, resource);\n";
-
-fn find_on_path(program: &str) -> Option<PathBuf> {
-    let paths = std::env::var_os("PATH")?;
-    std::env::split_paths(&paths)
-        .map(|dir| dir.join(program))
-        .find(|candidate| candidate.is_file())
-}
-
-/// nvim, or `None` when the test should be skipped.
-fn nvim() -> Option<PathBuf> {
-    let found = find_on_path("nvim");
-    if found.is_none() {
-        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-        assert!(
-            !ci,
-            "nvim is not installed and CI=true: `apt-get install neovim` (.ci/run does)"
-        );
-        eprintln!("skipped: nvim is not installed (apt-get install neovim)");
-    }
-    found
-}
 
 /// Runs headless Neovim on `script` in `root` and returns what the script wrote.
 fn run_nvim(nvim: &Path, root: &Path, script: &Path, out: &Path) -> Value {
@@ -111,7 +91,10 @@ fn run_nvim(nvim: &Path, root: &Path, script: &Path, out: &Path) -> Value {
 
 #[test]
 fn neovim_receives_the_static_findings_of_an_opened_policy() {
-    let Some(nvim) = nvim() else {
+    let Some(nvim) = require_tool(
+        "neovim_receives_the_static_findings_of_an_opened_policy",
+        Tool::Neovim,
+    ) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

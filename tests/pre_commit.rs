@@ -3,37 +3,13 @@
 //!
 //! The hooks file is committed into a scratch hooks repository (pre-commit clones hook
 //! repositories at a revision, and this work tree's copy may not be committed yet). Without
-//! pre-commit the test says it was skipped — except under `CI=true`, where it fails.
+//! pre-commit the tests say they were skipped — except under CI, where they fail (`.ci/run`
+//! installs it).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn find_on_path(program: &str) -> Option<PathBuf> {
-    let paths = std::env::var_os("PATH")?;
-    std::env::split_paths(&paths)
-        .map(|dir| dir.join(program))
-        .find(|candidate| candidate.is_file())
-}
-
-/// pre-commit, or `None` when the test should be skipped.
-fn pre_commit() -> Option<PathBuf> {
-    let found = find_on_path("pre-commit").filter(|path| {
-        // A pyenv shim exists even when no Python version provides the command.
-        Command::new(path)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    if found.is_none() {
-        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-        assert!(
-            !ci,
-            "pre-commit is not installed and CI=true: `pip install pre-commit` (.ci/run does)"
-        );
-        eprintln!("skipped: pre-commit is not installed (pip install pre-commit)");
-    }
-    found
-}
+use cedarcheck_test_support::{require_tool, Tool};
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let output = Command::new("git")
@@ -152,7 +128,10 @@ permit(principal is Ops::User, action == Ops::Action::"Read", resource is Ops::D
 
 #[test]
 fn pre_commit_fails_on_a_bad_policy_and_shows_the_finding() {
-    let Some(pre_commit) = pre_commit() else {
+    let Some(pre_commit) = require_tool(
+        "pre_commit_fails_on_a_bad_policy_and_shows_the_finding",
+        Tool::PreCommit,
+    ) else {
         return;
     };
     let project = Project::new(
@@ -192,7 +171,10 @@ fn pre_commit_fails_on_a_bad_policy_and_shows_the_finding() {
 
 #[test]
 fn changed_files_are_checked_with_their_whole_set_and_only_their_findings_shown() {
-    let Some(pre_commit) = pre_commit() else {
+    let Some(pre_commit) = require_tool(
+        "changed_files_are_checked_with_their_whole_set_and_only_their_findings_shown",
+        Tool::PreCommit,
+    ) else {
         return;
     };
     // b.cedar reuses a.cedar's id: only checking the set as a whole finds that, and the

@@ -25,18 +25,8 @@ pub fn cedarcheck(dir: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// Whether cvc5 is there (`$CVC5`, else `PATH`). Without it a test that needs it says it was
-/// skipped — and fails under CI=true, where cvc5 must be installed.
+/// Whether cvc5 is there, by the one rule of `cedarcheck_test_support::require_tool`: without
+/// it the test says it was skipped — and fails under CI, where cvc5 must be installed.
 pub fn have_cvc5(test: &str) -> bool {
-    let found = std::env::var_os("CVC5").is_some_and(|p| Path::new(&p).is_file())
-        || std::env::var_os("PATH")
-            .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join("cvc5").is_file()));
-    if !found {
-        assert!(
-            std::env::var("CI").map_or(true, |v| v != "true"),
-            "{test}: cvc5 is required under CI=true"
-        );
-        eprintln!("{test}: skipped: cvc5 not found");
-    }
-    found
+    cedarcheck_test_support::require_tool(test, cedarcheck_test_support::Tool::Cvc5).is_some()
 }

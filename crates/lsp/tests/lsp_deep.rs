@@ -1,9 +1,10 @@
 //! Deep findings in the editor: computed in the background, merged into the static ones, and
 //! retired by the next edit; a run that a newer edit or shutdown supersedes is cancelled.
-//! Needs cvc5: skips without it, fails under CI=true.
+//! Needs cvc5: skips without it, fails under CI.
 
 mod support;
 
+use cedarcheck_test_support::{require_tool, Tool};
 use serde_json::json;
 use support::{codes, write, Editor};
 
@@ -13,21 +14,14 @@ static SOLVER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 const SCHEMA: &str = "namespace App {\n  entity User;\n  entity Doc;\n  action read appliesTo { principal: [User], resource: [Doc] };\n}\n";
 const POLICIES: &str = "@id(\"read\")\npermit(principal is App::User, action == App::Action::\"read\", resource is App::Doc);\n@id(\"deny\")\nforbid(principal, action, resource);\npermit(principal is App::User, action, resource is App::Doc);\n";
 
-fn solver_present() -> bool {
-    if cedarcheck_prover::find_cvc5().is_some() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "cvc5 is required under CI (set $CVC5 or put it on PATH)"
-    );
-    eprintln!("skipped: cvc5 not found (set $CVC5 or put it on PATH)");
-    false
-}
-
 #[tokio::test]
 async fn deep_findings_arrive_in_the_background_and_the_next_edit_retires_them() {
-    if !solver_present() {
+    if require_tool(
+        "deep_findings_arrive_in_the_background_and_the_next_edit_retires_them",
+        Tool::Cvc5,
+    )
+    .is_none()
+    {
         return;
     }
     let _solver = SOLVER.lock().await;
@@ -100,7 +94,8 @@ mod cancel {
     use serde_json::{json, Value};
 
     use super::support::{self, codes, write, Editor};
-    use super::{solver_present, SCHEMA, SOLVER};
+    use super::{SCHEMA, SOLVER};
+    use cedarcheck_test_support::{require_tool, Tool};
 
     /// A fake cvc5 in `dir`: it records its process id in `dir/solver-pids`, then hangs (for a
     /// minute, longer than any of these tests) while `dir/hang` exists and is the real cvc5
@@ -239,7 +234,12 @@ mod cancel {
 
     #[tokio::test]
     async fn an_edit_cancels_the_running_deep_analysis_and_its_findings_are_never_shown() {
-        if !solver_present() {
+        if require_tool(
+            "an_edit_cancels_the_running_deep_analysis_and_its_findings_are_never_shown",
+            Tool::Cvc5,
+        )
+        .is_none()
+        {
             return;
         }
         let _solver = SOLVER.lock().await;
@@ -311,7 +311,7 @@ mod cancel {
 
     #[tokio::test]
     async fn shutdown_cancels_the_running_deep_analysis() {
-        if !solver_present() {
+        if require_tool("shutdown_cancels_the_running_deep_analysis", Tool::Cvc5).is_none() {
             return;
         }
         let _solver = SOLVER.lock().await;

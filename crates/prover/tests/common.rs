@@ -12,18 +12,9 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
-/// cvc5, or `None` after saying the test was skipped. Under CI=true a missing solver fails.
+/// cvc5, or `None` after saying the test was skipped. Under CI a missing solver fails.
 pub fn cvc5_or_skip(test: &str) -> Option<PathBuf> {
-    match cedarcheck_prover::find_cvc5() {
-        Some(path) => Some(path),
-        None if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("{test}: cvc5 is required under CI=true (apt-get install cvc5, or set $CVC5)")
-        }
-        None => {
-            eprintln!("{test}: skipped: cvc5 not found (apt-get install cvc5, or set $CVC5)");
-            None
-        }
-    }
+    cedarcheck_test_support::require_tool(test, cedarcheck_test_support::Tool::Cvc5)
 }
 
 pub fn source(path: &Path, name: &str) -> SourceFile {
