@@ -96,9 +96,9 @@ fn check(args: &CheckArgs, common: &CommonArgs) -> Result<CheckResult, String> {
             let label = set.name.as_deref().unwrap_or("policy set");
             if common.verbose {
                 eprintln!(
-                    "cedarcheck: {label}: {} policy file(s), schema {}",
+                    "cedarcheck: {label}: {} policy file(s), {}",
                     set.policies.len(),
-                    set.schema.as_deref().unwrap_or("none")
+                    set.schema_summary()
                 );
             }
             if set.schema.is_none() {

@@ -29,11 +29,14 @@ pub struct Config {
 pub struct SetConfig {
     pub name: Option<String>,
     pub policies: Vec<String>,
-    /// `None`: discover the single schema below the root.
+    /// `None`: discover the single schema — below the root for the top-level keys, next to
+    /// the set's policies for a `[[set]]`.
     pub schema: Option<Spanned<String>>,
     pub links: Vec<String>,
     pub tests: Vec<String>,
     pub invariants: Vec<String>,
+    /// Where its `[[set]]` table starts in the config file; `None` for the top-level keys.
+    pub table: Option<Range<usize>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,6 +210,7 @@ impl Config {
             links: raw.links.map(OneOrMany::into_vec).unwrap_or_default(),
             tests: raw.tests.map(OneOrMany::into_vec).unwrap_or_default(),
             invariants: raw.invariants.map(OneOrMany::into_vec).unwrap_or_default(),
+            table: None,
         };
         let sets = match raw.set {
             None => vec![top_level],
@@ -231,6 +235,7 @@ impl Config {
                             links: set.links.map(OneOrMany::into_vec).unwrap_or_default(),
                             tests: set.tests.map(OneOrMany::into_vec).unwrap_or_default(),
                             invariants: set.invariants.map(OneOrMany::into_vec).unwrap_or_default(),
+                            table: Some(span),
                         })
                     })
                     .collect::<Result<_, WorkspaceError>>()?

@@ -34,9 +34,25 @@ pub struct PolicySetFiles {
     pub name: Option<String>,
     pub policies: Vec<String>,
     pub schema: Option<String>,
+    /// How `schema` was chosen (what `-v` says about it).
+    pub schema_origin: SchemaOrigin,
     pub links: Vec<String>,
     pub tests: Vec<String>,
     pub invariants: Vec<String>,
+}
+
+/// How a policy set's schema was chosen.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum SchemaOrigin {
+    /// The config's `schema` key names it.
+    #[default]
+    Configured,
+    /// No `schema` key, and no `[[set]]` table (zero-config, or the config's top-level keys):
+    /// the single schema below the workspace root, if any.
+    BelowRoot,
+    /// A `[[set]]` without `schema`: the single schema in the directories its `policies`
+    /// cover, if any. Root-relative directories, `""` for the root itself.
+    NextToPolicies { dirs: Vec<String> },
 }
 
 impl Workspace {
@@ -145,8 +161,8 @@ impl Workspace {
                 detail,
             });
         }
-        let schema = match &set.schema {
-            Some(schema) => {
+        let (schema, schema_origin) = match (&set.schema, &set.table) {
+            (Some(schema), _) => {
                 let path = schema.get_ref();
                 if !self.root.join(path).is_file() {
                     let config = self
@@ -158,27 +174,60 @@ impl Workspace {
                         format!("schema file `{path}` does not exist"),
                     ));
                 }
-                Some(normalize(path))
+                (Some(normalize(path)), SchemaOrigin::Configured)
             }
-            None => {
+            // A `[[set]]` is zero-config within its own directories: another set's schema
+            // elsewhere in the repository is not its schema.
+            (None, Some(table)) => {
+                let dirs = covered_dirs(&set.policies);
                 let candidates: Vec<String> = files
                     .iter()
-                    .filter(|f| f.ends_with(".cedarschema") || f.ends_with(".cedarschema.json"))
+                    .filter(|f| is_schema_file(f) && dirs.iter().any(|d| d.covers(f)))
+                    .cloned()
+                    .collect();
+                if candidates.len() > 1 {
+                    let config = self.config.as_ref().expect("a [[set]] comes from a config");
+                    let which = match &set.name {
+                        Some(name) => format!("the [[set]] `{name}`"),
+                        None => "this [[set]]".to_string(),
+                    };
+                    return Err(config.error_at(
+                        table.clone(),
+                        format!(
+                            "{which} has no `schema`, and {} schemas lie next to its policies \
+                             ({}): say which one it uses with `schema = \"…\"` in this table",
+                            candidates.len(),
+                            candidates.join(", ")
+                        ),
+                    ));
+                }
+                let dirs = dirs.into_iter().map(|d| d.dir).collect();
+                (
+                    candidates.into_iter().next(),
+                    SchemaOrigin::NextToPolicies { dirs },
+                )
+            }
+            (None, None) => {
+                let candidates: Vec<String> = files
+                    .iter()
+                    .filter(|f| is_schema_file(f))
                     .cloned()
                     .collect();
                 if candidates.len() > 1 {
                     return Err(WorkspaceError::AmbiguousSchema {
                         root: self.root.clone(),
+                        config: self.config.as_ref().map(|c| c.path.clone()),
                         candidates,
                     });
                 }
-                candidates.into_iter().next()
+                (candidates.into_iter().next(), SchemaOrigin::BelowRoot)
             }
         };
         Ok(PolicySetFiles {
             name: set.name.clone(),
             policies,
             schema,
+            schema_origin,
             links: matching(&set.links),
             tests,
             invariants,
@@ -219,6 +268,115 @@ impl PolicySetFiles {
             .chain(&self.invariants)
             .any(|f| f == relative)
     }
+}
+
+impl PolicySetFiles {
+    /// What `-v` says about the set's schema: which file, and how it was chosen.
+    pub fn schema_summary(&self) -> String {
+        let schema = self.schema.as_deref();
+        match (&self.schema_origin, schema) {
+            (SchemaOrigin::Configured, Some(schema)) => format!("schema {schema}"),
+            (SchemaOrigin::BelowRoot, Some(schema)) => {
+                format!("schema {schema} (the only schema found)")
+            }
+            (SchemaOrigin::BelowRoot, None) => "no schema (none found)".to_string(),
+            (SchemaOrigin::NextToPolicies { dirs }, found) => {
+                let dirs: Vec<String> = dirs
+                    .iter()
+                    .map(|d| {
+                        if d.is_empty() {
+                            ".".into()
+                        } else {
+                            format!("{d}/")
+                        }
+                    })
+                    .collect();
+                let dirs = dirs.join(", ");
+                match found {
+                    Some(schema) => format!(
+                        "schema {schema} (no `schema` key: the only schema next to its \
+                         policies, in {dirs})"
+                    ),
+                    None => format!(
+                        "no schema (no `schema` key, and none next to its policies, in {dirs})"
+                    ),
+                }
+            }
+            (SchemaOrigin::Configured, None) => "no schema".to_string(),
+        }
+    }
+}
+
+fn is_schema_file(path: &str) -> bool {
+    path.ends_with(".cedarschema") || path.ends_with(".cedarschema.json")
+}
+
+/// A directory a set's `policies` patterns can match files in, relative to the root.
+#[derive(Debug, PartialEq, Eq)]
+struct CoveredDir {
+    /// `""` for the root.
+    dir: String,
+    /// The directories below it too.
+    recursive: bool,
+}
+
+impl CoveredDir {
+    /// Whether the root-relative `file` lies in this directory (or below it, if recursive).
+    fn covers(&self, file: &str) -> bool {
+        let parent = file.rsplit_once('/').map_or("", |(dir, _)| dir);
+        if self.recursive {
+            self.dir.is_empty()
+                || parent == self.dir
+                || parent
+                    .strip_prefix(&self.dir)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        } else {
+            parent == self.dir
+        }
+    }
+}
+
+/// The directories `patterns` can match policy files in: a pattern's leading directories
+/// without wildcards and everything below them (a glob's `*` and `?` also match `/`), or for a
+/// pattern without wildcards the directory of the file it names. Sorted, without repeats; a
+/// directory inside a recursive one is dropped.
+fn covered_dirs(patterns: &[String]) -> Vec<CoveredDir> {
+    let mut dirs: Vec<CoveredDir> = patterns
+        .iter()
+        .map(|pattern| {
+            let pattern = normalize(pattern);
+            let parts: Vec<&str> = pattern.split('/').collect();
+            let wild = |part: &&str| part.contains(['*', '?', '[', '{', '\\']);
+            match parts.iter().position(|part| wild(part)) {
+                Some(first) => CoveredDir {
+                    dir: parts[..first].join("/"),
+                    recursive: true,
+                },
+                None => CoveredDir {
+                    dir: parts[..parts.len() - 1].join("/"),
+                    recursive: false,
+                },
+            }
+        })
+        .collect();
+    dirs.sort_by(|a, b| a.dir.cmp(&b.dir).then(b.recursive.cmp(&a.recursive)));
+    dirs.dedup_by(|later, earlier| later.dir == earlier.dir);
+    let recursive: Vec<String> = dirs
+        .iter()
+        .filter(|d| d.recursive)
+        .map(|d| d.dir.clone())
+        .collect();
+    dirs.retain(|d| {
+        !recursive.iter().any(|r| {
+            r != &d.dir
+                && CoveredDir {
+                    dir: r.clone(),
+                    recursive: true,
+                }
+                .covers(&format!("{}/x", d.dir))
+        })
+    });
+    dirs
 }
 
 /// Every file below `root` (relative, sorted), skipping hidden and build directories and what
@@ -359,5 +517,150 @@ mod tests {
             e.ends_with("cedarcheck.toml:2:10: schema file `nope.cedarschema` does not exist"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_set_without_schema_takes_the_single_schema_next_to_its_policies() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            &[
+                (
+                    "cedarcheck.toml",
+                    "[[set]]\nname = \"app\"\npolicies = [\"app/**/*.cedar\"]\n\n[[set]]\nname = \"infra\"\npolicies = [\"infra/policies/*.cedar\"]\n\n[[set]]\nname = \"bare\"\npolicies = [\"bare/one.cedar\"]\n",
+                ),
+                ("app/policies/a.cedar", ""),
+                ("app/schema/app.cedarschema", ""),
+                ("infra/policies/b.cedar", ""),
+                ("infra/policies/infra.cedarschema.json", ""),
+                // Above infra's policies: not next to them.
+                ("infra/old.cedarschema", ""),
+                ("bare/one.cedar", ""),
+                ("bare/sub/not-next-to-it.cedarschema", ""),
+            ],
+        );
+        let ws = Workspace::open(dir.path(), None).unwrap();
+        let sets = ws.policy_sets().unwrap();
+        assert_eq!(
+            sets[0].schema.as_deref(),
+            Some("app/schema/app.cedarschema")
+        );
+        assert_eq!(
+            sets[0].schema_origin,
+            SchemaOrigin::NextToPolicies {
+                dirs: vec!["app".into()]
+            }
+        );
+        assert_eq!(
+            sets[0].schema_summary(),
+            "schema app/schema/app.cedarschema (no `schema` key: the only schema next to its \
+             policies, in app/)"
+        );
+        assert_eq!(
+            sets[1].schema.as_deref(),
+            Some("infra/policies/infra.cedarschema.json")
+        );
+        assert_eq!(sets[2].schema, None);
+        assert_eq!(
+            sets[2].schema_summary(),
+            "no schema (no `schema` key, and none next to its policies, in bare/)"
+        );
+    }
+
+    #[test]
+    fn a_set_with_two_schemas_next_to_its_policies_asks_which_at_its_table() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            &[
+                (
+                    "cedarcheck.toml",
+                    "[[set]]\nname = \"app\"\npolicies = [\"app/*.cedar\"]\n\n[[set]]\npolicies = [\"infra/*.cedar\"]\n",
+                ),
+                ("app/a.cedar", ""),
+                ("app/app.cedarschema", ""),
+                ("infra/b.cedar", ""),
+                ("infra/one.cedarschema", ""),
+                ("infra/v2/two.cedarschema.json", ""),
+            ],
+        );
+        let ws = Workspace::open(dir.path(), None).unwrap();
+        let e = ws.policy_sets().unwrap_err().to_string();
+        assert!(
+            e.ends_with(
+                "cedarcheck.toml:5:1: this [[set]] has no `schema`, and 2 schemas lie next to its \
+                 policies (infra/one.cedarschema, infra/v2/two.cedarschema.json): say which one \
+                 it uses with `schema = \"…\"` in this table"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn top_level_keys_without_schema_still_search_the_whole_root() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            &[
+                ("cedarcheck.toml", "policies = [\"policies/*.cedar\"]\n"),
+                ("policies/a.cedar", ""),
+                ("schemas/s.cedarschema", ""),
+            ],
+        );
+        let ws = Workspace::open(dir.path(), None).unwrap();
+        let set = &ws.policy_sets().unwrap()[0];
+        assert_eq!(set.schema.as_deref(), Some("schemas/s.cedarschema"));
+        assert_eq!(set.schema_origin, SchemaOrigin::BelowRoot);
+
+        write(dir.path(), &[("other/t.cedarschema", "")]);
+        let e = ws.policy_sets().unwrap_err().to_string();
+        assert!(
+            e.contains(
+                "found 2 schemas (other/t.cedarschema, schemas/s.cedarschema) and \
+                 /"
+            ) && e.ends_with(
+                "cedarcheck.toml has no `schema` saying which one to use; set `schema = \"…\"` in it"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn covered_dirs_follow_the_fixed_part_of_each_pattern() {
+        let dirs = |patterns: &[&str]| -> Vec<(String, bool)> {
+            covered_dirs(&patterns.iter().map(|p| p.to_string()).collect::<Vec<_>>())
+                .into_iter()
+                .map(|d| (d.dir, d.recursive))
+                .collect()
+        };
+        assert_eq!(dirs(&["**/*.cedar"]), [("".into(), true)]);
+        assert_eq!(
+            dirs(&[
+                "app/*.cedar",
+                "app/sub/**/*.cedar",
+                "./lib/x.cedar",
+                "a.cedar"
+            ]),
+            [
+                ("".into(), false),
+                ("app".into(), true),
+                ("lib".into(), false)
+            ]
+        );
+        assert_eq!(
+            dirs(&["app/x.cedar", "app/{a,b}.cedar"]),
+            [("app".into(), true)]
+        );
+        let app = CoveredDir {
+            dir: "app".into(),
+            recursive: true,
+        };
+        assert!(app.covers("app/s.cedarschema") && app.covers("app/a/b/s.cedarschema"));
+        assert!(!app.covers("apps/s.cedarschema") && !app.covers("s.cedarschema"));
+        let lib = CoveredDir {
+            dir: "lib".into(),
+            recursive: false,
+        };
+        assert!(lib.covers("lib/s.cedarschema") && !lib.covers("lib/sub/s.cedarschema"));
     }
 }

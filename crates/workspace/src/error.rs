@@ -14,9 +14,12 @@ pub enum WorkspaceError {
         path: PathBuf,
         error: std::io::Error,
     },
-    /// Zero-config discovery found several schemas and cannot tell which one is meant.
+    /// Discovery below the root found several schemas and cannot tell which one is meant:
+    /// zero-config, or a config whose top-level keys have no `schema`.
     AmbiguousSchema {
         root: PathBuf,
+        /// The config without a `schema` key, if there is one.
+        config: Option<PathBuf>,
         candidates: Vec<String>,
     },
     NoPolicies {
@@ -35,13 +38,30 @@ impl std::fmt::Display for WorkspaceError {
                 message,
             } => write!(f, "{}:{line}:{column}: {message}", file.display()),
             WorkspaceError::Io { path, error } => write!(f, "{}: {error}", path.display()),
-            WorkspaceError::AmbiguousSchema { root, candidates } => write!(
+            WorkspaceError::AmbiguousSchema {
+                root,
+                config: None,
+                candidates,
+            } => write!(
                 f,
                 "{}: found {} schemas ({}) and no cedarcheck.toml saying which one to use; \
                  create one with `cedarcheck init` and set `schema = \"…\"`",
                 root.display(),
                 candidates.len(),
                 candidates.join(", ")
+            ),
+            WorkspaceError::AmbiguousSchema {
+                root,
+                config: Some(config),
+                candidates,
+            } => write!(
+                f,
+                "{}: found {} schemas ({}) and {} has no `schema` saying which one to use; \
+                 set `schema = \"…\"` in it",
+                root.display(),
+                candidates.len(),
+                candidates.join(", "),
+                config.display()
             ),
             WorkspaceError::NoPolicies { root, detail } => {
                 write!(f, "{}: {detail}", root.display())
