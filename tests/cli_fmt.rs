@@ -1,10 +1,12 @@
-//! `cedarcheck fmt`: the same output as `cedar format`, idempotent, `--check` as a unified
-//! diff with exit 1, atomic writes that only touch files that change, and a file that does
-//! not parse left exactly as it was.
+//! `cedarcheck fmt`: the same output as `cedar format` (recorded in tests/fixtures/fmt/),
+//! idempotent, `--check` as a unified diff with exit 1, atomic writes that only touch files
+//! that change, and a file that does not parse left exactly as it was.
 
 mod support;
 
 use std::path::{Path, PathBuf};
+
+use cedarcheck_test_support::{require_tool, Tool};
 use support::cedarcheck;
 
 use tempfile::TempDir;
@@ -15,7 +17,7 @@ const MESSY: &str = r#"// Who may read.
 forbid(principal,action,resource) unless { principal has role && principal.role == "admin" } ; // trailing
 "#;
 
-/// What `cedar format` makes of [`MESSY`].
+/// What `cedar format` makes of [`MESSY`] (the recorded case `messy`).
 const MESSY_FORMATTED: &str = r#"// Who may read.
 @id("owner-reads")
 permit (
@@ -224,56 +226,157 @@ fn bad_arguments_exit_2() {
     assert_eq!(read(&dir, "a.cedar"), MESSY.as_bytes());
 }
 
-/// The reference `cedar` binary, if installed (CI does not install it).
-fn cedar_cli() -> Option<PathBuf> {
-    let on_path = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("cedar"))
-            .find(|candidate| candidate.is_file())
-    });
-    let in_cargo_home = std::env::var_os("HOME")
-        .map(|home| PathBuf::from(home).join(".cargo/bin/cedar"))
-        .filter(|candidate| candidate.is_file());
-    on_path.or(in_cargo_home)
+// ------------------------------------------------------------------------------------------
+// The same output as `cedar format`: recorded once (tests/fixtures/fmt/regenerate.sh runs the
+// Cedar CLI on every case), compared always, with no tool needed.
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fmt")
+}
+
+/// The recorded cases: `<case>.cedar` and what `cedar format` printed for it,
+/// `<case>.cedar-format.golden`.
+fn golden_cases() -> Vec<(String, Vec<u8>, String)> {
+    let dir = golden_dir();
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    let mut cases = Vec::new();
+    for name in &names {
+        if let Some(input) = name.strip_suffix(".cedar-format.golden") {
+            assert!(
+                names.iter().any(|n| *n == format!("{input}.cedar")),
+                "{name} has no {input}.cedar: run tests/fixtures/fmt/regenerate.sh"
+            );
+        }
+        let Some(case) = name.strip_suffix(".cedar") else {
+            continue;
+        };
+        let golden = dir.join(format!("{name}-format.golden"));
+        let expected = std::fs::read_to_string(&golden).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}: run tests/fixtures/fmt/regenerate.sh",
+                golden.display()
+            )
+        });
+        cases.push((
+            case.to_string(),
+            std::fs::read(dir.join(name)).unwrap(),
+            expected,
+        ));
+    }
+    cases
+}
+
+/// The version of `cedar-policy-formatter` this package pins (`=X.Y.Z` in Cargo.toml).
+fn pinned_formatter_version() -> String {
+    let manifest = include_str!("../Cargo.toml");
+    let line = manifest
+        .lines()
+        .find(|l| l.starts_with("cedar-policy-formatter = "))
+        .expect("Cargo.toml depends on cedar-policy-formatter");
+    let version = line.split('"').nth(1).unwrap();
+    version
+        .strip_prefix('=')
+        .unwrap_or_else(|| panic!("cedar-policy-formatter is pinned with `=`: {line}"))
+        .to_string()
 }
 
 #[test]
-fn output_equals_cedar_format_s() {
-    let Some(cedar) = cedar_cli() else {
-        eprintln!("skipped: the `cedar` CLI is not installed (cargo install cedar-policy-cli --version 4.14.1)");
+fn the_goldens_were_recorded_with_the_cedar_cli_of_the_pinned_formatter() {
+    let recorded = std::fs::read_to_string(golden_dir().join("CEDAR_VERSION")).unwrap();
+    let pinned = pinned_formatter_version();
+    assert_eq!(
+        recorded.split_whitespace().last(),
+        Some(pinned.as_str()),
+        "the goldens were recorded with `{}`, but cedar-policy-formatter is pinned at {pinned}: \
+         install cedar-policy-cli {pinned} and run tests/fixtures/fmt/regenerate.sh",
+        recorded.trim()
+    );
+}
+
+#[test]
+fn output_equals_the_recorded_cedar_format_output() {
+    let cases = golden_cases();
+    assert!(cases.len() >= 10, "only {} cases", cases.len());
+    let files: Vec<(String, &[u8])> = cases
+        .iter()
+        .map(|(case, input, _)| (format!("{case}.cedar"), input.as_slice()))
+        .collect();
+    let dir = workspace(
+        &files
+            .iter()
+            .map(|(name, bytes)| (name.as_str(), *bytes))
+            .collect::<Vec<_>>(),
+    );
+    let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+    let mut args = vec!["fmt"];
+    args.extend(&names);
+    let (code, _, stderr) = cedarcheck(dir.path(), &args);
+    assert_eq!(code, 0, "{stderr}");
+    for (case, _, expected) in &cases {
+        let actual = String::from_utf8(read(&dir, &format!("{case}.cedar"))).unwrap();
+        assert_eq!(
+            actual, *expected,
+            "{case}: `cedarcheck fmt` differs from `cedar format` (tests/fixtures/fmt/{case}.cedar-format.golden)"
+        );
+    }
+    // The constants the other tests use are one of the recorded cases.
+    let messy = cases.iter().find(|(case, _, _)| case == "messy").unwrap();
+    assert_eq!(
+        (messy.1.as_slice(), messy.2.as_str()),
+        (MESSY.as_bytes(), MESSY_FORMATTED)
+    );
+    // What `cedar format` prints is left alone by `cedarcheck fmt --check`.
+    let mut args = vec!["fmt", "--check"];
+    args.extend(&names);
+    let (code, stdout, stderr) = cedarcheck(dir.path(), &args);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+}
+
+/// The live comparison with the `cedar` CLI, on the recorded cases and the repository's own
+/// policies. CI does not install the CLI (compiling it takes minutes): there the goldens stand
+/// in for it, and tests/fixtures/fmt/regenerate.sh runs this test after recording them.
+#[test]
+#[ignore = "needs the `cedar` CLI; tests/fixtures/fmt/regenerate.sh runs it"]
+fn output_equals_cedar_format_s_live() {
+    let test = "output_equals_cedar_format_s_live";
+    let Some(cedar) = require_tool(test, Tool::Cedar) else {
         return;
     };
+    let version = std::process::Command::new(&cedar)
+        .arg("--version")
+        .output()
+        .unwrap();
+    let version = String::from_utf8(version.stdout).unwrap();
+    let pinned = pinned_formatter_version();
+    assert_eq!(
+        version.split_whitespace().last(),
+        Some(pinned.as_str()),
+        "{}: `{}` is not the CLI of the pinned cedar-policy-formatter {pinned}",
+        cedar.display(),
+        version.trim()
+    );
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut inputs: Vec<(String, String)> = std::fs::read_dir(repo.join("policies"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "cedar"))
-        .map(|p| {
-            (
-                p.display().to_string(),
-                std::fs::read_to_string(&p).unwrap(),
-            )
-        })
+    let mut inputs: Vec<(String, Vec<u8>)> = golden_cases()
+        .into_iter()
+        .map(|(case, input, _)| (case, input))
         .collect();
-    inputs.push(("messy".into(), MESSY.into()));
-    inputs.push((
-        "long".into(),
-        format!(
-            "@id(\"long\") @description(\"{}\")\npermit(principal in Ops::Team::\"a\", action in [{}], resource) when {{ context.x.contains(\"{}\") }} unless {{ false }};\n// end\n",
-            "d".repeat(90),
-            (0..12).map(|i| format!("Ops::Action::\"a{i}\"")).collect::<Vec<_>>().join(","),
-            "y".repeat(70)
-        ),
-    ));
-    inputs.push(("template".into(), "permit(principal == ?principal, action, resource in ?resource) when { resource.tags.containsAny([\"a\",\"b\"]) && principal.level >= 3 };".into()));
-    inputs.push(("empty".into(), String::new()));
-    assert!(inputs.len() >= 5);
+    for dir in ["policies", "testcases"] {
+        for entry in std::fs::read_dir(repo.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "cedar") {
+                inputs.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
     for (name, text) in inputs {
-        let dir = workspace(&[("p.cedar", text.as_bytes())]);
-        let path = dir.path().join("p.cedar");
+        let dir = workspace(&[("p.cedar", text.as_slice())]);
         let expected = std::process::Command::new(&cedar)
             .args(["format", "-p"])
-            .arg(&path)
+            .arg(dir.path().join("p.cedar"))
             .output()
             .unwrap();
         assert!(expected.status.success(), "{name}: cedar format failed");
