@@ -33,5 +33,5 @@ fn main() -> ExitCode {
         }
     };
     let code = cedarcheck_analyzer::with_large_stack(|| commands::run(cli));
-    ExitCode::from(code)
+    ExitCode::from(output::exit_code(code))
 }

@@ -10,7 +10,8 @@ mod sarif;
 pub mod test_report;
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 
 use cedarcheck_analyzer::{Finding, Level, LineIndex, Position};
@@ -97,10 +98,7 @@ pub fn print_check(result: &CheckResult, common: &CommonArgs) {
         ColorChoice::Never => false,
         ColorChoice::Auto => stdout_is_terminal && std::env::var_os("NO_COLOR").is_none(),
     };
-    let mut out = std::io::stdout().lock();
-    let written = write_findings(&mut out, format, result, common.fail_level.level(), color);
-    // A closed pipe (`cedarcheck check | head`) is not worth a second error.
-    drop(written);
+    to_stdout(|out| write_findings(out, format, result, common.fail_level.level(), color));
     if !common.quiet && format != Format::Json {
         for note in &result.notes {
             eprintln!("note: {note}");
@@ -109,8 +107,85 @@ pub fn print_check(result: &CheckResult, common: &CommonArgs) {
         if matches!(format, Format::Sarif | Format::Junit) {
             eprintln!("{}", summary(result));
         } else {
-            println!("{}", summary(result));
+            to_stdout(|out| writeln!(out, "{}", summary(result)));
         }
+    }
+}
+
+/// What became of standard output: still open, closed by its reader, or failed otherwise.
+static STDOUT_STATE: AtomicU8 = AtomicU8::new(STDOUT_OPEN);
+const STDOUT_OPEN: u8 = 0;
+const STDOUT_CLOSED: u8 = 1;
+const STDOUT_FAILED: u8 = 2;
+
+/// Standard output, as [`to_stdout`] lends it: a write that fails stops all printing.
+pub struct Stdout(std::io::StdoutLock<'static>);
+
+impl Stdout {
+    /// Notes how a write failed; the first failure other than a closed pipe is reported.
+    fn failed(error: &std::io::Error) {
+        let state = match error.kind() {
+            // `write_all` tries again.
+            std::io::ErrorKind::Interrupted => return,
+            // The reader is gone (`cedarcheck … | head`): nobody wants the rest, and the
+            // exit code still says what the run found.
+            std::io::ErrorKind::BrokenPipe => STDOUT_CLOSED,
+            _ => STDOUT_FAILED,
+        };
+        let before = STDOUT_STATE
+            .compare_exchange(STDOUT_OPEN, state, Ordering::SeqCst, Ordering::SeqCst)
+            .unwrap_or_else(|current| current);
+        if before == STDOUT_OPEN && state == STDOUT_FAILED {
+            eprintln!("cedarcheck: error: cannot write to standard output: {error}");
+        }
+    }
+
+    /// An error while printing has stopped: nothing more reaches the terminal or pipe.
+    fn stopped() -> std::io::Result<()> {
+        match STDOUT_STATE.load(Ordering::SeqCst) {
+            STDOUT_OPEN => Ok(()),
+            _ => Err(std::io::Error::new(
+                std::io::ErrorKind::BrokenPipe,
+                "standard output is closed",
+            )),
+        }
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        Self::stopped()?;
+        self.0.write(buf).inspect_err(Self::failed)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Self::stopped()?;
+        self.0.flush().inspect_err(Self::failed)
+    }
+}
+
+/// The one way the binary writes to standard output: `write` gets it locked, and what it
+/// writes is flushed before this returns. Once a write has failed, nothing more is written:
+/// a closed pipe ends the printing quietly, any other error is reported once on stderr and
+/// makes the run exit 2 ([`exit_code`]).
+pub fn to_stdout(write: impl FnOnce(&mut Stdout) -> std::io::Result<()>) {
+    if Stdout::stopped().is_err() {
+        return;
+    }
+    let mut out = Stdout(std::io::stdout().lock());
+    if let Err(error) = write(&mut out).and_then(|()| out.flush()) {
+        // An error the writer made itself rather than one from the pipe stops it all the same.
+        Stdout::failed(&error);
+    }
+}
+
+/// The exit code of a run that would exit with `code`: a closed pipe leaves it as it is, any
+/// other failure to write standard output makes it a tool error.
+pub fn exit_code(code: u8) -> u8 {
+    if STDOUT_STATE.load(Ordering::SeqCst) == STDOUT_FAILED {
+        code.max(crate::exit::TOOL_ERROR)
+    } else {
+        code
     }
 }
 

@@ -38,7 +38,6 @@ pub fn run(args: &FmtArgs, common: &CommonArgs) -> u8 {
         }
         return crate::exit::CLEAN;
     }
-    let mut stdout = std::io::stdout().lock();
     let (mut changed, mut unchanged, mut failed) = (0usize, 0usize, 0usize);
     for path in &files {
         let shown = shown_path(path, &cwd);
@@ -74,15 +73,13 @@ pub fn run(args: &FmtArgs, common: &CommonArgs) -> u8 {
                 .context_radius(3)
                 .header(&format!("a/{shown}"), &format!("b/{shown}"))
                 .to_string();
-            // A closed pipe is not worth a second error; the exit code still says it.
-            let _ = stdout.write_all(diff.as_bytes());
+            crate::output::to_stdout(|out| out.write_all(diff.as_bytes()));
         } else if let Err(e) = write_atomically(path, formatted.as_bytes()) {
             eprintln!("cedarcheck: error: {shown}: cannot write: {e}");
             changed -= 1;
             failed += 1;
         }
     }
-    drop(stdout);
     if !common.quiet {
         eprintln!("{}", summary(args.check, changed, unchanged, failed));
     }

@@ -50,13 +50,16 @@ pub fn run(args: &InitArgs, common: &CommonArgs) -> u8 {
         return super::fail(format!("the written config does not load: {e}"));
     }
     if !common.quiet {
-        println!("Wrote {}:", path.display());
-        for line in layout.describe() {
-            println!("  {line}");
-        }
-        println!(
-            "Run `cedarcheck check` to check the policies; every key is explained in the file."
-        );
+        crate::output::to_stdout(|out| {
+            writeln!(out, "Wrote {}:", path.display())?;
+            for line in layout.describe() {
+                writeln!(out, "  {line}")?;
+            }
+            writeln!(
+                out,
+                "Run `cedarcheck check` to check the policies; every key is explained in the file."
+            )
+        });
         let parent_config = std::path::absolute(dir)
             .ok()
             .and_then(|d| d.parent().and_then(find_config));

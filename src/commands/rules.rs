@@ -1,29 +1,35 @@
 //! `cedarcheck rules [RULE]`: the rule table, or one rule's documentation.
 
+use std::io::Write;
+
 use cedarcheck_analyzer::{Rule, RULES};
 
 use crate::cli::{CommonArgs, Format, RulesArgs};
+use crate::output::to_stdout;
 
 pub fn run(args: &RulesArgs, common: &CommonArgs) -> u8 {
     let json = common.format == Some(Format::Json);
     match &args.rule {
         None if json => print_json(&RULES.iter().map(|r| rule_json(r)).collect::<Vec<_>>()),
-        None => {
+        None => to_stdout(|out| {
             let width = RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
-            println!(
+            writeln!(
+                out,
                 "{:width$}  {:11}  {:7}  summary",
                 "rule", "category", "default"
-            );
+            )?;
             for rule in RULES {
-                println!(
+                writeln!(
+                    out,
                     "{:width$}  {:11}  {:7}  {}",
                     rule.id,
                     rule.category.as_str(),
                     rule.default_level.as_str(),
                     rule.summary
-                );
+                )?;
             }
-        }
+            Ok(())
+        }),
         Some(id) => {
             let Some(rule) = cedarcheck_analyzer::rule(id) else {
                 let hint = RULES
@@ -38,14 +44,17 @@ pub fn run(args: &RulesArgs, common: &CommonArgs) -> u8 {
             if json {
                 print_json(&rule_json(rule));
             } else {
-                println!(
-                    "# {}\n\nCategory: {} · default level: {}\n\n{}\n\n{}",
-                    rule.id,
-                    rule.category.as_str(),
-                    rule.default_level.as_str(),
-                    rule.summary,
-                    rule.doc.trim_end()
-                );
+                to_stdout(|out| {
+                    writeln!(
+                        out,
+                        "# {}\n\nCategory: {} · default level: {}\n\n{}\n\n{}",
+                        rule.id,
+                        rule.category.as_str(),
+                        rule.default_level.as_str(),
+                        rule.summary,
+                        rule.doc.trim_end()
+                    )
+                });
             }
         }
     }
@@ -63,8 +72,6 @@ fn rule_json(rule: &Rule) -> serde_json::Value {
 }
 
 fn print_json(value: &impl serde::Serialize) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(value).expect("JSON values always serialize")
-    );
+    let text = serde_json::to_string_pretty(value).expect("JSON values always serialize");
+    to_stdout(|out| writeln!(out, "{text}"));
 }

@@ -27,16 +27,14 @@ pub struct ComparedSet {
 
 pub fn print(sets: &[ComparedSet], common: &CommonArgs, allow_new_access: bool) {
     let format = common.format.unwrap_or(Format::Pretty);
-    let mut out = std::io::stdout().lock();
-    let written = match format {
-        Format::Pretty | Format::Compact => plan(&mut out, sets, allow_new_access),
-        Format::Json => document(&mut out, sets),
+    super::to_stdout(|out| match format {
+        Format::Pretty | Format::Compact => plan(out, sets, allow_new_access),
+        Format::Json => document(out, sets),
         Format::Sarif | Format::Github | Format::Junit => {
             let result = as_findings(sets);
-            super::write_findings(&mut out, format, &result, common.fail_level.level(), false)
+            super::write_findings(out, format, &result, common.fail_level.level(), false)
         }
-    };
-    drop(written);
+    });
     if !common.quiet && format != Format::Json {
         for note in sets.iter().flat_map(|s| &s.notes) {
             eprintln!("note: {note}");

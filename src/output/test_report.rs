@@ -5,6 +5,7 @@ mod json;
 mod junit;
 mod pretty;
 
+use std::io::Write;
 use std::time::Duration;
 
 use cedarcheck_test_runner::RunReport;
@@ -23,15 +24,12 @@ pub struct Display {
 }
 
 pub fn print(report: &RunReport, display: &Display) {
-    let mut out = std::io::stdout().lock();
-    let written = match display.format {
-        Format::Json => json::write(&mut out, report),
-        Format::Junit => junit::write(&mut out, report),
-        Format::Compact => compact::write(&mut out, report, display),
-        _ => pretty::write(&mut out, report, display),
-    };
-    // A closed pipe (`cedarcheck test | head`) is not worth a second error.
-    drop(written);
+    super::to_stdout(|out| match display.format {
+        Format::Json => json::write(out, report),
+        Format::Junit => junit::write(out, report),
+        Format::Compact => compact::write(out, report, display),
+        _ => pretty::write(out, report, display),
+    });
     if display.quiet {
         return;
     }
@@ -44,7 +42,7 @@ pub fn print(report: &RunReport, display: &Display) {
     if matches!(display.format, Format::Json | Format::Junit) {
         eprintln!("{}", summary(report, display));
     } else {
-        println!("{}", summary(report, display));
+        super::to_stdout(|out| writeln!(out, "{}", summary(report, display)));
     }
 }
 
