@@ -101,7 +101,10 @@ fn each_set_is_validated_against_the_schema_next_to_its_policies() {
          Found 3 errors (3 policies in 4 files).\n",
         "{stderr}"
     );
-    assert!(!stderr.contains("strict validation was skipped"), "{stderr}");
+    assert!(
+        !stderr.contains("strict validation was skipped"),
+        "{stderr}"
+    );
 
     // Without the offending policy, both sets pass.
     let fixed = INFRA_POLICIES.split("\n\n").next().unwrap();

@@ -115,7 +115,7 @@ fn test(args: &TestArgs, common: &CommonArgs) -> Result<u8, String> {
         crate::exit::FINDINGS
     };
     let ran = report.tests().count();
-    if ran == 0 && !args.allow_empty {
+    if ran == 0 {
         let why = if report.files.is_empty() {
             "no test files were found".to_string()
         } else if options.filter.is_some() {
@@ -123,8 +123,13 @@ fn test(args: &TestArgs, common: &CommonArgs) -> Result<u8, String> {
         } else {
             "the test files hold no tests".to_string()
         };
-        eprintln!("cedarcheck: no tests ran: {why}; pass --allow-empty to accept an empty run");
-        code = crate::exit::FINDINGS;
+        if !args.allow_empty {
+            eprintln!("cedarcheck: no tests ran: {why}; pass --allow-empty to accept an empty run");
+            code = crate::exit::FINDINGS;
+        } else if !common.quiet {
+            // One line, so that a pre-commit hook with nothing to test yet passes quietly.
+            eprintln!("note: no tests ran: {why}; --allow-empty accepts that");
+        }
     }
     if let Some(minimum) = args.min_coverage {
         let percent = report.coverage().percent();

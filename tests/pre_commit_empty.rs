@@ -1,0 +1,281 @@
+//! The `cedarcheck-test` pre-commit hook in a repository that has policies but no tests yet:
+//! the hook passes with a one-line note, while `cedarcheck test` on the command line still
+//! fails on an empty run unless given `--allow-empty`.
+//!
+//! The hook runs through a real `pre-commit run`, as in tests/pre_commit.rs: this repository's
+//! `.pre-commit-hooks.yaml` is committed into a scratch hooks repository, with one change —
+//! the `cedarcheck-test` hook's `language: rust` (pre-commit would build cedarcheck from the
+//! hooks repository) becomes `language: system`, so that it runs the freshly built binary on
+//! PATH with the hook's own entry, files and arguments. Without pre-commit the test says it
+//! was skipped — except under `CI=true`, where it fails (`.ci/run` installs it).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// What an empty run allowed by `--allow-empty` prints on stderr, and nothing else.
+const EMPTY_NOTE: &str =
+    "note: no tests ran: no test files were found; --allow-empty accepts that\n";
+
+fn find_on_path(program: &str) -> Option<PathBuf> {
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+}
+
+/// pre-commit, or `None` when the test should be skipped.
+fn pre_commit(test: &str) -> Option<PathBuf> {
+    let found = find_on_path("pre-commit").filter(|path| {
+        // A pyenv shim exists even when no Python version provides the command.
+        Command::new(path)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if found.is_none() {
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+        assert!(
+            !ci,
+            "{test}: pre-commit is not installed and CI=true: `pip install pre-commit` (.ci/run does)"
+        );
+        eprintln!("{test}: skipped: pre-commit is not installed (pip install pre-commit)");
+    }
+    found
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=cedarcheck",
+            "-c",
+            "user.email=cedarcheck@example.invalid",
+        ])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(output.status.success(), "git {args:?}: {output:?}");
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
+}
+
+fn write(dir: &Path, path: &str, text: &str) {
+    let path = dir.join(path);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// This repository's hooks file with the `cedarcheck-test` hook's `language: rust` turned
+/// into `language: system`; every other line is as it is.
+fn hooks_with_system_test_hook() -> String {
+    let ours = Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml");
+    let hooks = std::fs::read_to_string(ours).unwrap();
+    let start = hooks
+        .find("- id: cedarcheck-test\n")
+        .expect("the cedarcheck-test hook");
+    let end = hooks[start..]
+        .find("\n- id: ")
+        .map_or(hooks.len(), |i| start + i);
+    let hook = &hooks[start..end];
+    assert_eq!(hook.matches("  language: rust\n").count(), 1, "{hook}");
+    format!(
+        "{}{}{}",
+        &hooks[..start],
+        hook.replace("  language: rust\n", "  language: system\n"),
+        &hooks[end..]
+    )
+}
+
+struct Project {
+    _scratch: tempfile::TempDir,
+    dir: PathBuf,
+    home: PathBuf,
+}
+
+impl Project {
+    /// A git repository whose `.pre-commit-config.yaml` uses the `cedarcheck-test` hook.
+    fn new(files: &[(&str, &str)]) -> Self {
+        let scratch = tempfile::tempdir().unwrap();
+        let hooks = scratch.path().join("hooks");
+        std::fs::create_dir(&hooks).unwrap();
+        write(
+            &hooks,
+            ".pre-commit-hooks.yaml",
+            &hooks_with_system_test_hook(),
+        );
+        git(&hooks, &["init", "-q"]);
+        git(&hooks, &["add", "-A"]);
+        git(&hooks, &["commit", "-q", "-m", "hooks"]);
+        let rev = git(&hooks, &["rev-parse", "HEAD"]);
+
+        let dir = scratch.path().join("project");
+        std::fs::create_dir(&dir).unwrap();
+        git(&dir, &["init", "-q"]);
+        let config = format!(
+            "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: cedarcheck-test\n",
+            hooks.display()
+        );
+        write(&dir, ".pre-commit-config.yaml", &config);
+        for (path, text) in files {
+            write(&dir, path, text);
+        }
+        git(&dir, &["add", "-A"]);
+        let home = scratch.path().join("pre-commit-home");
+        Self {
+            _scratch: scratch,
+            dir,
+            home,
+        }
+    }
+
+    fn run(&self, pre_commit: &Path, args: &[&str]) -> (bool, String) {
+        let binary = Path::new(env!("CARGO_BIN_EXE_cedarcheck"));
+        let path = std::env::join_paths(
+            std::iter::once(binary.parent().unwrap().to_path_buf())
+                .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+        )
+        .unwrap();
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = Command::new(pre_commit)
+            .current_dir(&self.dir)
+            .arg("run")
+            .args(args)
+            .env("PATH", path)
+            .env("PRE_COMMIT_HOME", &self.home)
+            .env("PRE_COMMIT_COLOR", "never")
+            // The hook's wiring is under test, not the solver: run without one.
+            .env("CVC5", "/nonexistent/cvc5")
+            .env("GIT_AUTHOR_NAME", "cedarcheck")
+            .env("GIT_AUTHOR_EMAIL", "cedarcheck@example.invalid")
+            .env("GIT_COMMITTER_NAME", "cedarcheck")
+            .env("GIT_COMMITTER_EMAIL", "cedarcheck@example.invalid")
+            .output()
+            .expect("pre-commit runs");
+        let output = format!(
+            "{}{}",
+            String::from_utf8_lossy(&stdout),
+            String::from_utf8_lossy(&stderr)
+        );
+        assert!(!output.contains("panicked"), "{output}");
+        (status.success(), output)
+    }
+}
+
+const SCHEMA: &str = r#"namespace Ops {
+  entity User;
+  entity Doc;
+  action Read appliesTo { principal: User, resource: Doc };
+}
+"#;
+
+const POLICY: &str = r#"@id("users-read-docs")
+permit(principal is Ops::User, action == Ops::Action::"Read", resource is Ops::Doc);
+"#;
+
+/// A test that [`POLICY`] fails: it allows what the test expects to be denied.
+const FAILING_TEST: &str = r#"{
+  "entities": [],
+  "tests": [
+    {
+      "name": "users cannot read docs",
+      "request": {"principal": "Ops::User::\"alice\"", "action": "Ops::Action::\"Read\"", "resource": "Ops::Doc::\"plan\"", "context": {}},
+      "decision": "deny",
+      "reason": []
+    }
+  ]
+}
+"#;
+
+/// A repository with a schema and a policy, and no test.
+fn no_tests_yet() -> [(&'static str, &'static str); 3] {
+    [
+        ("policies/s.cedarschema", SCHEMA),
+        ("policies/users.cedar", POLICY),
+        ("README.md", "not a policy\n"),
+    ]
+}
+
+#[test]
+fn the_test_hook_passes_with_a_note_while_there_are_no_tests() {
+    let test = "the_test_hook_passes_with_a_note_while_there_are_no_tests";
+    let Some(pre_commit) = pre_commit(test) else {
+        return;
+    };
+    let project = Project::new(&no_tests_yet());
+    // `--verbose` shows a passing hook's output.
+    let (ok, output) = project.run(&pre_commit, &["--all-files", "--verbose"]);
+    assert!(ok, "{output}");
+    assert!(output.contains("cedarcheck test"), "{output}");
+    assert!(output.contains("Passed"), "{output}");
+    assert!(output.contains(EMPTY_NOTE), "{output}");
+
+    // The hook still runs the tests once there are some: a failing one fails it.
+    write(&project.dir, "tests/users.json", FAILING_TEST);
+    git(&project.dir, &["add", "-A"]);
+    let (ok, output) = project.run(&pre_commit, &["--all-files"]);
+    assert!(!ok, "{output}");
+    assert!(output.contains("Failed"), "{output}");
+    assert!(
+        output.contains("FAIL tests/users.json:4: users cannot read docs"),
+        "{output}"
+    );
+}
+
+/// Runs `cedarcheck ARGS` in `dir`; returns exit code, stdout and stderr.
+fn cedarcheck(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_cedarcheck"))
+        .current_dir(dir)
+        .args(args)
+        .env("CVC5", "/nonexistent/cvc5")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("cedarcheck runs");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (
+        output.status.code().expect("exited, not killed"),
+        String::from_utf8(output.stdout).unwrap(),
+        stderr,
+    )
+}
+
+#[test]
+fn cedarcheck_test_fails_on_an_empty_run_unless_allowed_and_then_notes_it_in_one_line() {
+    let scratch = tempfile::tempdir().unwrap();
+    for (path, text) in no_tests_yet() {
+        write(scratch.path(), path, text);
+    }
+    let dir = scratch.path();
+
+    // On the command line an empty run is a failure (exit 1), as documented.
+    let (code, stdout, stderr) = cedarcheck(dir, &["test"]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert_eq!(
+        stderr,
+        "cedarcheck: no tests ran: no test files were found; pass --allow-empty to accept an \
+         empty run\n"
+    );
+
+    // Allowed: exit 0, and one line on stderr says that nothing ran.
+    let (code, stdout, stderr) = cedarcheck(dir, &["test", "--allow-empty"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert_eq!(stderr, EMPTY_NOTE);
+    assert!(
+        stdout.starts_with("0 passed, 0 failed (0 files, "),
+        "{stdout}"
+    );
+
+    // `-q` leaves the note out.
+    let (code, _, stderr) = cedarcheck(dir, &["test", "--allow-empty", "-q"]);
+    assert_eq!(code, 0);
+    assert_eq!(stderr, "");
+}
