@@ -347,7 +347,7 @@ fn covered_dirs(patterns: &[String]) -> Vec<CoveredDir> {
             let pattern = normalize(pattern);
             let parts: Vec<&str> = pattern.split('/').collect();
             let wild = |part: &&str| part.contains(['*', '?', '[', '{', '\\']);
-            match parts.iter().position(|part| wild(part)) {
+            match parts.iter().position(wild) {
                 Some(first) => CoveredDir {
                     dir: parts[..first].join("/"),
                     recursive: true,
