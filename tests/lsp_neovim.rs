@@ -5,7 +5,7 @@
 //! Without `nvim` on PATH the test says it was skipped — except under CI, where it fails
 //! (`.ci/run` installs Debian's `neovim`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
