@@ -57,7 +57,7 @@ impl Span {
 }
 
 /// A second location that explains a finding, e.g. the first policy that uses an id.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Related {
     pub file: String,
     pub span: Span,
@@ -114,5 +114,32 @@ impl Finding {
     pub fn with_related(mut self, related: Related) -> Self {
         self.related.push(related);
         self
+    }
+
+    /// The order every output shows findings in: by file, then span, then rule. Findings that
+    /// tie there (one error per request environment at one span, say) are ordered by what
+    /// they say, so that the order never depends on the order they were found in — for
+    /// Cedar's validator, that of its hash maps, which changes from run to run.
+    pub fn output_order(&self, other: &Self) -> std::cmp::Ordering {
+        type Key<'a> = (
+            (&'a String, usize, usize, &'static str),
+            (
+                &'a String,
+                Level,
+                &'a Option<String>,
+                &'a Option<String>,
+                &'a [Related],
+            ),
+        );
+        fn key(f: &Finding) -> Key<'_> {
+            (
+                (&f.file, f.span.start, f.span.end, f.rule),
+                (&f.message, f.level, &f.policy_id, &f.help, &f.related),
+            )
+        }
+        key(self).cmp(&key(other)).then_with(|| {
+            let shown = |f: &Finding| f.counterexample.as_ref().map(ToString::to_string);
+            shown(self).cmp(&shown(other))
+        })
     }
 }

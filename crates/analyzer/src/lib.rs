@@ -200,16 +200,10 @@ pub(crate) fn run_rules<'a>(
     }
 }
 
-/// Orders findings by file, then span, then rule: the order every output shows them in.
+/// Orders findings by file, then span, then rule, then what they say: the order every output
+/// shows them in ([`Finding::output_order`]).
 pub fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        (&a.file, a.span.start, a.span.end, a.rule).cmp(&(
-            &b.file,
-            b.span.start,
-            b.span.end,
-            b.rule,
-        ))
-    });
+    findings.sort_by(Finding::output_order);
 }
 
 /// Runs `f` on a thread with a 256 MiB stack, enough for Cedar's recursive parser and

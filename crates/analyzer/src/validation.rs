@@ -2,9 +2,11 @@
 //! `suspicious-identifier` findings on the policy (or link) the validator names.
 
 use std::collections::HashSet;
+use std::str::FromStr;
 
 use cedar_policy::{
-    PolicyId, Schema, ValidationMode, ValidationResult, ValidationWarning, Validator,
+    EntityUid, PolicyId, Schema, ValidationError, ValidationMode, ValidationResult,
+    ValidationWarning, Validator,
 };
 
 use crate::diagnostic::finding_from_diagnostic;
@@ -19,15 +21,27 @@ pub fn validate(
     findings: &mut Vec<Finding>,
 ) {
     let result = Validator::new(schema.clone()).validate(&loaded.set, ValidationMode::Strict);
-    for (policy, finding) in raw_findings(&result, Span::empty_at(0)) {
+    for (policy, finding) in findings_of(&result, Some(schema), Span::empty_at(0)) {
         findings.push(locate(loaded, files, &policy, finding, &|_| Origin::FILE));
     }
 }
 
 /// The validator's errors, then its warnings, each with the policy it names and not yet
 /// placed in a file ([`locate`] does that). A diagnostic without a label gets span `unlabelled`.
+///
+/// Cedar's suggestions are left as Cedar makes them; [`validate`] makes them deterministic.
 pub(crate) fn raw_findings(
     result: &ValidationResult,
+    unlabelled: Span,
+) -> Vec<(PolicyId, Finding)> {
+    findings_of(result, None, unlabelled)
+}
+
+/// [`raw_findings`]; with the `schema` validated against, a "did you mean" names the first in
+/// name order of the closest names ([`settle_suggestion`]).
+fn findings_of(
+    result: &ValidationResult,
+    schema: Option<&Schema>,
     unlabelled: Span,
 ) -> Vec<(PolicyId, Finding)> {
     // A policy that does not type-check is "impossible" only as a consequence; its errors say why.
@@ -37,10 +51,11 @@ pub(crate) fn raw_findings(
         .collect();
     let mut findings = Vec::new();
     for error in result.validation_errors() {
-        findings.push((
-            error.policy_id().clone(),
-            finding_from_diagnostic(&schema_error::RULE, "", error, unlabelled),
-        ));
+        let mut finding = finding_from_diagnostic(&schema_error::RULE, "", error, unlabelled);
+        if let Some(schema) = schema {
+            settle_suggestion(schema, error, &mut finding);
+        }
+        findings.push((error.policy_id().clone(), finding));
     }
     for warning in result.validation_warnings() {
         let rule = match warning {
@@ -59,6 +74,89 @@ pub(crate) fn raw_findings(
         ));
     }
     findings
+}
+
+/// Cedar suggests, for an unknown entity type or action, the first of the closest names in the
+/// order of its hash maps, which changes from run to run; among equally close names this picks
+/// the first in name order instead, as [`closest`] does. Other suggestions are left alone.
+fn settle_suggestion(schema: &Schema, error: &ValidationError, finding: &mut Finding) {
+    if finding.help.is_none() {
+        return;
+    }
+    let help = match error {
+        ValidationError::UnrecognizedEntityType(_) => {
+            let Some(unknown) = quoted_after(&finding.message, "unrecognized entity type `") else {
+                return;
+            };
+            let known: Vec<String> = schema.entity_types().map(ToString::to_string).collect();
+            closest(unknown, &known).map(|name| format!("did you mean `{name}`?"))
+        }
+        ValidationError::UnrecognizedActionId(_) => {
+            let Some(unknown) = quoted_after(&finding.message, "unrecognized action `")
+                .and_then(|uid| EntityUid::from_str(uid).ok())
+            else {
+                return;
+            };
+            let eid = unknown.id().unescaped();
+            let with_type = format!("Action::{eid}");
+            let with_type_quoted = format!("Action::\"{eid}\"");
+            let mut actions: Vec<&EntityUid> = schema.actions().collect();
+            actions.sort_by_cached_key(|action| action.to_string());
+            // As Cedar does: first an action whose id holds this one with its type, then the
+            // closest action.
+            let holding_type = actions.iter().find(|action| {
+                let id = action.id().unescaped();
+                id.contains(&with_type) || id.contains(&with_type_quoted)
+            });
+            match holding_type {
+                Some(action) => Some(format!(
+                    "did you intend to include the type in action `{action}`?"
+                )),
+                None => {
+                    let known: Vec<String> = actions.iter().map(ToString::to_string).collect();
+                    closest(eid, &known).map(|name| format!("did you mean `{name}`?"))
+                }
+            }
+        }
+        _ => return,
+    };
+    finding.help = help;
+}
+
+/// The text between `prefix` and the last backtick of `message`.
+fn quoted_after<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    let start = message.find(prefix)? + prefix.len();
+    let end = message.rfind('`')?;
+    message.get(start..end)
+}
+
+/// The name of `known` with the least edit distance to `key` (Cedar's measure), the first in
+/// name order among equally close ones; `None` when there is nothing to suggest.
+pub(crate) fn closest<'a>(key: &str, known: &'a [String]) -> Option<&'a str> {
+    if key.is_empty() {
+        return None;
+    }
+    known
+        .iter()
+        .min_by(|a, b| {
+            (edit_distance(key, a), a.as_str()).cmp(&(edit_distance(key, b), b.as_str()))
+        })
+        .map(String::as_str)
+}
+
+/// Levenshtein distance in characters, as Cedar's fuzzy matching measures it.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
 }
 
 /// The span [`raw_findings`] gives a diagnostic without a label when the labels index into
@@ -111,4 +209,23 @@ pub(crate) fn locate(
         finding.message = format!("in link `{}`: {}", entry.id, finding.message);
     }
     finding.with_policy(&entry.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_closest_name_is_the_first_in_name_order_among_equally_close_ones() {
+        let known: Vec<String> = ["Users", "Userc", "Admin", "Userb"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(closest("Usera", &known), Some("Userb"));
+        assert_eq!(closest("Admn", &known), Some("Admin"));
+        assert_eq!(closest("", &known), None);
+        assert_eq!(closest("x", &[]), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("é", "e"), 1);
+    }
 }
