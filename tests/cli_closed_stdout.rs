@@ -191,10 +191,10 @@ const SCHEMA: &str = r#"namespace Ops {
 fn many_findings() -> TempDir {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "docs.cedarschema", SCHEMA);
-    let policies: String = (0..600)
+    let policies: String = (0..360)
         .map(|i| {
             format!(
-                "@id(\"reader-{i}\")\npermit (principal, action, resource)\nwhen {{ principal.nmae == \"n{i}\" }};\n\n"
+                "@id(\"reader-{i}-whose-id-is-long-so-that-every-message-naming-it-is-long-too\")\npermit (principal, action, resource)\nwhen {{ principal.nmae == \"n{i}\" }};\n\n"
             )
         })
         .collect();
@@ -248,11 +248,11 @@ fn test_ends_quietly_in_every_format() {
 "#,
     );
     // Every other test fails, so that the run exits 1 and pretty output has much to say.
-    let tests: Vec<String> = (0..2400)
+    let tests: Vec<String> = (0..1800)
         .map(|i| {
             let decision = if i % 2 == 0 { "allow" } else { "deny" };
             serde_json::json!({
-                "name": format!("bob reads his own plan, case number {i} of a long list of cases"),
+                "name": format!("bob reads his own plan, case number {i} of a long list of cases, each with a name that is long"),
                 "request": {
                     "principal": "Ops::User::\"bob\"",
                     "action": "Ops::Action::\"Read\"",
