@@ -5,9 +5,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use cedar_policy::Effect;
+use cedar_policy_core::ast::Template;
 use cedarcheck_analyzer::rules::deep as declared;
-use cedarcheck_analyzer::{Finding, Level, LoadedSet, PolicyKind, Related, Settings, Span};
+use cedarcheck_analyzer::{
+    scan_head, Finding, Level, LoadedSet, PolicyKind, Related, Settings, Span,
+};
+use serde_json::Value;
 
+use crate::counterexample::{Raised, Replay};
 use crate::environment::{EnvJob, Shared, Subject};
 use crate::rules::*;
 use crate::verdict::{About, Outcome, Verdict};
@@ -19,9 +24,82 @@ pub struct Locator<'a> {
 }
 
 impl Locator<'_> {
+    /// Where a finding about a policy goes: where the static rules put theirs, on its head
+    /// (from the effect keyword to the end of the scope); a template-linked policy's is its
+    /// entry in the links file.
     fn place(&self, subject: &Subject) -> (String, Span) {
         let entry = &self.loaded.entries[subject.entry];
-        (self.files[entry.file].clone(), entry.id_span)
+        let head = self.template(subject.entry).and_then(|template| {
+            let loc = template.loc()?;
+            let head = scan_head(&loc.src, Span::new(loc.start(), loc.end()))?.head;
+            self.in_file(subject.entry, head)
+        });
+        (self.files[entry.file].clone(), head.unwrap_or(entry.span))
+    }
+
+    /// A static policy (a template without slots) or a template as Cedar parsed it, with
+    /// its source locations; `None` for a link, whose text is its template's.
+    fn template(&self, entry: usize) -> Option<&Template> {
+        let entry = &self.loaded.entries[entry];
+        match entry.kind {
+            PolicyKind::Static => self
+                .loaded
+                .set
+                .policy(&entry.internal_id)
+                .map(|p| p.as_ref().template()),
+            PolicyKind::Template => self
+                .loaded
+                .set
+                .template(&entry.internal_id)
+                .map(|t| t.as_ref()),
+            PolicyKind::Link => None,
+        }
+    }
+
+    /// A span of the text `entry` was parsed from — the file, or in an incremental check the
+    /// statements around it — as a span of its file; `None` outside the policy.
+    fn in_file(&self, entry: usize, span: Span) -> Option<Span> {
+        let loc = self.template(entry)?.loc()?;
+        let at = self.loaded.entries[entry].span.start;
+        (loc.start() <= span.start && span.end <= loc.end()).then(|| {
+            Span::new(
+                at + (span.start - loc.start()),
+                at + (span.end - loc.start()),
+            )
+        })
+    }
+
+    /// The error policy `entry` raises on a counterexample, in words, and where the
+    /// expression that raises it is: in the policy, or for a link in its template (a location
+    /// for the finding's related information).
+    fn raised(
+        &self,
+        entry: usize,
+        counterexample: &Value,
+        schema: &cedar_policy::Schema,
+    ) -> Option<(String, Option<Span>, Option<Related>)> {
+        let replay = Replay::parse(counterexample, schema).ok()?;
+        let policy = &self.loaded.entries[entry];
+        let Raised { span, words } = replay.raised(&self.loaded.set, &policy.internal_id)?;
+        Some(match (policy.kind, policy.template) {
+            (PolicyKind::Link, Some(template)) => {
+                let related = span
+                    .and_then(|span| self.in_file(template, span))
+                    .map(|span| {
+                        let template = &self.loaded.entries[template];
+                        Related {
+                            file: self.files[template.file].clone(),
+                            span,
+                            message: format!(
+                                "the error is raised here, in template `{}`",
+                                template.id
+                            ),
+                        }
+                    });
+                (words, None, related)
+            }
+            _ => (words, span.and_then(|span| self.in_file(entry, span)), None),
+        })
     }
 
     fn kind(&self, subject: &Subject) -> &'static str {
@@ -154,7 +232,7 @@ impl Context<'_> {
             About::Invariant(i) => (&shared.invariants[i], &self.invariants),
             About::Environment(_) => (&shared.subjects[anchor?], &self.policies),
         };
-        let (file, span) = locator.place(subject);
+        let (file, mut span) = locator.place(subject);
         let configured = self.settings.level(rule, &file)?;
         let related: Vec<usize> = holds
             .iter()
@@ -214,6 +292,23 @@ impl Context<'_> {
             Outcome::Holds { detail, .. } => detail.clone(),
             _ => None,
         });
+        let counterexample = holds.iter().find_map(|v| match &v.outcome {
+            Outcome::Holds { counterexample, .. } => counterexample.clone(),
+            _ => None,
+        });
+        // A may-error finding stands on the expression that raises the error in its
+        // counterexample (a link's on the link, pointing at the expression in its template).
+        let may_error = rule.id == declared::forbid_may_error::RULE.id
+            || rule.id == declared::permit_may_error::RULE.id;
+        let (mut raised_words, mut raised_in_template) = (None, None);
+        if let (About::Policy(_), true, Some(cex)) = (about, may_error, &counterexample) {
+            if let Some((words, at, in_template)) =
+                locator.raised(subject.entry, cex, shared.schema)
+            {
+                span = at.unwrap_or(span);
+                (raised_words, raised_in_template) = (Some(words), in_template);
+            }
+        }
         let message = match rule.id {
             id_ if id_ == declared::vacuous_policy::RULE.id => {
                 vacuous_policy::message(kind, id, &phrase)
@@ -240,10 +335,10 @@ impl Context<'_> {
                 allows_all::message(&self.env_list(&holds_envs))
             }
             id_ if id_ == declared::forbid_may_error::RULE.id => {
-                forbid_may_error::message(id, &phrase)
+                forbid_may_error::message(id, &phrase, raised_words.as_deref())
             }
             id_ if id_ == declared::permit_may_error::RULE.id => {
-                permit_may_error::message(id, &phrase)
+                permit_may_error::message(id, &phrase, raised_words.as_deref())
             }
             _ => invariant_violated::message(
                 subject.effect(),
@@ -275,10 +370,10 @@ impl Context<'_> {
                 message: format!("`{}`", shared.subjects[r].id),
             });
         }
-        finding.counterexample = holds.iter().find_map(|v| match &v.outcome {
-            Outcome::Holds { counterexample, .. } => counterexample.clone(),
-            _ => None,
-        });
+        if let Some(related) = raised_in_template {
+            finding = finding.with_related(related);
+        }
+        finding.counterexample = counterexample;
         if finding.counterexample.is_some() {
             finding = finding.with_help("the counterexample in the JSON output is a `run-tests` entry: paste it into a test file");
         }

@@ -7,6 +7,8 @@ pub async fn check(cx: &mut EnvCx<'_>, permit: usize) -> Outcome {
     super::may_error(cx, permit, "permit-may-error").await
 }
 
-pub fn message(id: &str, envs: &str) -> String {
-    format!("permit `{id}` can raise an evaluation error {envs}; Cedar then skips it and denies")
+/// `raised`: the error of the counterexample in words, naming the expression that raises it.
+pub fn message(id: &str, envs: &str, raised: Option<&str>) -> String {
+    let raised = raised.map(|words| format!(": {words}")).unwrap_or_default();
+    format!("permit `{id}` can raise an evaluation error {envs}{raised}; Cedar then skips it and denies")
 }
