@@ -79,11 +79,16 @@ fn deep_findings_are_reported_with_locations_and_fail_the_run() {
     let (code, stdout, stderr) = run(ws.path(), &["check", "--format", "compact", "--deep"]);
     assert_eq!(code, 1, "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("policies.cedar:5:1: error[forbid-may-error] forbid `lockout` can raise an evaluation error"),
+        stdout.contains("policies.cedar:7:8: error[forbid-may-error] forbid `lockout` can raise an evaluation error"),
+        "{stdout}"
+    );
+    // On the expression that overflows, with the error in words.
+    assert!(
+        stdout.contains(": `context.failed_logins * 1000` can overflow (integer overflow"),
         "{stdout}"
     );
     assert!(
-        stdout.contains("invariants/i.cedar:1:1: error[invariant-violated] invariant `prod-reboots-need-mfa` does not hold"),
+        stdout.contains("invariants/i.cedar:2:1: error[invariant-violated] invariant `prod-reboots-need-mfa` does not hold"),
         "{stdout}"
     );
     // The lockout forbid can be skipped by an overflow, so a reboot with MFA after many failed
