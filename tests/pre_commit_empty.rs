@@ -7,41 +7,16 @@
 //! the `cedarcheck-test` hook's `language: rust` (pre-commit would build cedarcheck from the
 //! hooks repository) becomes `language: system`, so that it runs the freshly built binary on
 //! PATH with the hook's own entry, files and arguments. Without pre-commit the test says it
-//! was skipped — except under `CI=true`, where it fails (`.ci/run` installs it).
+//! was skipped — except under CI, where it fails (`.ci/run` installs it).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use cedarcheck_test_support::{require_tool, Tool};
+
 /// What an empty run allowed by `--allow-empty` prints on stderr, and nothing else.
 const EMPTY_NOTE: &str =
     "note: no tests ran: no test files were found; --allow-empty accepts that\n";
-
-fn find_on_path(program: &str) -> Option<PathBuf> {
-    let paths = std::env::var_os("PATH")?;
-    std::env::split_paths(&paths)
-        .map(|dir| dir.join(program))
-        .find(|candidate| candidate.is_file())
-}
-
-/// pre-commit, or `None` when the test should be skipped.
-fn pre_commit(test: &str) -> Option<PathBuf> {
-    let found = find_on_path("pre-commit").filter(|path| {
-        // A pyenv shim exists even when no Python version provides the command.
-        Command::new(path)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    if found.is_none() {
-        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-        assert!(
-            !ci,
-            "{test}: pre-commit is not installed and CI=true: `pip install pre-commit` (.ci/run does)"
-        );
-        eprintln!("{test}: skipped: pre-commit is not installed (pip install pre-commit)");
-    }
-    found
-}
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let output = Command::new("git")
@@ -206,8 +181,10 @@ fn no_tests_yet() -> [(&'static str, &'static str); 3] {
 
 #[test]
 fn the_test_hook_passes_with_a_note_while_there_are_no_tests() {
-    let test = "the_test_hook_passes_with_a_note_while_there_are_no_tests";
-    let Some(pre_commit) = pre_commit(test) else {
+    let Some(pre_commit) = require_tool(
+        "the_test_hook_passes_with_a_note_while_there_are_no_tests",
+        Tool::PreCommit,
+    ) else {
         return;
     };
     let project = Project::new(&no_tests_yet());
