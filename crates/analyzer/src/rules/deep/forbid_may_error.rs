@@ -9,7 +9,8 @@ pub const RULE: Rule = Rule {
     doc: r#"## What it does
 Asks the solver whether some valid request makes the forbid raise an evaluation error (integer
 overflow, a missing attribute or tag, a failed extension call, …) and reports it with such a
-request as counterexample.
+request as counterexample. The finding stands on the expression that raises the error on that
+request and says why, e.g. "`context.failed_logins * 1000` can overflow".
 
 ## Why is this bad?
 When a policy errors, Cedar ignores it and goes on. A forbid that errors therefore does not deny:

@@ -8,7 +8,8 @@ pub const RULE: Rule = Rule {
     source: Source::Deep,
     doc: r#"## What it does
 Asks the solver whether some valid request makes the permit raise an evaluation error, and
-reports it with such a request as counterexample.
+reports it with such a request as counterexample. The finding stands on the expression that
+raises the error on that request and says why, e.g. "`resource.rotations + 1` can overflow".
 
 ## Why is this bad?
 Cedar skips a permit that errors, so the access it grants silently disappears for some requests
