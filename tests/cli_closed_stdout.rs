@@ -3,7 +3,8 @@
 //! output is read to the end. Every command that prints is run three ways: normally, with a
 //! pipe whose reader has exited before cedarcheck starts (its first write fails), and with a
 //! reader that takes the first line and then closes the pipe (a later write fails; the outputs
-//! are made larger than a pipe holds, so one does).
+//! are made larger than a pipe holds, so one does). Any other failure to write stdout (a full
+//! disk) is a tool error.
 //!
 //! Runs are without a solver (`$CVC5` names a missing file), except `diff`, which needs one:
 //! without cvc5 those tests say they were skipped, and under CI=true they fail.
@@ -357,4 +358,31 @@ fn init_ends_quietly() {
         assert_eq!(run.stderr, normal.stderr, "{closed:?}");
         assert!(dir.path().join("cedarcheck.toml").is_file());
     }
+}
+
+/// Any other failure to write stdout is the tool failing at its job: said once, exit 2.
+#[test]
+fn a_stdout_that_cannot_be_written_is_a_tool_error() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        eprintln!("a_stdout_that_cannot_be_written_is_a_tool_error: skipped: no /dev/full");
+        return;
+    };
+    let dir = many_findings();
+    let child = command(dir.path(), &["check", "--format", "json"], false)
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr
+            .lines()
+            .filter(|l| l.starts_with("cedarcheck: error: cannot write to standard output"))
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }
