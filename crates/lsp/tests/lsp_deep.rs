@@ -45,11 +45,11 @@ async fn deep_findings_arrive_in_the_background_and_the_next_edit_retires_them()
         .find(|d| d["code"] == "overridden-permit")
         .unwrap()
         .clone();
-    // At the permit's `@id`, as `cedarcheck check` reports it.
-    assert_eq!(overridden["range"]["start"]["line"], 0, "{overridden}");
-    // The forbid that overrides it is related information.
+    // On the permit's head, where static findings on it stand, as `cedarcheck check` reports it.
+    assert_eq!(overridden["range"]["start"]["line"], 1, "{overridden}");
+    // The forbid that overrides it is related information, on its head too.
     assert_eq!(
-        overridden["relatedInformation"][0]["location"]["range"]["start"]["line"], 2,
+        overridden["relatedInformation"][0]["location"]["range"]["start"]["line"], 3,
         "{overridden}"
     );
     // Static findings are still there, merged.
@@ -287,8 +287,8 @@ mod cancel {
             .iter()
             .find(|d| d["code"] == "overridden-permit")
             .unwrap();
-        // On the permit's `@id`, one line lower than before the edit.
-        assert_eq!(overridden["range"]["start"]["line"], 1, "{overridden}");
+        // On the permit's head, one line lower than before the edit.
+        assert_eq!(overridden["range"]["start"]["line"], 2, "{overridden}");
         assert!(fake.pids().len() > 1, "the new run asked the solver");
         // Nothing of the cancelled run was ever shown: no deep finding on the first version, no
         // query left undecided because of the cancellation.
