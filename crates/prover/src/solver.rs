@@ -56,6 +56,9 @@ impl CountingSolver {
         let mut process = tokio::process::Command::new(&command.program);
         process
             .args(["--lang", "smt"])
+            // SymCC encodes `like` patterns with an inner or two-sided wildcard (`"*VP*"`) as
+            // `str.contains`, which cvc5 1.0.x only decides in its extended strings mode.
+            .arg("--strings-exp")
             // cvc5 answers `unknown` past this; the caller's own timeout covers a solver that
             // does not answer at all.
             .arg(format!(
