@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Bumped whenever a query's meaning or encoding changes, so old caches are ignored.
-const CACHE_VERSION: &str = "cedarcheck-deep-2";
+const CACHE_VERSION: &str = "cedarcheck-deep-3";
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Cache {

@@ -3,14 +3,18 @@
 
 use std::collections::{HashMap, HashSet};
 
-use cedar_policy::{Effect, Policy, PolicyId, PolicySet, RequestEnv, Schema};
+use cedar_policy::{Effect, EntityUid, Policy, PolicyId, PolicySet, RequestEnv, Schema};
 use cedar_policy_symcc::{CompiledPolicy, CompiledPolicySet};
 use serde_json::Value;
 
 use crate::cache::{self, Cache, CachedAnswer};
 use crate::counterexample;
+use crate::renaming::Renaming;
 use crate::witness::{Refutation, Witnesses};
 use crate::worker::{solve, Worker};
+
+/// Queries that involve more link entities than this are keyed by their plain texts.
+const MAX_RENAMED: usize = 4;
 
 /// A policy under analysis: a static policy or a template-linked one.
 pub struct Subject {
@@ -22,6 +26,9 @@ pub struct Subject {
     pub policy: Policy,
     /// Its text, for cache keys.
     pub text: String,
+    /// A link's entities, slot by slot; none for a static policy. Cache keys rename them
+    /// (see `renaming`), so that the links of one template share their answers.
+    pub slots: Vec<EntityUid>,
 }
 
 impl Subject {
@@ -148,7 +155,7 @@ impl<'a> EnvCx<'a> {
 
     /// Whether the cache holds `Yes` for the query; asks nothing.
     pub fn known_yes(&mut self, query: Query<'_>) -> bool {
-        let key = self.key(&query);
+        let (key, _) = self.key(&query);
         let known = matches!(
             self.shared
                 .cache
@@ -164,24 +171,25 @@ impl<'a> EnvCx<'a> {
     }
 
     pub async fn ask(&mut self, query: Query<'_>) -> Answer {
-        let key = self.key(&query);
+        let (key, renaming) = self.key(&query);
         self.used.insert(key.clone());
-        if let Some(answer) = self
+        let cached = self
             .shared
             .cache
             .get(&key)
-            .or_else(|| self.learned.get(&key))
-        {
+            .or_else(|| self.learned.get(&key));
+        let hit = match cached {
+            Some(CachedAnswer::Yes) => Some(Answer::Yes),
+            Some(CachedAnswer::No(None)) => Some(Answer::No(None)),
+            Some(CachedAnswer::No(Some(cex))) => renaming.restore(cex).map(|cex| {
+                self.witnesses.add(&cex);
+                Answer::No(Some(cex))
+            }),
+            None => None,
+        };
+        if let Some(answer) = hit {
             self.hits += 1;
-            return match answer {
-                CachedAnswer::Yes => Answer::Yes,
-                CachedAnswer::No(cex) => {
-                    if let Some(cex) = cex {
-                        self.witnesses.add(cex);
-                    }
-                    Answer::No(cex.clone())
-                }
-            };
+            return answer;
         }
         if let Some(cex) = self.refute(&query) {
             self.refuted += 1;
@@ -197,7 +205,9 @@ impl<'a> EnvCx<'a> {
         self.learned.insert(
             key,
             match &answer {
-                Answer::No(cex) => CachedAnswer::No(cex.clone()),
+                Answer::No(cex) => {
+                    CachedAnswer::No(cex.as_ref().map(|cex| renaming.to_placeholders(cex)))
+                }
                 _ => CachedAnswer::Yes,
             },
         );
@@ -221,40 +231,58 @@ impl<'a> EnvCx<'a> {
             .refute(&question, &|p| subjects[p].policy.clone())
     }
 
-    fn key(&self, query: &Query<'_>) -> String {
-        let text = |i: &usize| self.shared.subjects[*i].text.as_str();
-        let (kind, mut parts): (&str, Vec<&str>) = match query {
-            Query::NeverMatches(p) => ("never-matches", vec![text(p)]),
-            Query::AlwaysMatches(p) => ("always-matches", vec![text(p)]),
-            Query::NeverErrors(p) => ("never-errors", vec![text(p)]),
-            Query::MatchesImplies(a, b) => ("matches-implies", vec![text(a), text(b)]),
-            Query::MatchesDisjoint(a, b) => ("matches-disjoint", vec![text(a), text(b)]),
+    /// The query's cache key, over its policies' texts with the links' entities renamed,
+    /// and that renaming, to carry counterexamples into and out of the cache.
+    fn key(&self, query: &Query<'_>) -> (String, Renaming) {
+        let subjects = &self.shared.subjects;
+        let (kind, involved, invariant): (&str, Vec<usize>, Option<usize>) = match query {
+            Query::NeverMatches(p) => ("never-matches", vec![*p], None),
+            Query::AlwaysMatches(p) => ("always-matches", vec![*p], None),
+            Query::NeverErrors(p) => ("never-errors", vec![*p], None),
+            Query::MatchesImplies(a, b) => ("matches-implies", vec![*a, *b], None),
+            Query::MatchesDisjoint(a, b) => ("matches-disjoint", vec![*a, *b], None),
             Query::Covered { target, by } => (
                 "covered",
-                std::iter::once(text(target))
-                    .chain(by.iter().map(text))
-                    .collect(),
+                std::iter::once(*target).chain(by.iter().copied()).collect(),
+                None,
             ),
-            Query::AlwaysAllows(set) => ("always-allows", set.iter().map(text).collect()),
+            Query::AlwaysAllows(set) => ("always-allows", set.to_vec(), None),
             Query::Invariant {
                 invariant,
                 policies,
-            } => (
-                "invariant",
-                std::iter::once(self.shared.invariants[*invariant].text.as_str())
-                    .chain(policies.iter().map(text))
-                    .collect(),
-            ),
+            } => ("invariant", policies.to_vec(), Some(*invariant)),
         };
-        parts.splice(
-            0..0,
+        let mut renaming = Renaming::default();
+        for &p in &involved {
+            for uid in &subjects[p].slots {
+                renaming.add(uid);
+            }
+        }
+        // A question about many links is asked once anyway; renaming them would only cost.
+        if renaming.len() > MAX_RENAMED {
+            renaming = Renaming::default();
+        }
+        let mut texts: Vec<String> = Vec::with_capacity(involved.len() + 1);
+        if let Some(i) = invariant {
+            texts.push(renaming.text(&self.shared.invariants[i].text));
+        }
+        texts.extend(involved.iter().map(|&p| {
+            if renaming.is_empty() {
+                subjects[p].text.clone()
+            } else {
+                renaming.text(&subjects[p].text)
+            }
+        }));
+        let key = cache::key(
             [
                 self.shared.schema_key.as_str(),
                 self.job.name.as_str(),
                 kind,
-            ],
+            ]
+            .into_iter()
+            .chain(texts.iter().map(String::as_str)),
         );
-        cache::key(parts)
+        (key, renaming)
     }
 
     fn compiled(&mut self, index: usize) -> Result<CompiledPolicy, String> {

@@ -14,6 +14,7 @@ mod checked_set;
 mod counterexample;
 pub mod diff;
 mod environment;
+mod renaming;
 mod report;
 mod rules;
 mod solver;
@@ -26,7 +27,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use cedar_policy::{PolicyId, PolicySet, Schema};
+use cedar_policy::{EntityUid, Policy, PolicyId, PolicySet, Schema};
 use cedarcheck_analyzer::{Finding, LoadedSet, PolicyKind, Settings, Source, RULES};
 
 pub use cache::Cache;
@@ -217,12 +218,23 @@ fn analyzed(set: &LoadedPolicies<'_>, id_prefix: &str) -> (Vec<Subject>, Vec<Str
         let Some(policy) = set.loaded.set.policy(&entry.internal_id) else {
             continue;
         };
-        let policy = if id_prefix.is_empty() {
-            policy.clone()
-        } else {
-            policy.new_id(PolicyId::new(format!("{id_prefix}{}", entry.internal_id)))
-        };
+        // A link's entities, by slot (`?principal` before `?resource`).
+        let mut slots: Vec<(String, EntityUid)> = policy
+            .template_links()
+            .map(|links| {
+                links
+                    .into_iter()
+                    .map(|(slot, uid)| (slot.to_string(), uid))
+                    .collect()
+            })
+            .unwrap_or_default();
+        slots.sort();
+        let id = PolicyId::new(format!("{id_prefix}{}", entry.internal_id));
+        // Should the conversion fail, the link itself is analysed: every question about it
+        // then comes back unknown with SymCC's reason, never clean.
+        let policy = denoted_static(policy, id.clone()).unwrap_or_else(|_| policy.new_id(id));
         subjects.push(Subject {
+            slots: slots.into_iter().map(|(_, uid)| uid).collect(),
             entry: index,
             id: entry.id.clone(),
             text: policy.to_string(),
@@ -230,6 +242,18 @@ fn analyzed(set: &LoadedPolicies<'_>, id_prefix: &str) -> (Vec<Subject>, Vec<Str
         });
     }
     (subjects, templates)
+}
+
+/// The static policy a policy denotes, under `id`: a template-linked policy becomes its
+/// template with the link's entities in the slots. SymCC compiles only static policies, and
+/// which request environments a link applies in depends on its entities, not only on the
+/// template's slots.
+fn denoted_static(policy: &Policy, id: PolicyId) -> Result<Policy, String> {
+    if policy.is_static() {
+        return Ok(policy.new_id(id));
+    }
+    let json = policy.to_json().map_err(|e| e.to_string())?;
+    Policy::from_json(Some(id), json).map_err(|e| e.to_string())
 }
 
 /// Every request environment of the schema, with the policies and invariants that are not

@@ -86,9 +86,22 @@ fn an_edit_re_asks_only_the_queries_of_the_edited_policy() {
         cold.report.stats
     );
     // The finding about the untouched policies is still there.
-    assert!(warm.report.findings.iter().any(
-        |f| f.rule == "redundant-permit" && f.policy_id.as_deref() == Some("agent-nginx-logs")
-    ));
+    let redundant = warm
+        .report
+        .findings
+        .iter()
+        .find(|f| {
+            f.rule == "redundant-permit" && f.policy_id.as_deref() == Some("agent-nginx-logs")
+        })
+        .expect("agent-nginx-logs is still reported redundant");
+    assert_eq!(redundant.level, cedarcheck_analyzer::Level::Warn);
+    assert!(
+        redundant.message.starts_with(
+            "permit `agent-nginx-logs` is redundant: every request it matches is also allowed by permit agent-all-logs"
+        ),
+        "{}",
+        redundant.message
+    );
     // Cached answers and last run's witnesses change nothing but the time: a run without
     // a cache finds the same.
     let fresh = prove(
@@ -163,6 +176,15 @@ permit (principal == ?principal, action == Ops::Action::"RebootHost", resource i
         .collect();
     assert_eq!(vacuous.len(), 1, "{:?}", deep.findings);
     assert_eq!(vacuous[0].policy_id.as_deref(), Some("alice-views"));
+    // Decided, not unknown; and only where the link can apply: its principal is an
+    // Operator, so the Agent environment of the same action is not one of its own.
+    assert_eq!(vacuous[0].level, cedarcheck_analyzer::Level::Error);
+    assert_eq!(
+        vacuous[0].message,
+        "template-linked policy `alice-views` matches no valid request in its one request \
+         environment (Ops::Operator, Ops::Action::\"ViewHostStatus\", Ops::Host)"
+    );
+    assert_eq!(deep.stats.unknown, 0, "{:?}", deep.findings);
     assert_eq!(
         vacuous[0].file, "links.json",
         "a link's finding points at the link"

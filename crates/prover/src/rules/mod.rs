@@ -28,6 +28,9 @@ fn outcome_if_yes(answer: Answer) -> Outcome {
     }
 }
 
+/// Above this many links among a union's candidates, the static candidates are asked first.
+const LINKS_IN_ONE_UNION: usize = 8;
+
 /// Whether every request `target` matches is matched by some of `candidates`, and if so which
 /// of them: a single one that covers it alone when there is one, else every candidate that
 /// overlaps it.
@@ -46,6 +49,29 @@ async fn covered_by(cx: &mut EnvCx<'_>, target: usize, candidates: &[usize]) -> 
             counterexample: None,
             detail: None,
         };
+    }
+    // Many links among the candidates (a sharing store: one per user and document) make a
+    // union that is slow to compile and solve, and unique to its target. The static
+    // candidates alone ask a question every link of the target's template shares; if they
+    // cover the target, so does the union, and if not, their counterexample usually matches
+    // none of the links either, and then settles the whole question below without the solver.
+    let (links, statics): (Vec<usize>, Vec<usize>) = candidates
+        .iter()
+        .partition(|&&c| !cx.subject(c).slots.is_empty());
+    if links.len() > LINKS_IN_ONE_UNION {
+        let part = if statics.is_empty() {
+            // Matched by nothing: the request `vacuous-policy` found shows it.
+            cx.ask(Query::NeverMatches(target)).await
+        } else {
+            cx.ask(Query::Covered {
+                target,
+                by: &statics,
+            })
+            .await
+        };
+        if matches!(part, Answer::Yes) && !statics.is_empty() {
+            return Box::pin(covered_by(cx, target, &statics)).await;
+        }
     }
     match cx
         .ask(Query::Covered {
