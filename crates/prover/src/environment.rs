@@ -47,6 +47,8 @@ pub struct Shared<'a> {
     pub full_set: PolicySet,
     /// Internal id → the id users know.
     pub display_ids: HashMap<PolicyId, String>,
+    /// Internal id → index into `subjects`.
+    pub index_of: HashMap<PolicyId, usize>,
     pub cache: &'a Cache,
     /// Which deep rules are on for at least one file.
     pub enabled: HashSet<&'static str>,
@@ -120,6 +122,9 @@ pub struct EnvCx<'a> {
     witnesses: Witnesses<'a>,
     /// Questions a witness answered.
     pub refuted: usize,
+    /// Per effect, this environment's policies of that effect as permits: the Authorizer's
+    /// reasons on a request are then exactly the policies that match it.
+    as_permits: HashMap<Effect, Option<PolicySet>>,
 }
 
 impl<'a> EnvCx<'a> {
@@ -138,6 +143,7 @@ impl<'a> EnvCx<'a> {
             hits: 0,
             witnesses,
             refuted: 0,
+            as_permits: HashMap::new(),
         }
     }
 
@@ -151,6 +157,35 @@ impl<'a> EnvCx<'a> {
 
     pub fn subject(&self, index: usize) -> &'a Subject {
         &self.shared.subjects[index]
+    }
+
+    /// Which of this environment's policies of `effect` match the request of `cex` (their
+    /// condition is true without error), by cedar-policy's Authorizer; `None` when the
+    /// request does not load.
+    pub fn matching(&mut self, cex: &Value, effect: Effect) -> Option<HashSet<usize>> {
+        let replay = counterexample::Replay::parse(cex, self.shared.schema).ok()?;
+        let (shared, job) = (self.shared, self.job);
+        let set = self
+            .as_permits
+            .entry(effect)
+            .or_insert_with(|| {
+                let policies = job
+                    .policies
+                    .iter()
+                    .filter(|&&p| shared.subjects[p].effect() == effect)
+                    .map(|&p| with_effect(&shared.subjects[p].policy, Effect::Permit))
+                    .collect::<Result<Vec<_>, _>>()
+                    .ok()?;
+                PolicySet::from_policies(policies).ok()
+            })
+            .as_ref()?;
+        let (_, reasons, _) = replay.decide(set);
+        Some(
+            reasons
+                .iter()
+                .filter_map(|id| shared.index_of.get(&PolicyId::new(id)).copied())
+                .collect(),
+        )
     }
 
     /// Whether the cache holds `Yes` for the query; asks nothing.

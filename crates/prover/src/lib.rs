@@ -107,6 +107,11 @@ pub fn analyze(input: &DeepInput<'_>, options: DeepOptions<'_>) -> DeepReport {
         .iter()
         .map(|s| (s.policy.id().clone(), s.id.clone()))
         .collect::<HashMap<PolicyId, String>>();
+    let index_of = subjects
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.policy.id().clone(), i))
+        .collect();
     let full_set =
         PolicySet::from_policies(subjects.iter().map(|s| s.policy.clone())).unwrap_or_default();
     let jobs = environments(input.schema, &subjects, &invariants);
@@ -117,6 +122,7 @@ pub fn analyze(input: &DeepInput<'_>, options: DeepOptions<'_>) -> DeepReport {
         invariants,
         full_set,
         display_ids,
+        index_of,
         cache: &options.cache,
         enabled,
     };

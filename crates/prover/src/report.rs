@@ -407,9 +407,7 @@ impl Context<'_> {
             ),
         )
         .with_policy(subject.id.as_str())
-        .with_help(
-            "raise [analysis] timeout-ms, or simplify the policy; an undecided check is not a pass",
-        );
+        .with_help(unknown_help(&subject.text));
         // An invariant that cannot be proven is as serious as a failing test.
         finding.level = if rule.id == declared::invariant_violated::RULE.id {
             Level::Warn
@@ -424,5 +422,19 @@ fn lower(level: Level) -> Level {
     match level {
         Level::Error => Level::Warn,
         Level::Warn | Level::Info => Level::Info,
+    }
+}
+
+/// What to do about an undecided question, naming the construct known to be slow where the
+/// policy uses it.
+fn unknown_help(policy_text: &str) -> &'static str {
+    // SymCC encodes these as 64-bit divisions, which cvc5 1.0.3 takes seconds to decide over
+    // the whole datetime range.
+    if policy_text.contains(".toDate()") || policy_text.contains(".toTime()") {
+        "`toDate()`/`toTime()` over the whole datetime range are slow to decide: bound the \
+         datetime in the condition (`context.now >= datetime(\"2024-01-01\") && …`) or raise \
+         [analysis] timeout-ms; an undecided check is not a pass"
+    } else {
+        "raise [analysis] timeout-ms, or simplify the policy; an undecided check is not a pass"
     }
 }

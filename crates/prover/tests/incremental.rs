@@ -97,7 +97,7 @@ fn an_edit_re_asks_only_the_queries_of_the_edited_policy() {
     assert_eq!(redundant.level, cedarcheck_analyzer::Level::Warn);
     assert!(
         redundant.message.starts_with(
-            "permit `agent-nginx-logs` is redundant: every request it matches is also allowed by permit agent-all-logs"
+            "permit `agent-nginx-logs` is redundant: every request it matches is also allowed by permit `agent-all-logs`"
         ),
         "{}",
         redundant.message

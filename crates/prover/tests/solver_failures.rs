@@ -198,3 +198,57 @@ fn each_solver_process_answers_one_query() {
         "{started} solver processes for {queries} queries"
     );
 }
+
+/// `toTime()` over the whole datetime range is slow for cvc5 1.0.3 (seconds per query): past
+/// the time limit the question is unknown, and the help names the construct and what to do.
+#[test]
+fn an_undecided_to_time_query_is_unknown_and_says_how_to_bound_it() {
+    let Some(cvc5) = cvc5_or_skip("an_undecided_to_time_query_is_unknown_and_says_how_to_bound_it")
+    else {
+        return;
+    };
+    let schema = source(
+        &fixtures().join("operators/schema.cedarschema"),
+        "schema.cedarschema",
+    );
+    let policy = cedarcheck_analyzer::SourceFile::new(
+        "p.cedar",
+        r#"@id("late-hours")
+forbid (principal, action == App::Action::"t1", resource)
+when { context.now.toTime() >= duration("1d") };
+"#,
+    );
+    let run = prove(
+        &schema,
+        vec![policy],
+        vec![],
+        solver(cvc5, 300),
+        Default::default(),
+    );
+    let vacuous = run
+        .report
+        .findings
+        .iter()
+        .find(|f| f.rule == "vacuous-policy")
+        .expect("the vacuity question is reported");
+    assert_eq!(
+        vacuous.level,
+        cedarcheck_analyzer::Level::Info,
+        "{vacuous:?}"
+    );
+    assert!(
+        vacuous
+            .message
+            .starts_with("unknown: could not decide vacuous-policy for `late-hours`"),
+        "{}",
+        vacuous.message
+    );
+    assert!(
+        vacuous
+            .help
+            .as_deref()
+            .is_some_and(|h| h.starts_with("`toDate()`/`toTime()` over the whole datetime range are slow to decide: bound the datetime")),
+        "{:?}",
+        vacuous.help
+    );
+}

@@ -69,8 +69,26 @@ async fn covered_by(cx: &mut EnvCx<'_>, target: usize, candidates: &[usize]) -> 
             })
             .await
         };
-        if matches!(part, Answer::Yes) && !statics.is_empty() {
-            return Box::pin(covered_by(cx, target, &statics)).await;
+        match part {
+            Answer::Yes if !statics.is_empty() => {
+                return Box::pin(covered_by(cx, target, &statics)).await;
+            }
+            // A request the target matches and no static candidate does: if no link matches
+            // it either (the Authorizer says so), the target is not covered.
+            Answer::No(Some(cex)) => {
+                let effect = cx.subject(links[0]).effect();
+                let target_effect = cx.subject(target).effect();
+                let target_matches = cx
+                    .matching(&cex, target_effect)
+                    .is_some_and(|m| m.contains(&target));
+                let link_matches = cx.matching(&cex, effect);
+                if target_matches
+                    && link_matches.is_some_and(|m| links.iter().all(|l| !m.contains(l)))
+                {
+                    return Outcome::Fails;
+                }
+            }
+            _ => {}
         }
     }
     match cx
