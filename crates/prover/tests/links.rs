@@ -96,14 +96,7 @@ permit (principal in App::Group::"g3", action == App::Action::"t1", resource in 
     let found: Vec<(&str, Level, &str, Option<&str>)> = deep
         .findings
         .iter()
-        .map(|f| {
-            (
-                f.rule,
-                f.level,
-                f.message.as_str(),
-                f.policy_id.as_deref(),
-            )
-        })
+        .map(|f| (f.rule, f.level, f.message.as_str(), f.policy_id.as_deref()))
         .collect();
     assert_eq!(
         found,
