@@ -180,6 +180,13 @@ fn rule_levels_apply_to_deep_rules() {
         .find(|f| f["rule"] == "invariant-violated")
         .unwrap();
     assert_eq!(invariant["level"], "info");
+    assert!(
+        invariant["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("invariant `prod-reboots-need-mfa` does not hold"),
+        "decided, not unknown: {invariant}"
+    );
 }
 
 #[test]

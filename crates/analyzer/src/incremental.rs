@@ -25,7 +25,7 @@ use cedar_policy::{PolicyId, PolicySet, ValidationMode, Validator};
 use crate::policy_set::{add_item, parse_file, Item, Origin, Place};
 use crate::policy_syntax::{split_statements, Syntax};
 use crate::rules::parse_error;
-use crate::validation::{locate, raw_findings, UNLABELLED};
+use crate::validation::{findings_of, locate, UNLABELLED};
 use crate::{
     links, run_rules, schema, settle, Finding, LoadedSet, PolicyKind, PolicySetInput, Settings,
     SourceFile, Span,
@@ -399,7 +399,7 @@ fn validate(
             }
         }
         let result = validator.validate(&set, ValidationMode::Strict);
-        for (policy, finding) in raw_findings(&result, UNLABELLED) {
+        for (policy, finding) in findings_of(&result, Some(validator.schema()), UNLABELLED) {
             if let Some(list) = fresh.get_mut(&policy) {
                 list.push((policy, finding));
             }
@@ -457,7 +457,7 @@ fn validate(
             let _ = set.link(internal.clone(), link.clone(), values);
         }
         let result = validator.validate(&set, ValidationMode::Strict);
-        for (policy, finding) in raw_findings(&result, UNLABELLED) {
+        for (policy, finding) in findings_of(&result, Some(validator.schema()), UNLABELLED) {
             let is_link = loaded
                 .entry_by_internal_id(&policy)
                 .is_some_and(|entry| entry.kind == PolicyKind::Link);

@@ -28,18 +28,9 @@ pub fn validate(
 
 /// The validator's errors, then its warnings, each with the policy it names and not yet
 /// placed in a file ([`locate`] does that). A diagnostic without a label gets span `unlabelled`.
-///
-/// Cedar's suggestions are left as Cedar makes them; [`validate`] makes them deterministic.
-pub(crate) fn raw_findings(
-    result: &ValidationResult,
-    unlabelled: Span,
-) -> Vec<(PolicyId, Finding)> {
-    findings_of(result, None, unlabelled)
-}
-
-/// [`raw_findings`]; with the `schema` validated against, a "did you mean" names the first in
-/// name order of the closest names ([`settle_suggestion`]).
-fn findings_of(
+/// With the `schema` validated against, a "did you mean" names the first in name order of the
+/// closest names ([`settle_suggestion`]), so that the same input reads the same every run.
+pub(crate) fn findings_of(
     result: &ValidationResult,
     schema: Option<&Schema>,
     unlabelled: Span,
@@ -159,7 +150,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     previous[b.len()]
 }
 
-/// The span [`raw_findings`] gives a diagnostic without a label when the labels index into
+/// The span [`findings_of`] gives a diagnostic without a label when the labels index into
 /// text that does not start the file; [`locate`] puts such a finding on its policy.
 pub(crate) const UNLABELLED: Span = Span {
     start: usize::MAX,

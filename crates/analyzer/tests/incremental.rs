@@ -56,34 +56,11 @@ fn input(policies: &[(&str, &str)], schema: Option<&str>, links: Option<&str>) -
     }
 }
 
-/// What must be equal. Cedar itself is random (hash order) in two details, from one parsed
-/// schema to the next, so `check` is too: which of several equally close names a "did you
-/// mean" help suggests, and the order of the validator's findings on the same span (one per
-/// action). Those are compared without the name, and as a multiset within each run of
-/// findings with the same file, span and rule; everything else exactly, in order.
+/// What must be equal: everything, in order. `check` settles what Cedar leaves to hash
+/// order (which of several equally close names a "did you mean" suggests, the order of
+/// the validator's findings on one span), and the incremental check must settle it the same.
 fn comparable(findings: &[Finding]) -> Vec<Vec<Finding>> {
-    let mut runs: Vec<Vec<Finding>> = Vec::new();
-    for finding in findings {
-        let mut finding = finding.clone();
-        if let Some(help) = &finding.help {
-            if let Some(at) = help.find("did you mean") {
-                finding.help = Some(help[..at].to_string());
-            }
-        }
-        match runs.last_mut() {
-            Some(run)
-                if (&run[0].file, run[0].span, run[0].rule)
-                    == (&finding.file, finding.span, finding.rule) =>
-            {
-                run.push(finding);
-            }
-            _ => runs.push(vec![finding]),
-        }
-    }
-    for run in &mut runs {
-        run.sort_by_key(|f| format!("{f:?}"));
-    }
-    runs
+    findings.iter().map(|f| vec![f.clone()]).collect()
 }
 
 /// Checks `input` both ways and fails on the first difference.

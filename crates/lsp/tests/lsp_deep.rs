@@ -45,6 +45,15 @@ async fn deep_findings_arrive_in_the_background_and_the_next_edit_retires_them()
         .find(|d| d["code"] == "overridden-permit")
         .unwrap()
         .clone();
+    // Decided (an error, with its message), not an undecided `unknown` one.
+    assert_eq!(overridden["severity"], 1, "{overridden}");
+    assert!(
+        overridden["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("permit `")
+                && m.contains("` is dead: every request it matches is denied by forbid")),
+        "{overridden}"
+    );
     // On the permit's head, where static findings on it stand, as `cedarcheck check` reports it.
     assert_eq!(overridden["range"]["start"]["line"], 1, "{overridden}");
     // The forbid that overrides it is related information, on its head too.
