@@ -136,7 +136,7 @@ pub(crate) fn closest<'a>(key: &str, known: &'a [String]) -> Option<&'a str> {
 }
 
 /// Levenshtein distance in characters, as Cedar's fuzzy matching measures it.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut previous: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
