@@ -407,7 +407,7 @@ impl Context<'_> {
             ),
         )
         .with_policy(subject.id.as_str())
-        .with_help(unknown_help(&subject.text));
+        .with_help(unknown_help(unknown[0].1, &subject.text));
         // An invariant that cannot be proven is as serious as a failing test.
         finding.level = if rule.id == declared::invariant_violated::RULE.id {
             Level::Warn
@@ -425,16 +425,37 @@ fn lower(level: Level) -> Level {
     }
 }
 
-/// What to do about an undecided question, naming the construct known to be slow where the
-/// policy uses it.
-fn unknown_help(policy_text: &str) -> &'static str {
-    // SymCC encodes these as 64-bit divisions, which cvc5 1.0.3 takes seconds to decide over
-    // the whole datetime range.
-    if policy_text.contains(".toDate()") || policy_text.contains(".toTime()") {
-        "`toDate()`/`toTime()` over the whole datetime range are slow to decide: bound the \
-         datetime in the condition (`context.now >= datetime(\"2024-01-01\") && …`) or raise \
-         [analysis] timeout-ms; an undecided check is not a pass"
+/// What to do about an undecided question, by its cause: the solver's time limit (naming the
+/// construct known to be slow where the policy uses it), a solver that cannot be started, one
+/// that crashed or printed something else than an answer, or a query it rejects.
+fn unknown_help(reason: &str, policy_text: &str) -> &'static str {
+    if reason.contains("cannot start the solver") {
+        "cvc5 could not be started: install it (`apt-get install cvc5`) or point $CVC5 at it; \
+         an undecided check is not a pass"
+    } else if reason.contains("unrecognized solver output")
+        || reason.contains("not running")
+        || reason.contains("Broken pipe")
+        || reason.contains("terminated")
+        || reason.contains("end of file")
+    {
+        "the solver crashed or printed something else than an answer: check that $CVC5 (or \
+         `cvc5` on PATH) is cvc5 1.0.3 or newer; an undecided check is not a pass"
+    } else if reason.contains("did not answer within") || reason.contains("unknown") {
+        // SymCC encodes these as 64-bit divisions, which cvc5 1.0.3 takes seconds to decide
+        // over the whole datetime range.
+        if policy_text.contains(".toDate()") || policy_text.contains(".toTime()") {
+            "`toDate()`/`toTime()` over the whole datetime range are slow to decide: bound the \
+             datetime in the condition (`context.now >= datetime(\"2024-01-01\") && …`) or raise \
+             [analysis] timeout-ms; an undecided check is not a pass"
+        } else {
+            "the solver ran out of time: raise [analysis] timeout-ms, or split the policy's \
+             condition; an undecided check is not a pass"
+        }
+    } else if reason.contains("cannot compile") {
+        "SymCC cannot encode this policy for the solver; please report it with the policy; \
+         an undecided check is not a pass"
     } else {
-        "raise [analysis] timeout-ms, or simplify the policy; an undecided check is not a pass"
+        "the solver rejected the query (the reason above): a newer cvc5 may decide it; \
+         an undecided check is not a pass"
     }
 }

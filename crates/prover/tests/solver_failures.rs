@@ -21,6 +21,26 @@ fn fake_solver(dir: &tempfile::TempDir, body: &str) -> PathBuf {
 /// Runs the vacuous-policy fixture with `solver`, within `limit_ms` per query, and returns the
 /// messages of the findings.
 fn run_with(solver_path: PathBuf, limit_ms: u64) -> Vec<(String, String)> {
+    run_with_help(solver_path, limit_ms)
+        .into_iter()
+        .map(|(rule, message, _)| (rule, message))
+        .collect()
+}
+
+/// Every finding's help starts with `help`: what to do matches why it is undecided.
+fn assert_help(solver_path: PathBuf, limit_ms: u64, help: &str) {
+    let findings = run_with_help(solver_path, limit_ms);
+    assert!(!findings.is_empty());
+    for (rule, message, actual) in findings {
+        assert!(
+            actual.starts_with(help),
+            "{rule}: `{message}`: help `{actual}` should start with {help:?}"
+        );
+    }
+}
+
+/// [`run_with`], with each finding's help.
+fn run_with_help(solver_path: PathBuf, limit_ms: u64) -> Vec<(String, String, String)> {
     let schema = source(&fixtures().join("schema.cedarschema"), "schema.cedarschema");
     let policy = source(&fixtures().join("vacuous-policy/bad.cedar"), "bad.cedar");
     let started = Instant::now();
@@ -42,7 +62,13 @@ fn run_with(solver_path: PathBuf, limit_ms: u64) -> Vec<(String, String)> {
     run.report
         .findings
         .iter()
-        .map(|f| (f.rule.to_string(), f.message.clone()))
+        .map(|f| {
+            (
+                f.rule.to_string(),
+                f.message.clone(),
+                f.help.clone().unwrap_or_default(),
+            )
+        })
         .collect()
 }
 
@@ -66,14 +92,27 @@ fn assert_all_unknown(findings: &[(String, String)], why: &str) {
 fn a_solver_that_prints_garbage_makes_queries_unknown() {
     let dir = tempfile::tempdir().unwrap();
     let garbage = fake_solver(&dir, "while read line; do echo 'garbage!'; done");
-    assert_all_unknown(&run_with(garbage, 2_000), "unrecognized solver output");
+    assert_all_unknown(
+        &run_with(garbage.clone(), 2_000),
+        "unrecognized solver output",
+    );
+    assert_help(
+        garbage,
+        2_000,
+        "the solver crashed or printed something else than an answer",
+    );
 }
 
 #[test]
 fn a_solver_that_crashes_makes_queries_unknown() {
     let dir = tempfile::tempdir().unwrap();
     let crash = fake_solver(&dir, "exit 3");
-    let findings = run_with(crash, 2_000);
+    let findings = run_with(crash.clone(), 2_000);
+    assert_help(
+        crash,
+        2_000,
+        "the solver crashed or printed something else than an answer",
+    );
     assert!(!findings.is_empty());
     assert!(
         findings.iter().all(|(_, m)| m.starts_with("unknown:")),
@@ -86,7 +125,12 @@ fn a_solver_that_hangs_is_stopped_at_the_time_limit() {
     let dir = tempfile::tempdir().unwrap();
     let hang = fake_solver(&dir, "exec sleep 600");
     let started = Instant::now();
-    assert_all_unknown(&run_with(hang, 200), "did not answer within");
+    assert_all_unknown(&run_with(hang.clone(), 200), "did not answer within");
+    assert_help(
+        hang,
+        200,
+        "the solver ran out of time: raise [analysis] timeout-ms",
+    );
     // 2 environments × a handful of queries, each stopped after 0.7 s.
     assert!(
         started.elapsed().as_secs() < 30,
@@ -99,6 +143,11 @@ fn a_solver_that_hangs_is_stopped_at_the_time_limit() {
 fn a_missing_solver_makes_queries_unknown() {
     let findings = run_with(PathBuf::from("/nonexistent/cvc5"), 1_000);
     assert_all_unknown(&findings, "cannot start the solver");
+    assert_help(
+        PathBuf::from("/nonexistent/cvc5"),
+        1_000,
+        "cvc5 could not be started: install it",
+    );
 }
 
 #[test]
@@ -109,7 +158,8 @@ fn a_solver_that_answers_unknown_is_not_taken_for_a_pass() {
         &dir,
         "while read line; do case \"$line\" in *check-sat*) echo unknown;; esac; done",
     );
-    assert_all_unknown(&run_with(unsure, 2_000), "unknown");
+    assert_all_unknown(&run_with(unsure.clone(), 2_000), "unknown");
+    assert_help(unsure, 2_000, "the solver ran out of time");
 }
 
 #[test]
