@@ -35,11 +35,55 @@ pub struct DeepOutcome {
     pub stats: Option<Stats>,
     /// Every invariant that was checked: (root-relative file, id, 1-based line).
     pub invariants: Vec<(String, String, usize)>,
+    /// What ran and what did not, for the machine-readable formats.
+    pub summary: Summary,
+}
+
+/// What the deep analysis of one policy set did, or why it did not run: what `--format json`
+/// reports as `deep` and SARIF as tool execution notifications, so that a consumer can tell
+/// "nothing found" from "not checked".
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub ran: bool,
+    /// Why it did not run, when it did not.
+    pub reason: Option<String>,
+    /// Policies left out: they do not validate, or can never apply.
+    pub skipped_policies: Vec<String>,
+    /// Templates without links, which are analysed only through their links.
+    pub skipped_templates: Vec<String>,
+    pub environments: usize,
+    pub solver_queries: usize,
+    /// Queries the solver could not decide.
+    pub unknown: usize,
+}
+
+impl Summary {
+    pub fn not_run(reason: impl Into<String>) -> Self {
+        Self {
+            reason: Some(reason.into()),
+            ..Self::default()
+        }
+    }
+}
+
+/// Why the deep analysis did not run when it was turned off.
+pub fn turned_off_reason(by_flag: bool) -> &'static str {
+    if by_flag {
+        "turned off by --no-deep"
+    } else {
+        "turned off by [analysis] deep = \"off\""
+    }
 }
 
 /// The one line printed when `deep = "auto"` finds no solver.
 pub const NO_SOLVER: &str = "deep analysis skipped: cvc5 was not found (install it with \
     `apt-get install cvc5` or `brew install cvc5`, or set $CVC5 to a cvc5 binary)";
+/// How every note about a deep analysis that did not run begins.
+pub const SKIPPED: &str = "deep analysis skipped: ";
+/// Why the deep analysis of a set without a schema did not run.
+const NEEDS_SCHEMA: &str = "it needs a schema";
+/// Why the deep analysis of a set whose schema does not load did not run.
+const SCHEMA_BROKEN: &str = "the schema does not load";
 
 /// Runs the deep rules for the set. `Err` when deep analysis was demanded and cannot run.
 pub fn run(run: &DeepRun<'_>) -> Result<DeepOutcome, String> {
@@ -49,15 +93,17 @@ pub fn run(run: &DeepRun<'_>) -> Result<DeepOutcome, String> {
         notes: Vec::new(),
         stats: None,
         invariants: Vec::new(),
+        summary: Summary::default(),
     };
     let Some(cvc5) = cedarcheck_prover::find_cvc5() else {
         if run.mode == DeepMode::On {
             return Err(format!(
                 "deep analysis was demanded (--deep or [analysis] deep = \"on\"), but {}",
-                &NO_SOLVER[22..]
+                &NO_SOLVER[SKIPPED.len()..]
             ));
         }
         outcome.notes.push(NO_SOLVER.into());
+        outcome.summary = Summary::not_run(&NO_SOLVER[SKIPPED.len()..]);
         return Ok(outcome);
     };
     if run.report.schema.is_none() || run.input.schema.is_none() {
@@ -65,9 +111,11 @@ pub fn run(run: &DeepRun<'_>) -> Result<DeepOutcome, String> {
             return Err("deep analysis needs a schema, and this policy set has none".into());
         }
         if run.input.schema.is_none() {
-            outcome
-                .notes
-                .push("deep analysis skipped: it needs a schema".into());
+            outcome.notes.push(format!("{SKIPPED}{NEEDS_SCHEMA}"));
+            outcome.summary = Summary::not_run(NEEDS_SCHEMA);
+        } else {
+            // Its `schema-error` findings say why; no note repeats them.
+            outcome.summary = Summary::not_run(SCHEMA_BROKEN);
         }
         return Ok(outcome);
     }
@@ -127,10 +175,29 @@ pub fn run(run: &DeepRun<'_>) -> Result<DeepOutcome, String> {
     }
     if !skip.is_empty() {
         outcome.notes.push(format!(
-            "deep analysis skipped {} policies that do not validate or can never apply",
-            skip.len()
+            "deep analysis skipped {} {} that {} not validate or can never apply: {}",
+            skip.len(),
+            if skip.len() == 1 {
+                "policy"
+            } else {
+                "policies"
+            },
+            if skip.len() == 1 { "does" } else { "do" },
+            skip.iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
+    outcome.summary = Summary {
+        ran: true,
+        reason: None,
+        skipped_policies: skip.into_iter().collect(),
+        skipped_templates: deep.skipped_templates.clone(),
+        environments: deep.stats.environments,
+        solver_queries: deep.stats.solver_queries,
+        unknown: deep.stats.unknown,
+    };
     outcome.findings.extend(deep.findings);
     outcome.invariants = invariant_report
         .loaded

@@ -36,6 +36,16 @@ pub struct CheckResult {
     /// Display paths of the files whose findings are shown: every file of the sets checked,
     /// or only the files named on the command line.
     pub reported_files: BTreeSet<String>,
+    /// The deep analysis of each policy set checked, in order: whether it ran, and what it
+    /// left out.
+    pub deep: Vec<SetDeep>,
+}
+
+/// The deep analysis of one policy set.
+pub struct SetDeep {
+    /// The set's `[[set]]` name, if it has one.
+    pub set: Option<String>,
+    pub summary: crate::deep::Summary,
 }
 
 impl CheckResult {

@@ -112,6 +112,7 @@ fn check(args: &CheckArgs, common: &CommonArgs) -> Result<CheckResult, String> {
             result.policies += report.policy_count;
             let mut findings = report.findings.clone();
             let mut extra_sources = Vec::new();
+            let mut summary = deep::Summary::not_run(deep::turned_off_reason(common.no_deep));
             if deep != DeepMode::Off {
                 let outcome = deep::run(&deep::DeepRun {
                     root: &workspace.root,
@@ -145,7 +146,12 @@ fn check(args: &CheckArgs, common: &CommonArgs) -> Result<CheckResult, String> {
                 }
                 findings.extend(outcome.findings);
                 extra_sources = outcome.sources;
+                summary = outcome.summary;
             }
+            result.deep.push(output::SetDeep {
+                set: set.name.clone(),
+                summary,
+            });
             let files = input
                 .policies
                 .iter()

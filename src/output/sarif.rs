@@ -40,12 +40,74 @@ pub fn write(out: &mut impl Write, result: &CheckResult) -> std::io::Result<()> 
                     "rules": RULES.iter().map(|rule| rule_json(rule)).collect::<Vec<_>>(),
                 }
             },
+            "invocations": [{
+                "executionSuccessful": true,
+                "toolExecutionNotifications": notifications(result),
+            }],
             "columnKind": "unicodeCodePoints",
             "results": results,
         }]
     });
     serde_json::to_writer_pretty(&mut *out, &sarif)?;
     writeln!(out)
+}
+
+/// What the run did not check, so that code scanning can tell "nothing found" from "not
+/// checked": every note (a warning), and each set whose deep analysis did not run for a reason
+/// no note gives, or left queries undecided.
+fn notifications(result: &CheckResult) -> Vec<Value> {
+    let mut texts: Vec<(&str, String)> = result
+        .notes
+        .iter()
+        .map(|note| ("warning", note.clone()))
+        .collect();
+    for set in &result.deep {
+        let summary = &set.summary;
+        let prefix = set
+            .set
+            .as_ref()
+            .map_or(String::new(), |name| format!("{name}: "));
+        if let Some(reason) = &summary.reason {
+            if !result
+                .notes
+                .iter()
+                .any(|note| note.contains(reason.as_str()))
+            {
+                let level = if reason.starts_with("turned off") {
+                    "note"
+                } else {
+                    "warning"
+                };
+                texts.push((level, format!("{prefix}{}{reason}", crate::deep::SKIPPED)));
+            }
+        }
+        if summary.unknown > 0 {
+            texts.push((
+                "warning",
+                format!(
+                    "{prefix}deep analysis left {} solver {} undecided (unknown)",
+                    summary.unknown,
+                    if summary.unknown == 1 {
+                        "query"
+                    } else {
+                        "queries"
+                    }
+                ),
+            ));
+        }
+    }
+    let mut seen = Vec::new();
+    texts
+        .into_iter()
+        .filter(|text| {
+            let new = !seen.contains(text);
+            if new {
+                seen.push(text.clone());
+            }
+            new
+        })
+        .map(|(level, text)| json!({ "level": level, "message": { "text": text } }))
+        .collect()
 }
 
 fn rule_json(rule: &Rule) -> Value {
