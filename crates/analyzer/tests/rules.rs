@@ -123,3 +123,64 @@ fn every_rule_is_documented() {
     let ids: BTreeSet<_> = RULES.iter().map(|r| r.id).collect();
     assert_eq!(ids.len(), RULES.len(), "rule ids are unique");
 }
+
+/// (line, message, help) of every `rule` finding when `file` of `fixtures/<rule>` is checked.
+fn explained(rule: &str, file: &str) -> Vec<(usize, String, Option<String>)> {
+    let dir = fixtures().join(rule);
+    let policy = read(&dir.join(file));
+    let input = PolicySetInput {
+        policies: vec![policy.clone()],
+        schema: Some(read(&fixtures().join("schema.cedarschema"))),
+        links: vec![],
+    };
+    let index = LineIndex::new(&policy.text);
+    check(&input, &Settings::default())
+        .findings
+        .into_iter()
+        .filter(|f| f.rule == rule)
+        .map(|f| {
+            let line = index.position(&policy.text, f.span.start).line;
+            (line, f.message, f.help)
+        })
+        .collect()
+}
+
+#[test]
+fn wildcard_equality_never_suggests_a_pattern_that_matches_everything() {
+    let like = "use `like` for a pattern, but `like` treats every `*` as a wildcard: escape a `*` meant literally as `\\*`";
+    let found = explained("wildcard-equality", "bad.cedar");
+    assert_eq!(
+        found,
+        [
+            (
+                3,
+                "`==` compares with the literal string \"/var/log/secure/*\"; `*` is a wildcard only with `like`".to_string(),
+                Some(like.to_string()),
+            ),
+            (
+                7,
+                "`==` compares with the literal string \"/var/log/nginx/*\"; `*` is a wildcard only with `like`".to_string(),
+                Some(like.to_string()),
+            ),
+            (
+                12,
+                "`==` compares with the literal one-character string \"*\"; it is not a wildcard and matches only that exact value".to_string(),
+                Some("if the value \"*\" is meant, keep `==` and silence this with @cedarcheck_ignore(\"wildcard-equality\") above the policy".to_string()),
+            ),
+        ]
+    );
+}
+
+#[test]
+fn unscoped_action_says_how_to_keep_every_action_on_purpose() {
+    let found = explained("unscoped-action", "bad.cedar");
+    assert_eq!(found.len(), 2, "{found:?}");
+    for (_, message, help) in found {
+        assert!(message.ends_with("applies to every action"), "{message}");
+        let help = help.unwrap();
+        assert!(
+            help.contains("@cedarcheck_ignore(\"unscoped-action\")"),
+            "{help}"
+        );
+    }
+}

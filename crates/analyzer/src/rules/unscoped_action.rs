@@ -1,3 +1,5 @@
+use cedar_policy_core::ast::Var;
+
 use crate::{Category, Finding, Level, PolicyUnit, Rule, Source};
 
 pub const RULE: Rule = Rule {
@@ -7,12 +9,18 @@ pub const RULE: Rule = Rule {
     summary: "a permit that applies to every action, including actions added to the schema later",
     source: Source::Policy(check),
     doc: r#"## What it does
-Reports a permit whose scope leaves `action` unconstrained.
+Reports a permit whose scope leaves `action` unconstrained (no `==` or `in`) and whose conditions
+never mention `action` either. A condition such as `when { action == Ops::Action::"ReadLogs" }`,
+`action in [...]` or `action in Ops::Action::"read"` constrains the action as well as the scope
+does, so the permit is not reported.
 
 ## Why is this bad?
 The permit grants every action that applies to its principal and resource types: today's
 read-only actions, and tomorrow's `DeleteHost` the day someone adds it to the schema. A policy
 review cannot see that growth coming. Name the actions, or an action group.
+
+When a permit really is meant for every action (an administrator's policy, say), say so and
+silence the rule for that policy with `@cedarcheck_ignore("unscoped-action")` above it.
 
 ## Example
 ```cedar
@@ -35,14 +43,20 @@ permit (
 };
 
 fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {
-    if unit.is_permit() && unit.action_unscoped() && !super::permit_all::applies(unit) {
+    if unit.is_permit()
+        && unit.action_unscoped()
+        && !unit.conditions_mention(Var::Action)
+        && !super::permit_all::applies(unit)
+    {
         out.push(
             unit.finding(
                 &RULE,
                 unit.action_span(),
                 format!("permit `{}` applies to every action", unit.id),
             )
-            .with_help("list the actions (`action in [...]`) or name an action group"),
+            .with_help(
+                "list the actions (`action in [...]`), name an action group, or test `action` in a `when` clause; if every action is meant, add @cedarcheck_ignore(\"unscoped-action\")",
+            ),
         );
     }
 }

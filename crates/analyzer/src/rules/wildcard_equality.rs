@@ -17,6 +17,13 @@ Reports `==` or `!=` comparing with a string literal that contains `*`.
 literal path `/var/log/*`, so a permit written this way grants less than intended and a forbid
 written this way protects almost nothing.
 
+A literal made only of `*`, as in `resource.getTag("allowed-ingress") == "*"`, is reported too,
+but without suggesting `like`: `like "*"` matches every string, so the change would widen access.
+`== "*"` compares with the one-character string `*`; when that value is what the data holds,
+the comparison is right, and `@cedarcheck_ignore("wildcard-equality")` above the policy silences
+the finding. When switching to `like`, remember that `like` treats every `*` as a wildcard:
+escape a `*` meant literally as `\*`.
+
 ## Example
 ```cedar
 forbid (principal, action == Ops::Action::"ReadLogs", resource is Ops::LogDirectory)
@@ -48,14 +55,70 @@ fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {
                 _ => None,
             });
         if let Some(literal) = literal {
+            let (message, help) = explain(literal);
             out.push(
-                unit.finding(
-                    &RULE,
-                    expr_span(expr, unit.span),
-                    format!("`==` compares with the literal string \"{literal}\"; `*` is a wildcard only with `like`"),
-                )
-                .with_help("use `like` for a pattern; to match a literal `*` with `like`, escape it as `\\*`"),
+                unit.finding(&RULE, expr_span(expr, unit.span), message)
+                    .with_help(help),
             );
         }
+    }
+}
+
+/// The message and help for `==` against `literal`, a string containing `*`.
+///
+/// A literal made only of `*` never gets a `like` suggestion: as a pattern it matches every
+/// string, so following the suggestion would widen access.
+fn explain(literal: &str) -> (String, String) {
+    if literal.chars().all(|c| c == '*') {
+        let length = match literal.chars().count() {
+            1 => "one-character".to_string(),
+            n => format!("{n}-character"),
+        };
+        (
+            format!(
+                "`==` compares with the literal {length} string \"{literal}\"; it is not a wildcard and matches only that exact value"
+            ),
+            "if the value \"*\" is meant, keep `==` and silence this with @cedarcheck_ignore(\"wildcard-equality\") above the policy".to_string(),
+        )
+    } else {
+        (
+            format!(
+                "`==` compares with the literal string \"{literal}\"; `*` is a wildcard only with `like`"
+            ),
+            "use `like` for a pattern, but `like` treats every `*` as a wildcard: escape a `*` meant literally as `\\*`".to_string(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::explain;
+
+    #[test]
+    fn a_literal_of_only_stars_is_explained_without_suggesting_like() {
+        assert_eq!(
+            explain("*"),
+            (
+                "`==` compares with the literal one-character string \"*\"; it is not a wildcard and matches only that exact value".to_string(),
+                "if the value \"*\" is meant, keep `==` and silence this with @cedarcheck_ignore(\"wildcard-equality\") above the policy".to_string(),
+            )
+        );
+        let (message, help) = explain("**");
+        assert!(message.contains("2-character string \"**\""), "{message}");
+        assert!(
+            !message.contains("like") && !help.contains("like"),
+            "{help}"
+        );
+    }
+
+    #[test]
+    fn a_literal_with_other_characters_suggests_like_and_says_what_it_does() {
+        assert_eq!(
+            explain("/var/log/*"),
+            (
+                "`==` compares with the literal string \"/var/log/*\"; `*` is a wildcard only with `like`".to_string(),
+                "use `like` for a pattern, but `like` treats every `*` as a wildcard: escape a `*` meant literally as `\\*`".to_string(),
+            )
+        );
     }
 }
