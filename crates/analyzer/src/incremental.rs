@@ -399,7 +399,7 @@ fn validate(
             }
         }
         let result = validator.validate(&set, ValidationMode::Strict);
-        for (policy, finding) in findings_of(&result, Some(validator.schema()), UNLABELLED) {
+        for (policy, finding) in findings_of(&result, Some(validator.schema()), &set, UNLABELLED) {
             if let Some(list) = fresh.get_mut(&policy) {
                 list.push((policy, finding));
             }
@@ -457,7 +457,7 @@ fn validate(
             let _ = set.link(internal.clone(), link.clone(), values);
         }
         let result = validator.validate(&set, ValidationMode::Strict);
-        for (policy, finding) in findings_of(&result, Some(validator.schema()), UNLABELLED) {
+        for (policy, finding) in findings_of(&result, Some(validator.schema()), &set, UNLABELLED) {
             let is_link = loaded
                 .entry_by_internal_id(&policy)
                 .is_some_and(|entry| entry.kind == PolicyKind::Link);

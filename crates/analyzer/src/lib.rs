@@ -117,7 +117,8 @@ pub fn check(input: &PolicySetInput, settings: &Settings) -> Report {
 }
 
 /// Gives each finding its configured level (dropping those of rules that are off for its
-/// file), drops the findings their policies silence, and sorts the rest.
+/// file; one level higher for a finding made above its rule's default level), drops the
+/// findings their policies silence, and sorts the rest.
 fn settle(
     findings: Vec<Finding>,
     loaded: &LoadedSet,
@@ -128,7 +129,17 @@ fn settle(
         .into_iter()
         .filter_map(|mut finding| {
             let rule = registry::rule(finding.rule)?;
-            finding.level = settings.level(rule, &finding.file)?;
+            let level = settings.level(rule, &finding.file)?;
+            // A finding made above its rule's default level (`impossible-policy` on a forbid)
+            // stays one level above the configured one.
+            finding.level = if finding.level > rule.default_level {
+                match level {
+                    Level::Info => Level::Warn,
+                    Level::Warn | Level::Error => Level::Error,
+                }
+            } else {
+                level
+            };
             Some(finding)
         })
         .collect();

@@ -1,18 +1,18 @@
 //! Strict validation against the schema, mapped to `schema-error`, `impossible-policy` and
 //! `suspicious-identifier` findings on the policy (or link) the validator names.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
 use cedar_policy::{
-    EntityUid, PolicyId, Schema, ValidationError, ValidationMode, ValidationResult,
-    ValidationWarning, Validator,
+    Effect, EntityUid, PolicyId, PolicySet, Schema, ValidationError, ValidationMode,
+    ValidationResult, ValidationWarning, Validator,
 };
 
 use crate::diagnostic::finding_from_diagnostic;
 use crate::policy_set::{LoadedSet, Origin};
 use crate::rules::{impossible_policy, schema_error, suspicious_identifier};
-use crate::{Finding, SourceFile, Span};
+use crate::{Finding, Level, SourceFile, Span};
 
 pub fn validate(
     schema: &Schema,
@@ -21,18 +21,21 @@ pub fn validate(
     findings: &mut Vec<Finding>,
 ) {
     let result = Validator::new(schema.clone()).validate(&loaded.set, ValidationMode::Strict);
-    for (policy, finding) in findings_of(&result, Some(schema), Span::empty_at(0)) {
+    for (policy, finding) in findings_of(&result, Some(schema), &loaded.set, Span::empty_at(0)) {
         findings.push(locate(loaded, files, &policy, finding, &|_| Origin::FILE));
     }
 }
 
 /// The validator's errors, then its warnings, each with the policy it names and not yet
 /// placed in a file ([`locate`] does that). A diagnostic without a label gets span `unlabelled`.
+/// `policies` holds the policies validated (others too, perhaps): an impossible policy's
+/// finding says from its scope and the `schema` why it can never apply.
 /// With the `schema` validated against, a "did you mean" names the first in name order of the
 /// closest names ([`settle_suggestion`]), so that the same input reads the same every run.
 pub(crate) fn findings_of(
     result: &ValidationResult,
     schema: Option<&Schema>,
+    policies: &PolicySet,
     unlabelled: Span,
 ) -> Vec<(PolicyId, Finding)> {
     // A policy that does not type-check is "impossible" only as a consequence; its errors say why.
@@ -48,19 +51,47 @@ pub(crate) fn findings_of(
         }
         findings.push((error.policy_id().clone(), finding));
     }
+    // Cedar may warn twice about one impossible policy: no action applies to its scope, and
+    // so it is false for every request. It gets one finding, which says why.
+    let scoped: HashMap<&PolicyId, &ValidationWarning> = result
+        .validation_warnings()
+        .filter(|w| matches!(w, ValidationWarning::InvalidActionApplication(_)))
+        .map(|w| (w.policy_id(), w))
+        .collect();
+    let mut reported: HashSet<&PolicyId> = HashSet::new();
     for warning in result.validation_warnings() {
+        let policy = warning.policy_id();
         let rule = match warning {
             ValidationWarning::ImpossiblePolicy(_)
             | ValidationWarning::InvalidActionApplication(_) => {
-                if erroneous.contains(warning.policy_id()) {
+                if erroneous.contains(policy) || !reported.insert(policy) {
                     continue;
                 }
-                &impossible_policy::RULE
+                let scope = scoped.get(policy).copied();
+                let mut finding = finding_from_diagnostic(
+                    &impossible_policy::RULE,
+                    "",
+                    scope.unwrap_or(warning),
+                    unlabelled,
+                );
+                let explained = schema.and_then(|schema| {
+                    impossible_policy::explain(schema, policies, policy, scope.is_some())
+                });
+                if let Some((effect, why)) = explained {
+                    // Cedar's messages start "for policy `ID`, ", which [`locate`] takes off.
+                    finding.message = format!("for policy `{policy}`, {why}");
+                    if effect == Effect::Forbid {
+                        // A forbid that never applies is a guardrail that fails open.
+                        finding.level = Level::Error;
+                    }
+                }
+                findings.push((policy.clone(), finding));
+                continue;
             }
             _ => &suspicious_identifier::RULE,
         };
         findings.push((
-            warning.policy_id().clone(),
+            policy.clone(),
             finding_from_diagnostic(rule, "", warning, unlabelled),
         ));
     }

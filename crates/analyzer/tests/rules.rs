@@ -1,5 +1,6 @@
 //! Every rule is tested alone on its fixtures: `fixtures/<rule-id>/bad.cedar` marks each line
-//! where a finding starts with `//~ rule-id` (several ids may follow), and `good.cedar` — the
+//! where a finding starts with `//~ rule-id` (several ids may follow; `rule-id@level` also
+//! checks the finding's level, for every finding of that rule in the file), and `good.cedar` — the
 //! fix — must come out clean of every rule. Fixtures are validated against
 //! `fixtures/schema.cedarschema` unless their directory has its own.
 
@@ -17,8 +18,8 @@ fn read(path: &Path) -> SourceFile {
     SourceFile::from_bytes(path.file_name().unwrap().to_string_lossy(), bytes)
 }
 
-/// (line, rule) of every finding when `file` is checked alone with its fixture schema.
-fn findings(dir: &Path, file: &str) -> BTreeSet<(usize, String)> {
+/// (line, rule, level) of every finding when `file` is checked alone with its fixture schema.
+fn findings(dir: &Path, file: &str) -> BTreeSet<(usize, String, String)> {
     let own_schema = dir.join("schema.cedarschema");
     let schema = if own_schema.exists() {
         own_schema
@@ -46,6 +47,7 @@ fn findings(dir: &Path, file: &str) -> BTreeSet<(usize, String)> {
             (
                 index.position(&policy.text, f.span.start).line,
                 f.rule.to_string(),
+                f.level.to_string(),
             )
         })
         .collect()
@@ -79,10 +81,27 @@ fn every_rule_reports_exactly_its_marked_lines_and_passes_its_fix() {
             continue;
         }
         let expected = markers(&bad);
-        if !expected.iter().any(|(_, id)| id == rule.id) {
+        if !expected
+            .iter()
+            .any(|(_, id)| id.split('@').next() == Some(rule.id))
+        {
             failures.push(format!("{}: bad.cedar marks no `//~ {0}` finding", rule.id));
         }
-        let actual = findings(&dir, "bad.cedar");
+        // The rules whose markers give a level are compared with their findings' levels.
+        let levelled: BTreeSet<&str> = expected
+            .iter()
+            .filter_map(|(_, id)| id.split_once('@').map(|(rule, _)| rule))
+            .collect();
+        let actual: BTreeSet<(usize, String)> = findings(&dir, "bad.cedar")
+            .into_iter()
+            .map(|(line, rule, level)| {
+                if levelled.contains(rule.as_str()) {
+                    (line, format!("{rule}@{level}"))
+                } else {
+                    (line, rule)
+                }
+            })
+            .collect();
         if actual != expected {
             failures.push(format!(
                 "{}: bad.cedar\n  expected {expected:?}\n  actual   {actual:?}",
@@ -181,6 +200,192 @@ fn unscoped_action_says_how_to_keep_every_action_on_purpose() {
         assert!(
             help.contains("@cedarcheck_ignore(\"unscoped-action\")"),
             "{help}"
+        );
+    }
+}
+
+/// The `impossible-policy` findings of `policies` checked against `schema`, as
+/// (policy, level, message).
+fn impossible(schema: &str, policies: &str) -> Vec<(String, String, String)> {
+    let input = PolicySetInput {
+        policies: vec![SourceFile::new("p.cedar", policies)],
+        schema: Some(SourceFile::new("s.cedarschema", schema)),
+        links: vec![],
+    };
+    check(&input, &Settings::default())
+        .findings
+        .into_iter()
+        .filter(|f| f.rule == "impossible-policy")
+        .map(|f| {
+            (
+                f.policy_id.unwrap_or_default(),
+                f.level.to_string(),
+                f.message,
+            )
+        })
+        .collect()
+}
+
+const AGENTS: &str = r#"
+entity Agent;
+entity Session;
+entity Tool;
+action agent_spawn appliesTo { principal: [Agent], resource: [Session] };
+action call appliesTo { principal: [Agent], resource: [Tool] };
+action "admin";
+"#;
+
+#[test]
+fn an_impossible_policy_gets_one_finding_that_says_why() {
+    let found = impossible(
+        AGENTS,
+        r#"
+@id("block-spawn")
+forbid (principal, action == Action::"agent_spawn", resource is Tool);
+
+@id("sessions-call")
+permit (principal is Session, action == Action::"call", resource is Tool);
+
+@id("spawn-anything")
+permit (principal is Tool, action == Action::"agent_spawn", resource is Tool);
+
+@id("no-calls-or-spawns")
+forbid (principal, action in [Action::"call", Action::"agent_spawn"], resource is Agent);
+
+@id("never")
+permit (principal is Agent, action == Action::"call", resource is Tool)
+when { principal is Session };
+
+@id("no-admin")
+forbid (principal, action == Action::"admin", resource);
+"#,
+    );
+    let expected = [
+        (
+            "block-spawn",
+            "error",
+            "forbid `block-spawn` can never apply: `Action::\"agent_spawn\"` does not apply \
+             to resource type `Tool` (it applies to `Session`)",
+        ),
+        (
+            "sessions-call",
+            "warn",
+            "permit `sessions-call` can never apply: `Action::\"call\"` does not apply to \
+             principal type `Session` (it applies to `Agent`)",
+        ),
+        (
+            "spawn-anything",
+            "warn",
+            "permit `spawn-anything` can never apply: `Action::\"agent_spawn\"` does not apply \
+             to principal type `Tool` (it applies to `Agent`), nor to resource type `Tool` \
+             (it applies to `Session`)",
+        ),
+        (
+            "no-calls-or-spawns",
+            "error",
+            "forbid `no-calls-or-spawns` can never apply: none of its 2 actions applies to \
+             resource type `Agent`",
+        ),
+        (
+            "never",
+            "warn",
+            "permit `never` can never apply: its condition is always false for every request \
+             the schema allows",
+        ),
+        (
+            "no-admin",
+            "error",
+            "forbid `no-admin` can never apply: `Action::\"admin\"` applies to no principal \
+             and resource (it has no `appliesTo`)",
+        ),
+    ]
+    .map(|(id, level, message)| (id.to_string(), level.to_string(), message.to_string()));
+    assert_eq!(found, expected);
+}
+
+#[test]
+fn a_forbid_that_can_never_apply_is_one_level_above_the_configured_level() {
+    let input = PolicySetInput {
+        policies: vec![SourceFile::new(
+            "p.cedar",
+            "forbid (principal, action == Action::\"agent_spawn\", resource is Tool);\n\
+             permit (principal is Tool, action == Action::\"agent_spawn\", resource is Session);",
+        )],
+        schema: Some(SourceFile::new("s.cedarschema", AGENTS)),
+        links: vec![],
+    };
+    let mut settings = Settings::default();
+    settings.set_level("impossible-policy", Some(cedarcheck_analyzer::Level::Info));
+    let levels: Vec<(String, String)> = check(&input, &settings)
+        .findings
+        .into_iter()
+        .filter(|f| f.rule == "impossible-policy")
+        .map(|f| (f.policy_id.unwrap_or_default(), f.level.to_string()))
+        .collect();
+    assert_eq!(
+        levels,
+        [("policy0", "warn"), ("policy1", "info")].map(|(id, level)| (id.into(), level.into()))
+    );
+    settings.set_level("impossible-policy", None);
+    assert!(check(&input, &settings)
+        .findings
+        .iter()
+        .all(|f| f.rule != "impossible-policy"));
+}
+
+#[test]
+fn the_incremental_check_says_the_same_about_impossible_policies() {
+    let policies = r#"
+@id("block-spawn")
+forbid (principal, action == Action::"agent_spawn", resource is Tool);
+
+@id("spawner")
+permit (principal == ?principal, action == Action::"agent_spawn", resource is Session);
+
+@id("never")
+permit (principal is Agent, action == Action::"call", resource is Tool)
+when { principal is Session };
+"#;
+    let links = r#"[{"template_id": "spawner", "link_id": "tool-spawns", "args": {"?principal": "Tool::\"t\""}}]"#;
+    let input = |policies: &str| PolicySetInput {
+        policies: vec![SourceFile::new("p.cedar", policies)],
+        schema: Some(SourceFile::new("s.cedarschema", AGENTS)),
+        links: vec![SourceFile::new("l.links.json", links)],
+    };
+    let settings = Settings::default();
+    let mut incremental = cedarcheck_analyzer::IncrementalCheck::new();
+    // The second round reuses the validation of the unchanged policies.
+    let edited =
+        format!("permit (principal, action, resource is Agent) when {{ false }};\n{policies}");
+    for text in [policies, edited.as_str(), policies] {
+        let expected = check(&input(text), &settings).findings;
+        assert_eq!(incremental.check(&input(text), &settings), expected);
+        let impossible: Vec<_> = expected
+            .iter()
+            .filter(|f| f.rule == "impossible-policy")
+            .map(|f| {
+                (
+                    f.policy_id.as_deref().unwrap_or_default(),
+                    f.message.as_str(),
+                )
+            })
+            .collect();
+        assert!(
+            impossible.contains(&(
+                "tool-spawns",
+                "in link `tool-spawns`: the linked permit can never apply: \
+                 `Action::\"agent_spawn\"` does not apply to principal type `Tool` (it applies \
+                 to `Agent`)"
+            )),
+            "{impossible:#?}"
+        );
+        assert_eq!(
+            impossible
+                .iter()
+                .filter(|(id, _)| *id == "block-spawn")
+                .count(),
+            1,
+            "{impossible:#?}"
         );
     }
 }
