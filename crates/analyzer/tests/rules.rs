@@ -258,6 +258,10 @@ when { principal is Session };
 
 @id("no-admin")
 forbid (principal, action == Action::"admin", resource);
+
+@id("agents-in-sessions")
+permit (principal is Agent in Session::"s", action == Action::"call", resource is Tool)
+when { context has x };
 "#,
     );
     let expected = [
@@ -297,6 +301,12 @@ forbid (principal, action == Action::"admin", resource);
             "error",
             "forbid `no-admin` can never apply: `Action::\"admin\"` applies to no principal \
              and resource (it has no `appliesTo`)",
+        ),
+        (
+            "agents-in-sessions",
+            "warn",
+            "permit `agents-in-sessions` can never apply: its principal `is Agent in \
+             Session::\"s\"` matches no entity (the schema never puts `Agent` in `Session`)",
         ),
     ]
     .map(|(id, level, message)| (id.to_string(), level.to_string(), message.to_string()));

@@ -1,9 +1,9 @@
 use std::collections::BTreeSet;
 
 use cedar_policy::{
-    ActionConstraint, Effect, EntityTypeName, Policy, PolicyId, PolicySet, PrincipalConstraint,
-    ResourceConstraint, Schema, Template, TemplatePrincipalConstraint, TemplateResourceConstraint,
-    ValidationMode, ValidationWarning, Validator,
+    ActionConstraint, Effect, EntityTypeName, EntityUid, Policy, PolicyId, PolicySet,
+    PrincipalConstraint, ResourceConstraint, Schema, Template, TemplatePrincipalConstraint,
+    TemplateResourceConstraint, ValidationMode, ValidationWarning, Validator,
 };
 
 use crate::{Category, Level, Rule, Source};
@@ -68,10 +68,21 @@ pub(crate) fn explain(
             Some(name) if !name.is_empty() => name.to_string(),
             _ => id.to_string(),
         };
+        let within = [
+            match policy.principal_constraint() {
+                PrincipalConstraint::IsIn(name, uid) => Some(("principal", name, uid)),
+                _ => None,
+            },
+            match policy.resource_constraint() {
+                ResourceConstraint::IsIn(name, uid) => Some(("resource", name, uid)),
+                _ => None,
+            },
+        ];
         let head = Head {
             principal: principal_types(policy.principal_constraint()),
             action: policy.action_constraint(),
             resource: resource_types(policy.resource_constraint()),
+            within: within.into_iter().flatten().collect(),
         };
         let conditions = if policy.is_static() {
             Conditions::of(policy.to_json().ok())
@@ -85,10 +96,23 @@ pub(crate) fn explain(
             Some(name) if !name.is_empty() => name.to_string(),
             _ => id.to_string(),
         };
+        let within = [
+            match template.principal_constraint() {
+                TemplatePrincipalConstraint::IsIn(name, Some(uid)) => {
+                    Some(("principal", name, uid))
+                }
+                _ => None,
+            },
+            match template.resource_constraint() {
+                TemplateResourceConstraint::IsIn(name, Some(uid)) => Some(("resource", name, uid)),
+                _ => None,
+            },
+        ];
         let head = Head {
             principal: template_principal_types(template.principal_constraint()),
             action: template.action_constraint(),
             resource: template_resource_types(template.resource_constraint()),
+            within: within.into_iter().flatten().collect(),
         };
         (
             template.effect(),
@@ -109,10 +133,12 @@ pub(crate) fn explain(
         match conditions {
             Conditions::None => "its scope matches no request the schema allows".to_string(),
             Conditions::Some(json) => {
-                if scope_alone_is_possible(schema, json, policies.template(id).is_some()) {
-                    "its condition is always false for every request the schema allows".to_string()
-                } else {
-                    "its scope matches no request the schema allows".to_string()
+                match scope_alone_is_possible(schema, json, policies.template(id).is_some()) {
+                    Some(true) => "its condition is always false for every request the schema \
+                                   allows"
+                        .to_string(),
+                    Some(false) => "its scope matches no request the schema allows".to_string(),
+                    None => "it is false for every request the schema allows".to_string(),
                 }
             }
             Conditions::Unknown => "it is false for every request the schema allows".to_string(),
@@ -195,6 +221,8 @@ struct Head {
     principal: Types,
     action: ActionConstraint,
     resource: Types,
+    /// Its `principal is T in E` and `resource is T in E` constraints, by variable.
+    within: Vec<(&'static str, EntityTypeName, EntityUid)>,
 }
 
 /// What an action applies to, by type name.
@@ -241,6 +269,19 @@ impl Head {
     /// Which of the scope's principal and resource types its actions do not apply to, when
     /// the scope alone shows it.
     fn mismatch(&self, schema: &Schema) -> Option<String> {
+        for (variable, name, uid) in &self.within {
+            let group = uid.type_name();
+            let member = name == group
+                || schema
+                    .ancestors(name)
+                    .is_some_and(|mut ancestors| ancestors.any(|a| a == group));
+            if !member {
+                return Some(format!(
+                    "its {variable} `is {name} in {uid}` matches no entity (the schema never \
+                     puts `{name}` in `{group}`)"
+                ));
+            }
+        }
         let actions = self.actions(schema);
         let principal = |a: &AppliesTo| self.principal.misses(&a.principals);
         let resource = |a: &AppliesTo| self.resource.misses(&a.resources);
@@ -357,8 +398,12 @@ impl Conditions {
 }
 
 /// Whether the policy of `json` without its conditions could apply to some request: then
-/// its conditions are what make it impossible.
-fn scope_alone_is_possible(schema: &Schema, mut json: serde_json::Value, template: bool) -> bool {
+/// its conditions are what make it impossible. `None` when that policy cannot be made.
+fn scope_alone_is_possible(
+    schema: &Schema,
+    mut json: serde_json::Value,
+    template: bool,
+) -> Option<bool> {
     json["conditions"] = serde_json::Value::Array(Vec::new());
     let id = PolicyId::new("scope");
     let mut set = PolicySet::new();
@@ -372,15 +417,17 @@ fn scope_alone_is_possible(schema: &Schema, mut json: serde_json::Value, templat
             .is_some_and(|p| set.add(p).is_ok())
     };
     if !added {
-        return false;
+        return None;
     }
     let result = Validator::new(schema.clone()).validate(&set, ValidationMode::Strict);
-    result.validation_errors().next().is_none()
-        && !result.validation_warnings().any(|w| {
-            matches!(
-                w,
-                ValidationWarning::ImpossiblePolicy(_)
-                    | ValidationWarning::InvalidActionApplication(_)
-            )
-        })
+    Some(
+        result.validation_errors().next().is_none()
+            && !result.validation_warnings().any(|w| {
+                matches!(
+                    w,
+                    ValidationWarning::ImpossiblePolicy(_)
+                        | ValidationWarning::InvalidActionApplication(_)
+                )
+            }),
+    )
 }
