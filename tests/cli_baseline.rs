@@ -16,8 +16,8 @@ const SCHEMA: &str = r#"namespace Ops {
 }
 "#;
 
-/// Three legacy findings: permit-all (error) on `legacy-all`, missing-policy-id and
-/// unscoped-resource (warnings) on the unnamed policy.
+/// Three legacy findings: permit-all (error) on `legacy-all`, missing-policy-id (info) and
+/// unscoped-resource (warning) on the unnamed policy.
 const LEGACY: &str = r#"@id("legacy-all")
 permit(principal, action, resource);
 

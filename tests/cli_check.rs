@@ -37,12 +37,12 @@ permit(principal is Ops::User, action == Ops::Action::"Read", resource is Ops::D
 when { resource.owner == principal };
 "#;
 
-/// A policy whose only finding is a `missing-policy-id` warning.
+/// A policy whose only finding is `missing-policy-id`, at level info by default.
 const UNNAMED_POLICY: &str = r#"permit(principal is Ops::User, action == Ops::Action::"Read", resource is Ops::Doc)
 when { resource.owner == principal };
 "#;
 
-/// A permit-all error, a missing-policy-id warning on the same policy, and a wildcard-equality
+/// A permit-all error, a missing-policy-id info on the same policy, and a wildcard-equality
 /// warning on line 3, after an `é` (two bytes, one character).
 const FINDINGS_POLICY: &str = r#"permit(principal, action, resource);
 @id("r")
@@ -50,10 +50,10 @@ permit(principal == Ops::User::"é", action == Ops::Action::"Read", resource) wh
 "#;
 
 /// `cedarcheck check --format compact` on the [`FINDINGS_POLICY`] workspace, summary included.
-const FINDINGS_COMPACT: &str = r#"a.cedar:1:1: warn[missing-policy-id] policy has no @id; it is known as `policy0`
+const FINDINGS_COMPACT: &str = r#"a.cedar:1:1: info[missing-policy-id] policy has no @id; it is known as `policy0`
 a.cedar:1:1: error[permit-all] policy `policy0` permits every principal to perform every action on every resource
 a.cedar:3:85: warn[wildcard-equality] `==` compares with the literal string "a*"; `*` is a wildcard only with `like`
-Found 1 error, 2 warnings (2 policies in 2 files).
+Found 1 error, 1 warning, 1 info (2 policies in 2 files).
 "#;
 
 /// A template `t` over the principal, for links files.
@@ -561,7 +561,7 @@ fn json_output_has_the_documented_fields_and_values() {
     assert_eq!(json["version"], 1);
     assert_eq!(
         json["summary"],
-        json!({ "errors": 1, "warnings": 2, "infos": 0, "files": 2, "policies": 2 })
+        json!({ "errors": 1, "warnings": 1, "infos": 1, "files": 2, "policies": 2 })
     );
     let finding = only_finding(&json, "wildcard-equality");
     assert_eq!(finding["level"], "warn");
@@ -598,7 +598,7 @@ fn pretty_output_without_color_shows_rule_message_source_and_help() {
         "a.cedar:3:85",
         source_line,
         "Help: use `like` for a pattern",
-        "Found 1 error, 2 warnings (2 policies in 2 files).",
+        "Found 1 error, 1 warning, 1 info (2 policies in 2 files).",
     ] {
         assert!(text.contains(expected), "no `{expected}` in:\n{text}");
     }
@@ -656,7 +656,8 @@ fn a_clean_workspace_exits_0_with_a_summary() {
 
 #[test]
 fn warnings_exit_1_by_default_and_0_with_fail_level_error() {
-    let ws = workspace(&[("s.cedarschema", SCHEMA), ("a.cedar", UNNAMED_POLICY)]);
+    // missing-policy-id is info by default; the config raises it to a warning.
+    let ws = configured("[rules]\nmissing-policy-id = \"warn\"\n", UNNAMED_POLICY);
     let finding =
         "a.cedar:1:1: warn[missing-policy-id] policy has no @id; it is known as `policy0`\n";
     let summary = "Found 1 warning (1 policy in 2 files).\n";
@@ -670,7 +671,8 @@ fn warnings_exit_1_by_default_and_0_with_fail_level_error() {
 
 #[test]
 fn info_findings_exit_0_by_default_and_1_with_fail_level_info() {
-    let ws = configured("[rules]\nmissing-policy-id = \"info\"\n", UNNAMED_POLICY);
+    // missing-policy-id is a style rule: info by default, so it never fails a run on its own.
+    let ws = workspace(&[("s.cedarschema", SCHEMA), ("a.cedar", UNNAMED_POLICY)]);
     let finding =
         "a.cedar:1:1: info[missing-policy-id] policy has no @id; it is known as `policy0`\n";
     check(ws.path(), &["-q"]).code(0).stdout(finding);
@@ -693,8 +695,8 @@ fn an_override_turns_a_rule_off_only_for_matching_files() {
         "[[overrides]]\nfiles = [\"legacy/**\"]\nrules = { missing-policy-id = \"off\" }\n";
     let ws = configured(config, UNNAMED_POLICY);
     write(ws.path(), "legacy/b.cedar", UNNAMED_POLICY);
-    check(ws.path(), &["-q"]).code(1).stdout(
-        "a.cedar:1:1: warn[missing-policy-id] policy has no @id; it is known as `a.cedar#policy0`\n",
+    check(ws.path(), &["-q"]).code(0).stdout(
+        "a.cedar:1:1: info[missing-policy-id] policy has no @id; it is known as `a.cedar#policy0`\n",
     );
 }
 
@@ -703,14 +705,14 @@ fn quiet_prints_findings_only() {
     // Without a schema there is a note that validation was skipped; -q drops it and the summary.
     let ws = workspace(&[("a.cedar", UNNAMED_POLICY)]);
     let finding =
-        "a.cedar:1:1: warn[missing-policy-id] policy has no @id; it is known as `policy0`\n";
+        "a.cedar:1:1: info[missing-policy-id] policy has no @id; it is known as `policy0`\n";
     check(ws.path(), &[])
-        .code(1)
-        .stdout(format!("{finding}Found 1 warning (1 policy in 1 file).\n"))
+        .code(0)
+        .stdout(format!("{finding}Found 1 info (1 policy in 1 file).\n"))
         .stderr(
             predicate::str::contains("note: ").and(predicate::str::contains("no schema found")),
         );
-    check(ws.path(), &["-q"]).code(1).stdout(finding).stderr("");
+    check(ws.path(), &["-q"]).code(0).stdout(finding).stderr("");
 }
 
 #[test]
@@ -763,7 +765,7 @@ fn ids_are_the_id_annotation_or_the_position_in_the_file() {
     let policy = format!("{UNNAMED_POLICY}@id(\"named\")\n{UNNAMED_POLICY}{UNNAMED_POLICY}");
     let ws = workspace(&[("s.cedarschema", SCHEMA), ("a.cedar", &policy)]);
     let (out, json) = check_json(ws.path(), &[]);
-    out.code(1);
+    out.code(0);
     // The annotated policy is `named`, but still counts as position 1.
     assert_eq!(unnamed_ids(&json), ["policy0", "policy2"]);
     assert_eq!(json["summary"]["policies"], 3);
@@ -777,7 +779,7 @@ fn ids_are_prefixed_with_the_file_when_the_set_has_several_files() {
         ("sub/b.cedar", &format!("{CLEAN_POLICY}{UNNAMED_POLICY}")),
     ]);
     let (out, json) = check_json(ws.path(), &[]);
-    out.code(1);
+    out.code(0);
     assert_eq!(
         unnamed_ids(&json),
         ["a.cedar#policy0", "sub/b.cedar#policy1"]
@@ -910,8 +912,8 @@ fn a_file_argument_shows_its_findings_from_the_whole_set() {
 fn a_file_argument_in_a_subdirectory_shows_only_that_file() {
     let ws = configured("policies = \"**/*.cedar\"\n", UNNAMED_POLICY);
     write(ws.path(), "sub/b.cedar", UNNAMED_POLICY);
-    check(ws.path(), &["-q", "sub/b.cedar"]).code(1).stdout(
-        "sub/b.cedar:1:1: warn[missing-policy-id] policy has no @id; it is known as `sub/b.cedar#policy0`\n",
+    check(ws.path(), &["-q", "sub/b.cedar"]).code(0).stdout(
+        "sub/b.cedar:1:1: info[missing-policy-id] policy has no @id; it is known as `sub/b.cedar#policy0`\n",
     );
 }
 

@@ -53,7 +53,7 @@ async fn opening_a_policy_publishes_the_whole_sets_findings_with_config_levels()
     );
     assert_eq!(permit_all["severity"], 1);
     assert_eq!(permit_all["source"], "cedarcheck");
-    // cedarcheck.toml raises missing-policy-id from warn to error.
+    // cedarcheck.toml raises missing-policy-id from info to error.
     let missing = diagnostics
         .iter()
         .find(|d| d["code"] == "missing-policy-id")

@@ -3,7 +3,7 @@ use crate::{Category, Finding, Level, PolicyUnit, Rule, Source};
 pub const RULE: Rule = Rule {
     id: "missing-policy-id",
     category: Category::Style,
-    default_level: Level::Warn,
+    default_level: Level::Info,
     summary: "no `@id` annotation: audit logs would show `policy0`",
     source: Source::Policy(check),
     doc: r#"## What it does
@@ -13,6 +13,9 @@ Reports a policy or template without an `@id("…")` annotation.
 Without `@id`, Cedar names a policy by its position: `policy0`, `policy1`, … Authorization logs,
 test expectations and reports then point at a number that changes whenever a policy is added
 above it. An `@id` is a stable name that reviews, logs and tests can share.
+
+This is a style rule, so it reports at level `info` and does not fail a run on its own. To
+require ids, raise it in `cedarcheck.toml`: `[rules]` `missing-policy-id = "warn"` (or `"error"`).
 
 ## Example
 ```cedar
