@@ -894,7 +894,8 @@ fn cedar_verdicts(cedar: &Path, fixture: &Path) -> Vec<bool> {
         .collect()
 }
 
-fn assert_same_verdicts_as_cedar(fixture_name: &str) {
+/// A copy of a `run-tests` fixture, with the entities file it reaches outside its directory.
+fn run_tests_fixture(fixture_name: &str) -> (TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let fixture = dir.path().join(fixture_name);
     copy_dir(&fixtures().join(fixture_name), &fixture);
@@ -903,6 +904,11 @@ fn assert_same_verdicts_as_cedar(fixture_name: &str) {
         dir.path().join("outside.entities.json"),
     )
     .unwrap();
+    (dir, fixture)
+}
+
+fn assert_same_verdicts_as_cedar(fixture_name: &str) {
+    let (_dir, fixture) = run_tests_fixture(fixture_name);
     let recorded = recorded_verdicts(&fixture);
     let (assert, json) = test_json(&fixture, &["tests.json"]);
     let ours: Vec<bool> = tests_of(&json)
@@ -940,14 +946,7 @@ fn the_recorded_verdicts_are_those_of_cedar_run_tests() {
         return;
     };
     for fixture_name in ["run-tests", "run-tests-invalid-set"] {
-        let dir = tempfile::tempdir().unwrap();
-        let fixture = dir.path().join(fixture_name);
-        copy_dir(&fixtures().join(fixture_name), &fixture);
-        std::fs::copy(
-            fixtures().join("outside.entities.json"),
-            dir.path().join("outside.entities.json"),
-        )
-        .unwrap();
+        let (_dir, fixture) = run_tests_fixture(fixture_name);
         assert_eq!(
             cedar_verdicts(&cedar, &fixture),
             recorded_verdicts(&fixture),

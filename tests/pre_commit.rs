@@ -49,11 +49,16 @@ impl Project {
     /// A git repository whose `.pre-commit-config.yaml` uses `hook` from a hooks repository
     /// holding this repository's `.pre-commit-hooks.yaml`.
     fn new(hook: &str, files: &[(&str, &str)]) -> Self {
+        let ours = Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml");
+        Self::with_hooks(&std::fs::read_to_string(ours).unwrap(), hook, files)
+    }
+
+    /// [`Project::new`], with `hooks_yaml` as the hooks repository's `.pre-commit-hooks.yaml`.
+    fn with_hooks(hooks_yaml: &str, hook: &str, files: &[(&str, &str)]) -> Self {
         let scratch = tempfile::tempdir().unwrap();
         let hooks = scratch.path().join("hooks");
         std::fs::create_dir(&hooks).unwrap();
-        let ours = Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml");
-        std::fs::copy(ours, hooks.join(".pre-commit-hooks.yaml")).unwrap();
+        write(&hooks, ".pre-commit-hooks.yaml", hooks_yaml);
         git(&hooks, &["init", "-q"]);
         git(&hooks, &["add", "-A"]);
         git(&hooks, &["commit", "-q", "-m", "hooks"]);
@@ -205,4 +210,142 @@ fn changed_files_are_checked_with_their_whole_set_and_only_their_findings_shown(
         output.contains("b.cedar:1:1: error[duplicate-policy-id]"),
         "{output}"
     );
+}
+
+// ---- the `cedarcheck-test` hook in a repository with policies and no tests yet ------------
+//
+// The hook passes with a one-line note, while `cedarcheck test` on the command line still
+// fails on an empty run unless given `--allow-empty`. The hooks file gets one change: the
+// `cedarcheck-test` hook's `language: rust` (pre-commit would build cedarcheck from the hooks
+// repository) becomes `language: system`, so that it runs the freshly built binary on PATH
+// with the hook's own entry, files and arguments.
+
+/// What an empty run allowed by `--allow-empty` prints on stderr, and nothing else.
+const EMPTY_NOTE: &str =
+    "note: no tests ran: no test files were found; --allow-empty accepts that\n";
+
+/// This repository's hooks file with the `cedarcheck-test` hook's `language: rust` turned
+/// into `language: system`; every other line is as it is.
+fn hooks_with_system_test_hook() -> String {
+    let ours = Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml");
+    let hooks = std::fs::read_to_string(ours).unwrap();
+    let start = hooks
+        .find("- id: cedarcheck-test\n")
+        .expect("the cedarcheck-test hook");
+    let end = hooks[start..]
+        .find("\n- id: ")
+        .map_or(hooks.len(), |i| start + i);
+    let hook = &hooks[start..end];
+    assert_eq!(hook.matches("  language: rust\n").count(), 1, "{hook}");
+    format!(
+        "{}{}{}",
+        &hooks[..start],
+        hook.replace("  language: rust\n", "  language: system\n"),
+        &hooks[end..]
+    )
+}
+
+/// A test that [`GOOD`] fails: it allows what the test expects to be denied.
+const FAILING_TEST: &str = r#"{
+  "entities": [],
+  "tests": [
+    {
+      "name": "users cannot read docs",
+      "request": {"principal": "Ops::User::\"alice\"", "action": "Ops::Action::\"Read\"", "resource": "Ops::Doc::\"plan\"", "context": {}},
+      "decision": "deny",
+      "reason": []
+    }
+  ]
+}
+"#;
+
+/// A repository with a schema and a policy, and no test.
+fn no_tests_yet() -> [(&'static str, &'static str); 3] {
+    [
+        ("policies/s.cedarschema", SCHEMA),
+        ("policies/users.cedar", GOOD),
+        ("README.md", "not a policy\n"),
+    ]
+}
+
+#[test]
+fn the_test_hook_passes_with_a_note_while_there_are_no_tests() {
+    let Some(pre_commit) = require_tool(
+        "the_test_hook_passes_with_a_note_while_there_are_no_tests",
+        Tool::PreCommit,
+    ) else {
+        return;
+    };
+    let project = Project::with_hooks(
+        &hooks_with_system_test_hook(),
+        "cedarcheck-test",
+        &no_tests_yet(),
+    );
+    // `--verbose` shows a passing hook's output.
+    let (ok, output) = project.run(&pre_commit, &["--all-files", "--verbose"]);
+    assert!(ok, "{output}");
+    assert!(output.contains("cedarcheck test"), "{output}");
+    assert!(output.contains("Passed"), "{output}");
+    assert!(output.contains(EMPTY_NOTE), "{output}");
+
+    // The hook still runs the tests once there are some: a failing one fails it.
+    write(&project.dir, "tests/users.json", FAILING_TEST);
+    git(&project.dir, &["add", "-A"]);
+    let (ok, output) = project.run(&pre_commit, &["--all-files"]);
+    assert!(!ok, "{output}");
+    assert!(output.contains("Failed"), "{output}");
+    assert!(
+        output.contains("FAIL tests/users.json:4: users cannot read docs"),
+        "{output}"
+    );
+}
+
+/// Runs `cedarcheck ARGS` in `dir`; returns exit code, stdout and stderr.
+fn cedarcheck(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_cedarcheck"))
+        .current_dir(dir)
+        .args(args)
+        .env("CVC5", "/nonexistent/cvc5")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("cedarcheck runs");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (
+        output.status.code().expect("exited, not killed"),
+        String::from_utf8(output.stdout).unwrap(),
+        stderr,
+    )
+}
+
+#[test]
+fn cedarcheck_test_fails_on_an_empty_run_unless_allowed_and_then_notes_it_in_one_line() {
+    let scratch = tempfile::tempdir().unwrap();
+    for (path, text) in no_tests_yet() {
+        write(scratch.path(), path, text);
+    }
+    let dir = scratch.path();
+
+    // On the command line an empty run is a failure (exit 1), as documented.
+    let (code, stdout, stderr) = cedarcheck(dir, &["test"]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert_eq!(
+        stderr,
+        "cedarcheck: no tests ran: no test files were found; pass --allow-empty to accept an \
+         empty run\n"
+    );
+
+    // Allowed: exit 0, and one line on stderr says that nothing ran.
+    let (code, stdout, stderr) = cedarcheck(dir, &["test", "--allow-empty"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert_eq!(stderr, EMPTY_NOTE);
+    assert!(
+        stdout.starts_with("0 passed, 0 failed (0 files, "),
+        "{stdout}"
+    );
+
+    // `-q` leaves the note out.
+    let (code, _, stderr) = cedarcheck(dir, &["test", "--allow-empty", "-q"]);
+    assert_eq!(code, 0);
+    assert_eq!(stderr, "");
 }
