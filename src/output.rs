@@ -117,6 +117,14 @@ pub fn print_check(result: &CheckResult, common: &CommonArgs) {
         if matches!(format, Format::Sarif | Format::Junit) {
             eprintln!("{}", summary(result));
         } else {
+            let groups = frequent(result);
+            match format {
+                // Compact keeps stdout one finding per line: the groups are notes on stderr.
+                Format::Compact => compact::write_frequent(&mut std::io::stderr().lock(), &groups)
+                    .unwrap_or_else(|error| eprintln!("cedarcheck: error: {error}")),
+                Format::Pretty => to_stdout(|out| pretty::write_frequent(out, &groups)),
+                _ => {}
+            }
             to_stdout(|out| writeln!(out, "{}", summary(result)));
         }
     }
@@ -197,6 +205,63 @@ pub fn exit_code(code: u8) -> u8 {
     } else {
         code
     }
+}
+
+/// Findings of one rule and level whose messages read the same once the policy's id is
+/// taken out: usually one cause (a schema without `context`, say) seen from many policies.
+pub struct Group {
+    pub count: usize,
+    pub level: Level,
+    pub rule: &'static str,
+    /// The shared message, on one line, with the policy id shown as `` `…` ``.
+    pub message: String,
+    /// Where the first of them is, as `file:line:col`.
+    pub first_at: String,
+}
+
+/// A group needs this many findings to be listed.
+const GROUP_MIN: usize = 3;
+/// At most this many groups are listed.
+const GROUP_MAX: usize = 5;
+
+/// The largest groups of repeated findings ([`Group`]): at most [`GROUP_MAX`], each of at
+/// least [`GROUP_MIN`] findings, largest first, ties by rule, then message, then level.
+pub fn frequent(result: &CheckResult) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    let mut index: HashMap<(Level, &'static str, String), usize> = HashMap::new();
+    for finding in &result.findings {
+        let mut message = one_line(&finding.message);
+        if let Some(id) = &finding.policy_id {
+            message = message.replace(&format!("`{id}`"), "`…`");
+        }
+        let key = (finding.level, finding.rule, message);
+        match index.get(&key) {
+            Some(&i) => groups[i].count += 1,
+            None => {
+                let (start, _) = result.locate(&finding.file, finding.span);
+                index.insert(key.clone(), groups.len());
+                groups.push(Group {
+                    count: 1,
+                    level: key.0,
+                    rule: key.1,
+                    message: key.2,
+                    first_at: format!("{}:{}:{}", finding.file, start.line, start.column),
+                });
+            }
+        }
+    }
+    groups.retain(|g| g.count >= GROUP_MIN);
+    groups.sort_by(|a, b| {
+        let order = |g: &Group| (g.rule, g.message.clone(), g.level.as_str());
+        b.count.cmp(&a.count).then_with(|| order(a).cmp(&order(b)))
+    });
+    groups.truncate(GROUP_MAX);
+    groups
+}
+
+/// Cedar's messages can span lines; listings that show one message a line join them.
+pub(crate) fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn summary(result: &CheckResult) -> String {

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::CheckResult;
+use super::{one_line, CheckResult, Group};
 
 pub fn write(out: &mut impl Write, result: &CheckResult) -> std::io::Result<()> {
     for finding in &result.findings {
@@ -21,7 +21,15 @@ pub fn write(out: &mut impl Write, result: &CheckResult) -> std::io::Result<()> 
     Ok(())
 }
 
-/// Cedar's messages can span lines; compact output keeps one finding per line.
-fn one_line(message: &str) -> String {
-    message.split_whitespace().collect::<Vec<_>>().join(" ")
+/// The most frequent findings ([`super::frequent`]), one `note:` line each, for stderr:
+/// stdout keeps exactly one line per finding.
+pub fn write_frequent(out: &mut impl Write, groups: &[Group]) -> std::io::Result<()> {
+    for group in groups {
+        writeln!(
+            out,
+            "note: most frequent: {} × {}[{}] {} (first at {})",
+            group.count, group.level, group.rule, group.message, group.first_at
+        )?;
+    }
+    Ok(())
 }

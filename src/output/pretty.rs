@@ -5,7 +5,7 @@ use std::io::Write;
 use ariadne::{Color, Config, IndexType, Label, Report, ReportKind};
 use cedarcheck_analyzer::{Level, LineIndex, Span};
 
-use super::CheckResult;
+use super::{CheckResult, Group};
 
 pub fn write(out: &mut impl Write, result: &CheckResult, color: bool) -> std::io::Result<()> {
     let mut cache = ariadne::sources(
@@ -58,6 +58,28 @@ pub fn write(out: &mut impl Write, result: &CheckResult, color: bool) -> std::io
             report = report.with_help(help);
         }
         report.finish().write(&mut cache, &mut *out)?;
+    }
+    Ok(())
+}
+
+/// The most frequent findings ([`super::frequent`]), after the findings themselves, so that
+/// one cause behind many findings shows at a glance. Nothing without a group.
+pub fn write_frequent(out: &mut impl Write, groups: &[Group]) -> std::io::Result<()> {
+    if groups.is_empty() {
+        return Ok(());
+    }
+    let width = groups
+        .iter()
+        .map(|g| g.count.to_string().len())
+        .max()
+        .unwrap_or(0);
+    writeln!(out, "Most frequent:")?;
+    for group in groups {
+        writeln!(
+            out,
+            "  {:>width$} × {}[{}] {}  (first at {})",
+            group.count, group.level, group.rule, group.message, group.first_at
+        )?;
     }
     Ok(())
 }
