@@ -179,13 +179,19 @@ impl IncrementalCheck {
                 findings.extend(found);
             }
         }
-        run_rules(&loaded, settings, &mut findings, |index, entry| {
-            match locals.get(index).and_then(Option::as_ref) {
-                Some(local) => (&local.file, local.span, local.origin),
-                // Every policy and template has its local; links are not checked.
-                None => (files[entry.file], entry.span, Origin::FILE),
-            }
-        });
+        run_rules(
+            &loaded,
+            schema.is_some(),
+            settings,
+            &mut findings,
+            |index, entry| {
+                match locals.get(index).and_then(Option::as_ref) {
+                    Some(local) => (&local.file, local.span, local.origin),
+                    // Every policy and template has its local; links are not checked.
+                    None => (files[entry.file], entry.span, Origin::FILE),
+                }
+            },
+        );
         let findings = settle(findings, &loaded, input, settings);
         self.forget_unused(complete);
         findings

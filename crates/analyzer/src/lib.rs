@@ -93,7 +93,7 @@ pub fn check(input: &PolicySetInput, settings: &Settings) -> Report {
     if let Some(schema) = &schema {
         validation::validate(schema, &loaded, &files, &mut findings);
     }
-    run_policy_rules(&loaded, &files, settings, &mut findings);
+    run_policy_rules(&loaded, &files, schema.is_some(), settings, &mut findings);
     let policies_with = |rule: &Rule| {
         findings
             .iter()
@@ -117,7 +117,8 @@ pub fn check(input: &PolicySetInput, settings: &Settings) -> Report {
 }
 
 /// Gives each finding its configured level (dropping those of rules that are off for its
-/// file; one level higher for a finding made above its rule's default level), drops the
+/// file; one level higher for a finding made above its rule's default level, one lower for
+/// one made below it), drops the
 /// findings their policies silence, and sorts the rest.
 fn settle(
     findings: Vec<Finding>,
@@ -131,14 +132,18 @@ fn settle(
             let rule = registry::rule(finding.rule)?;
             let level = settings.level(rule, &finding.file)?;
             // A finding made above its rule's default level (`impossible-policy` on a forbid)
-            // stays one level above the configured one.
-            finding.level = if finding.level > rule.default_level {
-                match level {
+            // stays one level above the configured one; one made below it (`in-non-entity`
+            // on a permit) stays one level below.
+            finding.level = match finding.level.cmp(&rule.default_level) {
+                std::cmp::Ordering::Greater => match level {
                     Level::Info => Level::Warn,
                     Level::Warn | Level::Error => Level::Error,
-                }
-            } else {
-                level
+                },
+                std::cmp::Ordering::Less => match level {
+                    Level::Info | Level::Warn => Level::Info,
+                    Level::Error => Level::Warn,
+                },
+                std::cmp::Ordering::Equal => level,
             };
             Some(finding)
         })
@@ -151,10 +156,11 @@ fn settle(
 fn run_policy_rules(
     loaded: &LoadedSet,
     files: &[&SourceFile],
+    validated: bool,
     settings: &Settings,
     findings: &mut Vec<Finding>,
 ) {
-    run_rules(loaded, settings, findings, |_, entry| {
+    run_rules(loaded, validated, settings, findings, |_, entry| {
         (files[entry.file], entry.span, policy_set::Origin::FILE)
     });
 }
@@ -162,9 +168,11 @@ fn run_policy_rules(
 /// Runs the per-policy rules that `settings` leaves on over every policy and template of
 /// `loaded`. `source` gives, by entry index, the text the policy was parsed from (with the
 /// file's path), the policy's span in it and where that text lies in the file; findings are
-/// moved to file offsets.
+/// moved to file offsets. `validated` says whether strict validation against a schema runs
+/// on the set.
 pub(crate) fn run_rules<'a>(
     loaded: &LoadedSet,
+    validated: bool,
     settings: &Settings,
     findings: &mut Vec<Finding>,
     source: impl Fn(usize, &PolicyEntry) -> (&'a SourceFile, Span, policy_set::Origin),
@@ -193,6 +201,7 @@ pub(crate) fn run_rules<'a>(
             file,
             template,
             is_template: entry.kind == PolicyKind::Template,
+            validated,
             span,
             head: policy_syntax::scan_head(&file.text, span),
         };

@@ -14,6 +14,9 @@ pub struct PolicyUnit<'a> {
     /// Static policies are templates without slots, so both kinds are seen through this.
     pub template: &'a Template,
     pub is_template: bool,
+    /// Whether strict validation against a schema runs on the set: rules that report what
+    /// the validator already rejects stay silent then.
+    pub validated: bool,
     /// The whole policy, annotations included.
     pub span: Span,
     pub head: Option<PolicyHead>,

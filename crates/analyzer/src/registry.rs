@@ -16,6 +16,8 @@ pub static RULES: &[&Rule] = &[
     &constant_condition::RULE,
     &wildcard_pattern::RULE,
     &wildcard_equality::RULE,
+    &in_non_entity::RULE,
+    &unguarded_attribute::RULE,
     &missing_policy_id::RULE,
     &unknown_ignored_rule::RULE,
     &deep::vacuous_policy::RULE,

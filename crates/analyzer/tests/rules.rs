@@ -2,7 +2,8 @@
 //! where a finding starts with `//~ rule-id` (several ids may follow; `rule-id@level` also
 //! checks the finding's level, for every finding of that rule in the file), and `good.cedar` — the
 //! fix — must come out clean of every rule. Fixtures are validated against
-//! `fixtures/schema.cedarschema` unless their directory has its own.
+//! `fixtures/schema.cedarschema` unless their directory has its own, or without a schema when
+//! it has a `schemaless` file.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -18,18 +19,21 @@ fn read(path: &Path) -> SourceFile {
     SourceFile::from_bytes(path.file_name().unwrap().to_string_lossy(), bytes)
 }
 
-/// (line, rule, level) of every finding when `file` is checked alone with its fixture schema.
+/// (line, rule, level) of every finding when `file` is checked alone with its fixture schema,
+/// or with none when its directory has a `schemaless` file.
 fn findings(dir: &Path, file: &str) -> BTreeSet<(usize, String, String)> {
     let own_schema = dir.join("schema.cedarschema");
-    let schema = if own_schema.exists() {
-        own_schema
+    let schema = if dir.join("schemaless").exists() {
+        None
+    } else if own_schema.exists() {
+        Some(read(&own_schema))
     } else {
-        fixtures().join("schema.cedarschema")
+        Some(read(&fixtures().join("schema.cedarschema")))
     };
     let policy = read(&dir.join(file));
     let input = PolicySetInput {
         policies: vec![policy.clone()],
-        schema: Some(read(&schema)),
+        schema,
         links: vec![],
     };
     let report = check(&input, &Settings::default());
@@ -398,4 +402,123 @@ when { principal is Session };
             "{impossible:#?}"
         );
     }
+}
+
+/// (rule, level, message, help, spanned text) of every finding of `rule` when `policies` is
+/// checked, with `schema` when one is given.
+fn fail_open(
+    rule: &str,
+    schema: Option<&str>,
+    policies: &str,
+) -> Vec<(String, String, String, String, String)> {
+    let input = PolicySetInput {
+        policies: vec![SourceFile::new("policies.cedar", policies)],
+        schema: schema.map(|text| SourceFile::new("schema.cedarschema", text)),
+        links: vec![],
+    };
+    check(&input, &Settings::default())
+        .findings
+        .into_iter()
+        .filter(|f| f.rule == rule)
+        .map(|f| {
+            (
+                f.rule.to_string(),
+                f.level.to_string(),
+                f.message,
+                f.help.unwrap_or_default(),
+                policies[f.span.start..f.span.end].to_string(),
+            )
+        })
+        .collect()
+}
+
+const TOOL_SCHEMA: &str = r#"
+type Ctx = { tool: String, is_mcp_tool_known?: Bool };
+entity User;
+entity Tool;
+action call_tool appliesTo { principal: [User], resource: [Tool], context: Ctx };
+"#;
+
+#[test]
+fn in_non_entity_names_the_expression_and_the_contains_fix() {
+    let policies = "forbid (principal, action, resource)\n\
+                    when { context has tool && context.tool in [\"shell\", \"exec\"] };\n";
+    assert_eq!(
+        fail_open("in-non-entity", None, policies),
+        [(
+            "in-non-entity".to_string(),
+            "error".to_string(),
+            "`context.tool in [\"shell\", \"exec\"]`: `in` works on entities only, and its right \
+             side is a set of strings; this makes the forbid error at runtime, and Cedar skips \
+             it (fails open)"
+                .to_string(),
+            "test set membership with `.contains`: `[\"shell\", \"exec\"].contains(context.tool)`"
+                .to_string(),
+            "context.tool in [\"shell\", \"exec\"]".to_string(),
+        )]
+    );
+}
+
+#[test]
+fn in_non_entity_leaves_entity_membership_and_validated_sets_alone() {
+    let readers = "permit (principal, action, resource)\n\
+                   when { resource has readers && principal in resource.readers };\n";
+    assert_eq!(fail_open("in-non-entity", None, readers), []);
+    // With a schema, strict validation reports the operands as type errors; the rule stays
+    // silent.
+    let policies = "forbid (principal, action == Action::\"call_tool\", resource)\n\
+                    when { context.tool in [\"shell\", \"exec\"] };\n";
+    assert_eq!(fail_open("in-non-entity", Some(TOOL_SCHEMA), policies), []);
+    let errors = fail_open("schema-error", Some(TOOL_SCHEMA), policies);
+    let spanned: Vec<&str> = errors.iter().map(|e| e.4.as_str()).collect();
+    assert_eq!(
+        spanned,
+        ["context.tool", "[\"shell\", \"exec\"]"],
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn unguarded_attribute_reports_the_first_unguarded_read_once() {
+    let policies = "forbid (principal, action, resource)\n\
+                    when { context.is_mcp_tool_known == false || !context.is_mcp_tool_known };\n";
+    assert_eq!(
+        fail_open("unguarded-attribute", None, policies),
+        [(
+            "unguarded-attribute".to_string(),
+            "error".to_string(),
+            "`context.is_mcp_tool_known` is read without `context has is_mcp_tool_known`: a \
+             request without it makes this forbid error, and Cedar skips it (fails open)"
+                .to_string(),
+            "guard the read: `context has is_mcp_tool_known && context.is_mcp_tool_known …` \
+             skips requests without it; in a forbid, `!(context has is_mcp_tool_known) || \
+             context.is_mcp_tool_known …` forbids them too"
+                .to_string(),
+            "context.is_mcp_tool_known".to_string(),
+        )]
+    );
+}
+
+#[test]
+fn unguarded_attribute_accepts_guards_and_stays_silent_with_a_schema() {
+    for guarded in [
+        "context has is_mcp_tool_known && context.is_mcp_tool_known == false",
+        "!(context has is_mcp_tool_known) || context.is_mcp_tool_known == false",
+        "if context has is_mcp_tool_known then context.is_mcp_tool_known == false else true",
+        "context has session.risk && context.session.risk > 5",
+        "(principal has team && resource has owner) && principal.team == resource.owner",
+    ] {
+        let policies = format!("forbid (principal, action, resource) when {{ {guarded} }};\n");
+        assert_eq!(
+            fail_open("unguarded-attribute", None, &policies),
+            [],
+            "{guarded}"
+        );
+    }
+    let policies = "forbid (principal, action == Action::\"call_tool\", resource)\n\
+                    when { context.is_mcp_tool_known == false };\n";
+    assert_eq!(
+        fail_open("unguarded-attribute", Some(TOOL_SCHEMA), policies),
+        []
+    );
 }

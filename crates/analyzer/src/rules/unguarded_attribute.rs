@@ -1,0 +1,205 @@
+use std::collections::BTreeMap;
+
+use cedar_policy_core::ast::{Effect, Expr, ExprKind, UnaryOp, Var};
+
+use crate::policy::expr_span;
+use crate::{Category, Finding, Level, PolicyUnit, Rule, Source, Span};
+
+pub const RULE: Rule = Rule {
+    id: "unguarded-attribute",
+    category: Category::Security,
+    default_level: Level::Error,
+    summary: "without a schema, a `context`, `principal` or `resource` attribute read with no `has` guard before it",
+    source: Source::Policy(check),
+    doc: r#"## What it does
+Reports a read of `context.X` (or `context.X.Y`, `principal.X`, `resource.X`) that no `has`
+test guards: a guard is `context has X` on the left of an enclosing `&&` (`context has X &&
+context.X == …`), in the condition of an enclosing `if`, or negated on the left of an `||`
+(`!(context has X) || context.X == …`). One finding per policy and path, at its first
+unguarded read.
+
+The rule reports only when the set has no schema (many agent gateways run Cedar without one):
+with a schema, strict validation already rejects a read of an optional attribute without a
+guard, and a required one is always present.
+
+The level is `error` for a forbid and one level lower, `warn` by default, for a permit.
+Configuring the rule's level sets the forbid's; the permit's stays one below it.
+
+## Why is this bad?
+Reading an attribute a request does not have is a runtime error, and Cedar skips a policy
+whose condition errors. A forbid that reads an unguarded key fails open: a request that
+simply leaves the key out is not forbidden, and a broad permit then allows it. A permit that
+reads one never grants such a request.
+
+## Example
+```cedar
+forbid (principal, action, resource)
+when { context.is_mcp_tool_known == false };
+```
+
+Use instead (a request without the key is forbidden too):
+```cedar
+forbid (principal, action, resource)
+when { !(context has is_mcp_tool_known) || context.is_mcp_tool_known == false };
+```
+"#,
+};
+
+/// A variable and the attributes read from it, in order: `context.a.b` is `(context, [a, b])`.
+type Path = (Var, Vec<String>);
+
+fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {
+    // With a schema, strict validation rejects an unguarded read of an optional attribute.
+    if unit.validated {
+        return;
+    }
+    let Some(conditions) = unit.template.non_scope_constraints() else {
+        return;
+    };
+    let mut reads = BTreeMap::new();
+    walk(conditions, &[], unit.span, &mut reads);
+    let mut reads: Vec<(Path, Span)> = reads.into_iter().collect();
+    reads.sort_by_key(|(_, span)| (span.start, span.end));
+    let (kind, consequence) = match unit.effect() {
+        Effect::Forbid => ("forbid", "Cedar skips it (fails open)"),
+        Effect::Permit => ("permit", "Cedar skips it (it never grants)"),
+    };
+    for ((var, attrs), span) in reads {
+        let read = format!("{var}.{}", attrs.join("."));
+        let guard = format!("{var} has {}", attrs.join("."));
+        let mut finding = unit
+            .finding(
+                &RULE,
+                span,
+                format!(
+                    "`{read}` is read without `{guard}`: a request without it makes this \
+                     {kind} error, and {consequence}"
+                ),
+            )
+            .with_help(format!(
+                "guard the read: `{guard} && {read} …` skips requests without it; in a forbid, \
+                 `!({guard}) || {read} …` forbids them too"
+            ));
+        if unit.effect() == Effect::Permit {
+            // One level below the rule's level (see `settle`).
+            finding.level = Level::Warn;
+        }
+        out.push(finding);
+    }
+}
+
+/// The path `expr` reads, when it is `context`, `principal` or `resource` followed by
+/// attribute names.
+fn path(expr: &Expr) -> Option<Path> {
+    match expr.expr_kind() {
+        ExprKind::Var(var @ (Var::Context | Var::Principal | Var::Resource)) => {
+            Some((*var, Vec::new()))
+        }
+        ExprKind::GetAttr { expr, attr } => {
+            let (var, mut attrs) = path(expr)?;
+            attrs.push(attr.to_string());
+            Some((var, attrs))
+        }
+        _ => None,
+    }
+}
+
+/// Every path (and its prefixes) that `expr` evaluating to `value` proves present.
+fn facts(expr: &Expr, value: bool, out: &mut Vec<Path>) {
+    match expr.expr_kind() {
+        ExprKind::HasAttr { expr, attr } if value => {
+            if let Some((var, mut attrs)) = path(expr) {
+                attrs.push(attr.to_string());
+                out.push((var, attrs));
+            }
+        }
+        ExprKind::ExtHasAttr { expr, attrs } if value => {
+            if let Some((var, mut prefix)) = path(expr) {
+                for attr in attrs.iter() {
+                    prefix.push(attr.to_string());
+                    out.push((var, prefix.clone()));
+                }
+            }
+        }
+        ExprKind::And { left, right } if value => {
+            facts(left, true, out);
+            facts(right, true, out);
+        }
+        ExprKind::Or { left, right } if !value => {
+            facts(left, false, out);
+            facts(right, false, out);
+        }
+        ExprKind::UnaryApp {
+            op: UnaryOp::Not,
+            arg,
+        } => facts(arg, !value, out),
+        _ => {}
+    }
+}
+
+/// Records in `reads` the first span of every path `expr` reads that `guards` (and the guards
+/// inside `expr`) do not cover.
+fn walk(expr: &Expr, guards: &[Path], fallback: Span, reads: &mut BTreeMap<Path, Span>) {
+    let with = |value: bool, test: &Expr| {
+        let mut more = guards.to_vec();
+        facts(test, value, &mut more);
+        more
+    };
+    match expr.expr_kind() {
+        ExprKind::GetAttr { .. } if path(expr).is_some() => {
+            let Some(read) = path(expr) else { return };
+            // Every prefix must be present: `context.a.b` needs `context.a` and `context.a.b`.
+            let guarded = (1..=read.1.len())
+                .all(|n| guards.iter().any(|g| g.0 == read.0 && g.1 == read.1[..n]));
+            if !guarded {
+                let span = expr_span(expr, fallback);
+                reads
+                    .entry(read)
+                    .and_modify(|first| {
+                        if (span.start, span.end) < (first.start, first.end) {
+                            *first = span;
+                        }
+                    })
+                    .or_insert(span);
+            }
+        }
+        ExprKind::And { left, right } => {
+            walk(left, guards, fallback, reads);
+            walk(right, &with(true, left), fallback, reads);
+        }
+        ExprKind::Or { left, right } => {
+            walk(left, guards, fallback, reads);
+            walk(right, &with(false, left), fallback, reads);
+        }
+        ExprKind::If {
+            test_expr,
+            then_expr,
+            else_expr,
+        } => {
+            walk(test_expr, guards, fallback, reads);
+            walk(then_expr, &with(true, test_expr), fallback, reads);
+            walk(else_expr, &with(false, test_expr), fallback, reads);
+        }
+        ExprKind::GetAttr { expr, .. }
+        | ExprKind::HasAttr { expr, .. }
+        | ExprKind::ExtHasAttr { expr, .. }
+        | ExprKind::Like { expr, .. }
+        | ExprKind::Is { expr, .. }
+        | ExprKind::UnaryApp { arg: expr, .. } => walk(expr, guards, fallback, reads),
+        ExprKind::BinaryApp { arg1, arg2, .. } => {
+            walk(arg1, guards, fallback, reads);
+            walk(arg2, guards, fallback, reads);
+        }
+        ExprKind::ExtensionFunctionApp { args, .. } | ExprKind::Set(args) => {
+            for arg in args.iter() {
+                walk(arg, guards, fallback, reads);
+            }
+        }
+        ExprKind::Record(fields) => {
+            for value in fields.values() {
+                walk(value, guards, fallback, reads);
+            }
+        }
+        _ => {}
+    }
+}
