@@ -181,7 +181,7 @@ impl IncrementalCheck {
         }
         run_rules(
             &loaded,
-            schema.is_some(),
+            input.schema.is_some(),
             settings,
             &mut findings,
             |index, entry| {

@@ -93,7 +93,13 @@ pub fn check(input: &PolicySetInput, settings: &Settings) -> Report {
     if let Some(schema) = &schema {
         validation::validate(schema, &loaded, &files, &mut findings);
     }
-    run_policy_rules(&loaded, &files, schema.is_some(), settings, &mut findings);
+    run_policy_rules(
+        &loaded,
+        &files,
+        input.schema.is_some(),
+        settings,
+        &mut findings,
+    );
     let policies_with = |rule: &Rule| {
         findings
             .iter()
@@ -156,11 +162,11 @@ fn settle(
 fn run_policy_rules(
     loaded: &LoadedSet,
     files: &[&SourceFile],
-    validated: bool,
+    has_schema: bool,
     settings: &Settings,
     findings: &mut Vec<Finding>,
 ) {
-    run_rules(loaded, validated, settings, findings, |_, entry| {
+    run_rules(loaded, has_schema, settings, findings, |_, entry| {
         (files[entry.file], entry.span, policy_set::Origin::FILE)
     });
 }
@@ -168,11 +174,10 @@ fn run_policy_rules(
 /// Runs the per-policy rules that `settings` leaves on over every policy and template of
 /// `loaded`. `source` gives, by entry index, the text the policy was parsed from (with the
 /// file's path), the policy's span in it and where that text lies in the file; findings are
-/// moved to file offsets. `validated` says whether strict validation against a schema runs
-/// on the set.
+/// moved to file offsets. `has_schema` says whether the set has a schema file.
 pub(crate) fn run_rules<'a>(
     loaded: &LoadedSet,
-    validated: bool,
+    has_schema: bool,
     settings: &Settings,
     findings: &mut Vec<Finding>,
     source: impl Fn(usize, &PolicyEntry) -> (&'a SourceFile, Span, policy_set::Origin),
@@ -201,7 +206,7 @@ pub(crate) fn run_rules<'a>(
             file,
             template,
             is_template: entry.kind == PolicyKind::Template,
-            validated,
+            has_schema,
             span,
             head: policy_syntax::scan_head(&file.text, span),
         };

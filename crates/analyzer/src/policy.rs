@@ -14,9 +14,9 @@ pub struct PolicyUnit<'a> {
     /// Static policies are templates without slots, so both kinds are seen through this.
     pub template: &'a Template,
     pub is_template: bool,
-    /// Whether strict validation against a schema runs on the set: rules that report what
-    /// the validator already rejects stay silent then.
-    pub validated: bool,
+    /// Whether the set has a schema file (loading or not): rules that report what strict
+    /// validation rejects stay silent then.
+    pub has_schema: bool,
     /// The whole policy, annotations included.
     pub span: Span,
     pub head: Option<PolicyHead>,

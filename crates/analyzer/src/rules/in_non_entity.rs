@@ -18,9 +18,9 @@ literal, or a set written out of such literals. It looks only at the written rig
 The level is `error` for a forbid and one level lower, `warn` by default, for a permit.
 Configuring the rule's level sets the forbid's; the permit's stays one below it.
 
-The rule reports only when the set has no schema (many agent gateways run Cedar without one):
-with a schema, strict validation already rejects the expression as a type error
-(`schema-error`, at the same place), and this rule stays silent rather than report it twice.
+The rule reports only when the set has no schema file (many agent gateways run Cedar without
+one): with a schema, strict validation rejects the expression as a type error (`schema-error`,
+at its two operands), and this rule stays silent rather than report it twice.
 
 ## Why is this bad?
 `in` tests membership in the entity hierarchy: it works on entities only. On a string it is
@@ -43,8 +43,9 @@ when { context has tool && ["shell", "exec"].contains(context.tool) };
 };
 
 fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {
-    // With a schema, strict validation reports the same expression as a `schema-error`.
-    if unit.validated {
+    // With a schema, strict validation reports the same expression as a `schema-error` (or,
+    // while the schema does not load, will once it does).
+    if unit.has_schema {
         return;
     }
     for expr in unit.condition_exprs() {

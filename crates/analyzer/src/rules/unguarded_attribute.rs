@@ -18,9 +18,9 @@ context.X == …`), in the condition of an enclosing `if`, or negated on the lef
 (`!(context has X) || context.X == …`). One finding per policy and path, at its first
 unguarded read.
 
-The rule reports only when the set has no schema (many agent gateways run Cedar without one):
-with a schema, strict validation already rejects a read of an optional attribute without a
-guard, and a required one is always present.
+The rule reports only when the set has no schema file (many agent gateways run Cedar without
+one): with a schema, strict validation rejects a read of an optional attribute without a guard,
+and a required one is always present.
 
 The level is `error` for a forbid and one level lower, `warn` by default, for a permit.
 Configuring the rule's level sets the forbid's; the permit's stays one below it.
@@ -49,8 +49,9 @@ when { !(context has is_mcp_tool_known) || context.is_mcp_tool_known == false };
 type Path = (Var, Vec<String>);
 
 fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {
-    // With a schema, strict validation rejects an unguarded read of an optional attribute.
-    if unit.validated {
+    // With a schema, strict validation rejects an unguarded read of an optional attribute (or,
+    // while the schema does not load, will once it does).
+    if unit.has_schema {
         return;
     }
     let Some(conditions) = unit.template.non_scope_constraints() else {
