@@ -522,3 +522,43 @@ fn unguarded_attribute_accepts_guards_and_stays_silent_with_a_schema() {
         []
     );
 }
+
+#[test]
+fn a_fail_open_permit_is_one_level_below_the_configured_level() {
+    let input = PolicySetInput {
+        policies: vec![SourceFile::new(
+            "p.cedar",
+            "forbid (principal, action, resource) when { context.risk > 5 };\n\
+             permit (principal, action, resource) when { context.tool in \"read\" };\n",
+        )],
+        schema: None,
+        links: vec![],
+    };
+    let mut settings = Settings::default();
+    settings.set_level(
+        "unguarded-attribute",
+        Some(cedarcheck_analyzer::Level::Warn),
+    );
+    settings.set_level("in-non-entity", Some(cedarcheck_analyzer::Level::Warn));
+    let levels: Vec<(String, String, String)> = check(&input, &settings)
+        .findings
+        .into_iter()
+        .filter(|f| matches!(f.rule, "unguarded-attribute" | "in-non-entity"))
+        .map(|f| {
+            (
+                f.policy_id.unwrap_or_default(),
+                f.rule.to_string(),
+                f.level.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        levels,
+        [
+            ("policy0", "unguarded-attribute", "warn"),
+            ("policy1", "unguarded-attribute", "info"),
+            ("policy1", "in-non-entity", "info"),
+        ]
+        .map(|(id, rule, level)| (id.into(), rule.into(), level.into()))
+    );
+}
