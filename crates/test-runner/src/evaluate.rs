@@ -42,6 +42,43 @@ pub fn parse_entities_file(
     })
 }
 
+/// `base` with the entities a test writes in its request (README "Tests": a principal or
+/// resource with `attrs` or `parents`) added. An entity both give must be the same in both:
+/// the same attributes and parents, else the error names it.
+pub fn add_inline_entities(
+    base: &Entities,
+    inline: &[Value],
+    schema: Option<&Schema>,
+) -> Result<Entities, String> {
+    let written = parse_entities(Value::Array(inline.to_vec()), schema)?;
+    let comparable = |entity: &cedar_policy::Entity| {
+        let mut value = entity.to_json_value().unwrap_or(Value::Null);
+        if let Some(Value::Array(parents)) = value.get_mut("parents") {
+            parents.sort_by_key(|p| p.to_string());
+        }
+        value
+    };
+    let mut added = Vec::new();
+    for entity in written.iter() {
+        match base.get(&entity.uid()) {
+            Some(existing) if comparable(existing) == comparable(entity) => {}
+            Some(existing) => {
+                return Err(format!(
+                    "entity `{}` is given twice with different contents: in the test as {} \
+                     and in its entities as {}",
+                    entity.uid(),
+                    comparable(entity),
+                    comparable(existing)
+                ))
+            }
+            None => added.push(entity.clone()),
+        }
+    }
+    base.clone()
+        .add_entities(added, schema)
+        .map_err(|e| e.to_string())
+}
+
 /// A policy that raised an error while the request was evaluated.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct PolicyError {
@@ -173,11 +210,11 @@ fn ticks(ids: &[&str]) -> String {
 /// decision, and `reason` and `errors` as exact sets.
 pub fn compare(expect: &Expectation, actual: &Actual) -> Vec<String> {
     let mut failures = Vec::new();
-    if expect.decision != actual.decision {
+    if !expect.decision.holds(actual.decision, &actual.reason) {
         failures.push(format!(
             "expected {}, got {}",
             expect.decision.as_str(),
-            actual.decision.as_str()
+            expect.decision.describe(actual.decision, &actual.reason)
         ));
         if !expect.reason_exact {
             return failures;
@@ -238,7 +275,7 @@ mod tests {
         errors: ExpectedErrors,
     ) -> Expectation {
         Expectation {
-            decision,
+            decision: decision.into(),
             reason: reason.iter().map(|s| s.to_string()).collect(),
             reason_exact: exact,
             errors,

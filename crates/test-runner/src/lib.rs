@@ -5,13 +5,16 @@
 //! entities. A run ([`runner::run`]) parses and validates every policy set, schema and
 //! entities file once, evaluates the tests in parallel with Cedar's authorizer, compares
 //! decisions, reasons and errors with the expectations ([`evaluate`]), and counts for every
-//! policy the tests it determined ([`report`]).
+//! policy the tests it determined ([`report`]). A test whose decision is not the expected one
+//! is explained ([`explain`]): which policies could have changed it, and the condition that
+//! kept each from doing so, evaluated by Cedar.
 //!
 //! Only [`loader`] (and [`runner`], through it) touches the file system; parsing and
 //! evaluation work on texts. [`runner::run_with_files`] reads the files' texts through a
 //! [`runner::Files`] of the caller's (the language server's unsaved buffers).
 
 pub mod evaluate;
+pub mod explain;
 pub mod loader;
 pub mod located;
 pub mod report;

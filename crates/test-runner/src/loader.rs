@@ -7,9 +7,10 @@ use std::path::{Component, Path, PathBuf};
 /// directories are skipped too), as for policies.
 const SKIPPED_DIRS: &[&str] = &["target", "node_modules"];
 
-/// Whether a file name is a test-file candidate: JSON that is not an entities file.
+/// Whether a file name is a test-file candidate: JSON that is not an entities file, or YAML.
 pub fn is_test_candidate(name: &str) -> bool {
-    name.ends_with(".json") && !name.ends_with(".entities.json")
+    (name.ends_with(".json") && !name.ends_with(".entities.json"))
+        || crate::test_file::is_yaml(name)
 }
 
 /// Every test-file candidate below `dir`, sorted.
@@ -166,6 +167,7 @@ mod tests {
             &[
                 "a.json",
                 "sub/b.json",
+                "sub/b.yaml",
                 "sub/c.entities.json",
                 "notes.txt",
                 ".git/d.json",
@@ -177,7 +179,7 @@ mod tests {
             .iter()
             .map(|p| display(p, dir.path()))
             .collect();
-        assert_eq!(found, ["a.json", "sub/b.json"]);
+        assert_eq!(found, ["a.json", "sub/b.json", "sub/b.yaml"]);
     }
 
     #[test]

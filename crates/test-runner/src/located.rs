@@ -97,6 +97,23 @@ pub fn find_mention(text: &str, message: &str) -> Option<usize> {
         })
 }
 
+/// [`find_mention`] for text that need not quote names (YAML): where `text` first mentions a
+/// name `message` quotes, or the id of an entity it quotes, as written.
+pub fn find_bare_mention(text: &str, message: &str) -> Option<usize> {
+    message
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .flat_map(|name| {
+            let id = name
+                .split_once("::\"")
+                .map(|(_, id)| id.trim_end_matches('"').to_string());
+            id.into_iter().chain(Some(name.to_string()))
+        })
+        .filter(|name| !name.is_empty())
+        .find_map(|name| text.find(&name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

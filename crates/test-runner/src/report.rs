@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use crate::evaluate::{Actual, ReasonLine, ReasonMark};
+use crate::explain::PolicyWhy;
 use crate::located::Located;
 use crate::set_under_test::PolicyInfo;
 use crate::test_file::{Expectation, ExpectedErrors, Shape};
@@ -52,6 +53,9 @@ pub struct TestReport {
     pub reasons: Vec<ReasonLine>,
     /// Why it failed; empty when it passed.
     pub failures: Vec<String>,
+    /// When the decision was not the expected one: the policies that could have changed it,
+    /// and what kept each from doing so.
+    pub explanation: Vec<PolicyWhy>,
 }
 
 /// One line of a test's comparison, as every report words it: a label column
@@ -109,16 +113,13 @@ impl TestReport {
             ));
             return lines;
         };
+        let holds = expected.decision.holds(actual.decision, &actual.reason);
         let decision = format!(
             "expected {}, got {}",
             expected.decision.as_str(),
-            actual.decision.as_str()
+            expected.decision.describe(actual.decision, &actual.reason)
         );
-        let tone = if expected.decision == actual.decision {
-            Tone::Plain
-        } else {
-            Tone::Bad
-        };
+        let tone = if holds { Tone::Plain } else { Tone::Bad };
         lines.push(ComparisonLine::new("decision", vec![(decision, tone)]));
         let width = self
             .reasons
@@ -137,9 +138,7 @@ impl TestReport {
                 ReasonMark::Unexpected if expected.reason_exact => {
                     ("+", Tone::Bad, "determined the decision, not expected")
                 }
-                ReasonMark::Unexpected if expected.decision != actual.decision => {
-                    ("+", Tone::Bad, "determined the decision")
-                }
+                ReasonMark::Unexpected if !holds => ("+", Tone::Bad, "determined the decision"),
                 ReasonMark::Unexpected => (
                     "+",
                     Tone::Allowed,
@@ -187,6 +186,13 @@ impl TestReport {
                     vec![plain(format!("{}: {}", error.policy, error.message))],
                 ));
             }
+        }
+        let explained = self.explanation.iter().flat_map(PolicyWhy::lines);
+        for (i, text) in explained.enumerate() {
+            lines.push(ComparisonLine::new(
+                if i == 0 { "because" } else { "" },
+                vec![(text, Tone::Note)],
+            ));
         }
         lines
     }

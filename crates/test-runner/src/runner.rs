@@ -11,10 +11,12 @@ use cedarcheck_analyzer::{LineIndex, PolicySetInput};
 use regex::Regex;
 
 use crate::evaluate::{
-    authorize, build_request, compare, parse_entities, parse_entities_file, reason_diff,
+    add_inline_entities, authorize, build_request, compare, parse_entities, parse_entities_file,
+    reason_diff,
 };
+use crate::explain::explain;
 use crate::loader;
-use crate::located::{find_mention, Located};
+use crate::located::{find_bare_mention, find_mention, Located};
 use crate::report::{FileReport, RequestView, RunReport, SetReport, TestReport};
 use crate::set_under_test::SetUnderTest;
 use crate::test_file::{self, EntitiesChoice, EntitiesSource, Parsed, TestFile};
@@ -514,6 +516,7 @@ impl<'a> RunContext<'a> {
             actual: None,
             reasons: Vec::new(),
             failures: Vec::new(),
+            explanation: Vec::new(),
         };
         // Jobs are only made for the tests of files that parsed as tests.
         let Some(case) = (match &file.parsed {
@@ -557,13 +560,35 @@ impl<'a> RunContext<'a> {
             ));
             return report;
         }
-        let entities = match self.entities_for(index, test, slot, tests, &spec.entities) {
+        let mut entities = match self.entities_for(index, test, slot, tests, &spec.entities) {
             Ok(entities) => entities,
             Err(message) => {
                 report.failures.push(message);
                 return report;
             }
         };
+        if !spec.inline_entities.is_empty() {
+            match add_inline_entities(entities.get(), &spec.inline_entities, set.schema.as_ref()) {
+                Ok(merged) => entities = EntitiesHere::Own(merged),
+                Err(message) => {
+                    // Point at the entity the message names, inside this test.
+                    let offset = case.offset;
+                    let at = find_mention(&file.text[offset..], &message)
+                        .or_else(|| find_bare_mention(&file.text[offset..], &message))
+                        .map_or(offset, |i| offset + i);
+                    report.failures.push(
+                        Located::at(
+                            &file.display,
+                            &file.text,
+                            at,
+                            format!("invalid entities in the request: {message}"),
+                        )
+                        .to_string(),
+                    );
+                    return report;
+                }
+            }
+        }
         let request = match build_request(spec, set.schema.as_ref()) {
             Ok(request) => request,
             Err(message) => {
@@ -579,6 +604,7 @@ impl<'a> RunContext<'a> {
         let actual = authorize(&Authorizer::new(), set, policies, &request, entities.get());
         report.failures = compare(&spec.expect, &actual);
         report.reasons = reason_diff(&spec.expect, &actual);
+        report.explanation = explain(set, spec.expect.decision, &actual, &request, entities.get());
         report.actual = Some(actual);
         report
     }

@@ -15,6 +15,8 @@ use serde_json::Value;
 
 use crate::located::Located;
 
+mod yaml;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shape {
     RunTests,
@@ -149,6 +151,85 @@ impl From<cedar_policy::Decision> for Decision {
     }
 }
 
+/// What a test expects Cedar to decide. `forbidden` and `not-permitted` (native and YAML
+/// files) tell apart the two ways to be denied: a forbid that applied, or no permit that did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExpectedDecision {
+    Allow,
+    Deny,
+    /// Denied, and some forbid determined it.
+    Forbidden,
+    /// Denied, and no policy determined it: no permit applied (and no forbid).
+    NotPermitted,
+}
+
+impl ExpectedDecision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExpectedDecision::Allow => "allow",
+            ExpectedDecision::Deny => "deny",
+            ExpectedDecision::Forbidden => "forbidden",
+            ExpectedDecision::NotPermitted => "not-permitted",
+        }
+    }
+
+    /// Cedar's decision this expectation needs.
+    pub fn decision(self) -> Decision {
+        match self {
+            ExpectedDecision::Allow => Decision::Allow,
+            _ => Decision::Deny,
+        }
+    }
+
+    /// Whether Cedar's decision, and the policies that determined it, are what is expected.
+    pub fn holds(self, decision: Decision, determined_by: &[String]) -> bool {
+        match self {
+            ExpectedDecision::Allow | ExpectedDecision::Deny => decision == self.decision(),
+            ExpectedDecision::Forbidden => decision == Decision::Deny && !determined_by.is_empty(),
+            ExpectedDecision::NotPermitted => {
+                decision == Decision::Deny && determined_by.is_empty()
+            }
+        }
+    }
+
+    /// Cedar's answer in this expectation's words: `allow`/`deny`, or for `forbidden` and
+    /// `not-permitted` which of the two a deny was.
+    pub fn describe(self, decision: Decision, determined_by: &[String]) -> &'static str {
+        match (self, decision) {
+            (_, Decision::Allow) => "allow",
+            (ExpectedDecision::Allow | ExpectedDecision::Deny, Decision::Deny) => "deny",
+            (_, Decision::Deny) if determined_by.is_empty() => "not-permitted",
+            (_, Decision::Deny) => "forbidden",
+        }
+    }
+}
+
+impl From<Decision> for ExpectedDecision {
+    fn from(decision: Decision) -> Self {
+        match decision {
+            Decision::Allow => ExpectedDecision::Allow,
+            Decision::Deny => ExpectedDecision::Deny,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ExpectedDecision {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        match text.as_str() {
+            "allow" => Ok(ExpectedDecision::Allow),
+            "deny" => Ok(ExpectedDecision::Deny),
+            "forbidden" => Ok(ExpectedDecision::Forbidden),
+            "not-permitted" => Ok(ExpectedDecision::NotPermitted),
+            other => Err(serde::de::Error::custom(format!(
+                "unknown decision `{other}`, expected `allow`, `deny`, `forbidden` (a forbid \
+                 decided) or `not-permitted` (no permit applied)"
+            ))),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExpectedErrors {
     /// `num_errors`: exactly this many policies raised an error.
@@ -159,7 +240,7 @@ pub enum ExpectedErrors {
 
 #[derive(Clone, Debug)]
 pub struct Expectation {
-    pub decision: Decision,
+    pub decision: ExpectedDecision,
     pub reason: Vec<String>,
     /// `reason` is the exact set of determining policies (integration), else a subset of it.
     pub reason_exact: bool,
@@ -173,10 +254,27 @@ pub struct CaseSpec {
     pub expect: Expectation,
     /// Validate the request against the schema, when there is one.
     pub validate_request: bool,
+    /// Entities the test writes in its request (a principal or resource with `attrs` or
+    /// `parents`), as Cedar entity JSON: added to the test's entities.
+    pub inline_entities: Vec<Value>,
 }
 
-/// Detects the shape of a test file and parses it. `file` is only used in messages.
+/// Whether a test file is YAML (`*.yaml`, `*.yml`) rather than JSON.
+pub fn is_yaml(file: &str) -> bool {
+    file.ends_with(".yaml") || file.ends_with(".yml")
+}
+
+/// Detects the shape of a test file and parses it. `file` names the file in messages, and
+/// its extension tells YAML (the same shapes, written in YAML) from JSON.
 pub fn parse(file: &str, text: &str) -> Parsed {
+    if is_yaml(file) {
+        return yaml::parse(file, text);
+    }
+    parse_json(file, text)
+}
+
+/// A JSON test file.
+fn parse_json(file: &str, text: &str) -> Parsed {
     let trimmed = text.trim_start_matches('\u{feff}');
     let base = text.len() - trimmed.len();
     let first = trimmed.trim_start().chars().next();
@@ -345,12 +443,13 @@ fn run_tests_case(file: &str, text: &str, index: usize, raw: &RawValue) -> TestC
                 },
                 entities: EntitiesChoice::Own(entities_source(entry.entities)),
                 expect: Expectation {
-                    decision: entry.decision,
+                    decision: entry.decision.into(),
                     reason: entry.reason,
                     reason_exact: false,
                     errors: ExpectedErrors::Count(entry.num_errors),
                 },
                 validate_request: true,
+                inline_entities: Vec::new(),
             })
         });
     TestCase { name, offset, spec }
@@ -395,7 +494,7 @@ struct NativeEntry<'a> {
     request: NativeRequest,
     #[serde(default, borrow)]
     entities: Option<&'a RawValue>,
-    decision: Decision,
+    decision: ExpectedDecision,
     #[serde(default)]
     reason: Vec<String>,
     #[serde(default)]
@@ -426,6 +525,43 @@ fn entity_ref(value: Value) -> EntityRef {
     }
 }
 
+/// A request's principal or resource: a uid, or an entity written in place —
+/// `{"type": …, "id": …, "attrs": {…}, "parents": […]}` (parents as `Type::"id"` or uid
+/// objects) — whose uid is the request's and whose entity joins the test's entities.
+fn inline_entity(value: Value, entities: &mut Vec<Value>) -> EntityRef {
+    let Value::Object(mut fields) = value else {
+        return entity_ref(value);
+    };
+    if !fields.contains_key("attrs") && !fields.contains_key("parents") {
+        return entity_ref(Value::Object(fields));
+    }
+    let attrs = fields
+        .remove("attrs")
+        .unwrap_or_else(|| Value::Object(Default::default()));
+    let parents = match fields.remove("parents") {
+        Some(Value::Array(parents)) => Value::Array(parents.into_iter().map(uid_json).collect()),
+        Some(other) => other,
+        None => Value::Array(Vec::new()),
+    };
+    let uid = Value::Object(fields);
+    entities.push(serde_json::json!({"uid": uid, "attrs": attrs, "parents": parents}));
+    entity_ref(uid)
+}
+
+/// `Type::"id"` as Cedar's entity JSON writes a uid; anything else as written.
+fn uid_json(value: Value) -> Value {
+    match &value {
+        Value::String(text) => match text.parse::<cedar_policy::EntityUid>() {
+            Ok(uid) => serde_json::json!({
+                "type": uid.type_name().to_string(),
+                "id": uid.id().unescaped(),
+            }),
+            Err(_) => value,
+        },
+        _ => value,
+    }
+}
+
 fn parse_native(file: &str, text: &str, base: usize) -> Parsed {
     let native: NativeFile = match serde_json::from_str(&text[base..]) {
         Ok(native) => native,
@@ -443,13 +579,22 @@ fn parse_native(file: &str, text: &str, base: usize) -> Parsed {
             let offset = offset_in(text, raw);
             let spec = serde_json::from_str::<NativeEntry>(raw.get())
                 .map_err(|e| Located::json(file, text, offset, &e, "invalid test"))
-                .map(|entry| CaseSpec {
+                .map(|mut entry| {
+                    let mut inline_entities = Vec::new();
+                    let principal =
+                        inline_entity(entry.request.principal.take(), &mut inline_entities);
+                    let resource =
+                        inline_entity(entry.request.resource.take(), &mut inline_entities);
+                    (entry, principal, resource, inline_entities)
+                })
+                .map(|(entry, principal, resource, inline_entities)| CaseSpec {
                     request: RequestSpec {
-                        principal: entity_ref(entry.request.principal),
+                        principal,
                         action: entity_ref(entry.request.action),
-                        resource: entity_ref(entry.request.resource),
+                        resource,
                         context: entry.request.context,
                     },
+                    inline_entities,
                     entities: match (entry.entities, &shared_entities) {
                         (Some(own), _) => EntitiesChoice::Own(entities_source(own)),
                         (None, Some(_)) => EntitiesChoice::Shared,
@@ -606,8 +751,9 @@ fn parse_integration(file: &str, text: &str, base: usize) -> Parsed {
                         context: request.context,
                     },
                     entities: EntitiesChoice::Shared,
+                    inline_entities: Vec::new(),
                     expect: Expectation {
-                        decision: request.decision.0,
+                        decision: request.decision.0.into(),
                         reason: request.reason,
                         reason_exact: true,
                         errors: ExpectedErrors::Policies(request.errors),
@@ -742,7 +888,7 @@ mod tests {
         assert_eq!(file.tests[0].name, "old");
         let spec = file.tests[0].spec.as_ref().unwrap();
         assert_eq!(spec.request.principal, EntityRef::Missing);
-        assert_eq!(spec.expect.decision, Decision::Deny);
+        assert_eq!(spec.expect.decision, ExpectedDecision::Deny);
         assert!(!spec.validate_request);
     }
 

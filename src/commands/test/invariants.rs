@@ -135,6 +135,7 @@ pub fn prove(
                         actual: None,
                         reasons: Vec::new(),
                         failures: finding.map(|f| f.message.clone()).into_iter().collect(),
+                        explanation: Vec::new(),
                     });
                 }
                 files.push(report);

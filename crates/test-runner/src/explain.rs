@@ -1,0 +1,387 @@
+//! Why a test got a decision it did not expect (README "Tests", "Why a test failed"): for
+//! each policy that could have changed the answer, whether its scope matches the request and,
+//! when it does, the first condition that kept it from applying — a `when` conjunct that was
+//! false or raised an error, or an `unless` that held — at its place in the policy file, with
+//! the values the condition read.
+//!
+//! Every value is Cedar's: the condition's source text (and each operand's) is parsed as a
+//! [`cedar_policy::Expression`] and evaluated with [`cedar_policy::eval_expression`] against
+//! the test's own request and entities. Nothing here evaluates Cedar itself.
+
+use std::str::FromStr;
+
+use cedar_policy::{eval_expression, Entities, EvalResult, Expression, Policy, Request};
+use cedar_policy_core::ast::{self, Effect, ExprKind};
+use cedarcheck_analyzer::{scan_head, ClauseKind, LineIndex, PolicyUnit, SourceFile, Span};
+
+use crate::evaluate::Actual;
+use crate::set_under_test::SetUnderTest;
+use crate::test_file::{Decision, ExpectedDecision};
+
+/// A place in a policy file. Lines and columns are 1-based, columns in characters.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Place {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+/// One policy's part in the decision.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PolicyWhy {
+    pub policy: String,
+    /// `permit` or `forbid`.
+    pub effect: &'static str,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Its scope matched and every condition held.
+    Applied,
+    /// Its scope does not match the request: `scope` is the element that does not.
+    ScopeMismatch {
+        element: &'static str,
+        scope: String,
+        at: Option<Place>,
+    },
+    /// Its scope matches; this condition kept it from applying.
+    Condition(Condition),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Condition {
+    /// `when` or `unless`.
+    pub clause: &'static str,
+    /// The condition as written: a conjunct of a `when`, or a whole `unless`.
+    pub text: String,
+    pub at: Option<Place>,
+    /// What it evaluated to (`false` for a `when`, `true` for an `unless`), when it did.
+    pub value: Option<String>,
+    /// The error it raised, when it did (Cedar then skips the policy).
+    pub error: Option<String>,
+    /// The values it read: the operands of a comparison, a call, `like`, `has`, `is`.
+    pub values: Vec<ValueRead>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ValueRead {
+    pub text: String,
+    pub value: Option<String>,
+    pub error: Option<String>,
+}
+
+/// The policies worth explaining when `expected` does not hold for `actual`, in the set's
+/// order: for an expected allow, every permit; for an expected deny (or `forbidden`,
+/// `not-permitted`) that was allowed, the permits that allowed and every forbid; for
+/// `forbidden` that was not, every forbid; for `not-permitted` that was forbidden, the forbids
+/// that decided. Empty when the expectation holds.
+pub fn explain(
+    set: &SetUnderTest,
+    expected: ExpectedDecision,
+    actual: &Actual,
+    request: &Request,
+    entities: &Entities,
+) -> Vec<PolicyWhy> {
+    if expected.holds(actual.decision, &actual.reason) {
+        return Vec::new();
+    }
+    let mut policies: Vec<(usize, &Policy)> = set
+        .policies
+        .policies()
+        .filter_map(|p| Some((set.info_index(p.id())?, p)))
+        .collect();
+    policies.sort_by_key(|(index, _)| *index);
+    let wanted = |policy: &Policy, index: usize| {
+        let permit = policy.effect() == cedar_policy::Effect::Permit;
+        let determined = actual.determining.contains(&index);
+        match (expected, actual.decision) {
+            (ExpectedDecision::Allow, _) => permit,
+            (_, Decision::Allow) => !permit || determined,
+            (ExpectedDecision::Forbidden, _) => !permit,
+            _ => !permit && determined,
+        }
+    };
+    policies
+        .into_iter()
+        .filter(|&(index, policy)| wanted(policy, index))
+        .map(|(index, policy)| {
+            let info = &set.info[index];
+            explain_policy(policy, &info.id, &info.file, request, entities)
+        })
+        .collect()
+}
+
+/// Where a policy's source is: its text (the whole file) and its span in it.
+struct Source<'a> {
+    file: &'a str,
+    text: std::sync::Arc<str>,
+    index: LineIndex,
+}
+
+impl Source<'_> {
+    fn place(&self, span: Span) -> Place {
+        let position = self.index.position(&self.text, span.start);
+        Place {
+            file: self.file.to_string(),
+            line: position.line,
+            column: position.column,
+        }
+    }
+
+    fn text_of(&self, span: Span) -> Option<&str> {
+        self.text.get(span.start..span.end)
+    }
+}
+
+fn span_of(loc: &cedar_policy_core::parser::Loc) -> Span {
+    Span::new(loc.start(), loc.end())
+}
+
+/// One policy: its scope against the request, then its conditions in order.
+pub fn explain_policy(
+    policy: &Policy,
+    id: &str,
+    file: &str,
+    request: &Request,
+    entities: &Entities,
+) -> PolicyWhy {
+    let core = policy.as_ref();
+    let effect = match core.effect() {
+        Effect::Permit => "permit",
+        Effect::Forbid => "forbid",
+    };
+    let source = core.loc().map(|loc| Source {
+        file,
+        text: loc.src.clone(),
+        index: LineIndex::new(&loc.src),
+    });
+    let policy_span = core.loc().map(span_of);
+    let head = source
+        .as_ref()
+        .zip(policy_span)
+        .and_then(|(source, span)| scan_head(&source.text, span));
+    let why = |outcome| PolicyWhy {
+        policy: id.to_string(),
+        effect,
+        outcome,
+    };
+
+    // The scope, element by element, as Cedar's own expressions for it.
+    let scope = [
+        (
+            "principal",
+            core.principal_constraint().as_expr(),
+            head.map(|h| h.principal),
+        ),
+        (
+            "action",
+            core.action_constraint().as_expr(),
+            head.map(|h| h.action),
+        ),
+        (
+            "resource",
+            core.resource_constraint().as_expr(),
+            head.map(|h| h.resource),
+        ),
+    ];
+    for (element, expr, span) in scope {
+        let text = expr.to_string();
+        if matches!(
+            evaluate(&text, request, entities),
+            Ok(EvalResult::Bool(true))
+        ) {
+            continue;
+        }
+        // What the user wrote, unless it has a template slot (then the linked value).
+        let written = source
+            .as_ref()
+            .zip(span)
+            .and_then(|(source, span)| source.text_of(span))
+            .filter(|written| !written.contains('?'))
+            .map_or(text, str::to_string);
+        return why(Outcome::ScopeMismatch {
+            element,
+            scope: written,
+            at: source.as_ref().zip(span).map(|(s, span)| s.place(span)),
+        });
+    }
+
+    // The conditions, in order: Cedar evaluates them as one conjunction, left to right.
+    let Some((source, policy_span)) = source.as_ref().zip(policy_span) else {
+        return conditions_without_source(core, request, entities)
+            .map_or(why(Outcome::Applied), |c| why(Outcome::Condition(c)));
+    };
+    let unit_file = SourceFile::new(file, source.text.clone());
+    let unit = PolicyUnit {
+        id,
+        file: &unit_file,
+        template: core.template(),
+        is_template: false,
+        has_schema: false,
+        span: policy_span,
+        head,
+    };
+    for clause in unit.clauses() {
+        let (parts, holds) = match clause.kind {
+            ClauseKind::When => (conjuncts(clause.body), true),
+            ClauseKind::Unless => (vec![clause.body], false),
+        };
+        for part in parts {
+            let text = part
+                .source_loc()
+                .and_then(|loc| source.text_of(span_of(loc)))
+                .map_or_else(|| part.to_string(), str::to_string);
+            let result = evaluate(&text, request, entities);
+            if matches!(&result, Ok(EvalResult::Bool(b)) if *b == holds) {
+                continue;
+            }
+            return why(Outcome::Condition(Condition {
+                clause: clause.kind.keyword(),
+                at: part.source_loc().map(|loc| source.place(span_of(loc))),
+                values: operands(part)
+                    .into_iter()
+                    .map(|operand| {
+                        let text = operand
+                            .source_loc()
+                            .and_then(|loc| source.text_of(span_of(loc)))
+                            .map_or_else(|| operand.to_string(), str::to_string);
+                        read(text, request, entities)
+                    })
+                    .collect(),
+                text,
+                value: result.as_ref().ok().map(ToString::to_string),
+                error: result.err(),
+            }));
+        }
+    }
+    why(Outcome::Applied)
+}
+
+/// A policy without source text (a JSON policy): its conditions as one, printed by Cedar.
+fn conditions_without_source(
+    core: &ast::Policy,
+    request: &Request,
+    entities: &Entities,
+) -> Option<Condition> {
+    let body = core.non_scope_constraints()?;
+    let text = body.to_string();
+    let result = evaluate(&text, request, entities);
+    if matches!(result, Ok(EvalResult::Bool(true))) {
+        return None;
+    }
+    Some(Condition {
+        clause: "when",
+        text,
+        at: None,
+        value: result.as_ref().ok().map(ToString::to_string),
+        error: result.err(),
+        values: Vec::new(),
+    })
+}
+
+/// The top-level `&&` operands of a `when` body, left to right.
+fn conjuncts(expr: &ast::Expr) -> Vec<&ast::Expr> {
+    match expr.expr_kind() {
+        ExprKind::And { left, right } => {
+            let mut parts = conjuncts(left);
+            parts.extend(conjuncts(right));
+            parts
+        }
+        _ => vec![expr],
+    }
+}
+
+/// The values a condition reads: the operands of a comparison or call, what `like`, `has`
+/// and `is` test (through a `!`); literals are left out, they say what they are.
+fn operands(expr: &ast::Expr) -> Vec<&ast::Expr> {
+    let found: Vec<&ast::Expr> = match expr.expr_kind() {
+        ExprKind::UnaryApp { arg, .. } => {
+            let inner = operands(arg);
+            return if inner.is_empty() && !matches!(arg.expr_kind(), ExprKind::Lit(_)) {
+                vec![arg]
+            } else {
+                inner
+            };
+        }
+        ExprKind::BinaryApp { arg1, arg2, .. } => vec![arg1, arg2],
+        ExprKind::ExtensionFunctionApp { args, .. } => args.iter().collect(),
+        ExprKind::Like { expr, .. } | ExprKind::Is { expr, .. } => vec![expr],
+        ExprKind::HasAttr { expr, .. } => vec![expr],
+        _ => Vec::new(),
+    };
+    found
+        .into_iter()
+        .filter(|e| !matches!(e.expr_kind(), ExprKind::Lit(_)))
+        .collect()
+}
+
+fn read(text: String, request: &Request, entities: &Entities) -> ValueRead {
+    let result = evaluate(&text, request, entities);
+    ValueRead {
+        text,
+        value: result.as_ref().ok().map(ToString::to_string),
+        error: result.err(),
+    }
+}
+
+/// Cedar's value of an expression written as Cedar text, for this request and entities.
+fn evaluate(text: &str, request: &Request, entities: &Entities) -> Result<EvalResult, String> {
+    let expression = Expression::from_str(text).map_err(|e| e.to_string())?;
+    eval_expression(request, entities, &expression).map_err(|e| e.to_string())
+}
+
+impl PolicyWhy {
+    /// The explanation as lines: the first names the policy and what happened, the next
+    /// (indented) the values read.
+    pub fn lines(&self) -> Vec<String> {
+        let head = format!("{} {}", self.effect, self.policy);
+        match &self.outcome {
+            Outcome::Applied => vec![format!("{head}: scope matches and every condition holds")],
+            Outcome::ScopeMismatch { scope, at, .. } => vec![match at {
+                Some(at) => format!("{head}: {at}: scope does not match: {scope}"),
+                None => format!("{head}: scope does not match: {scope}"),
+            }],
+            Outcome::Condition(condition) => {
+                let what = match (&condition.error, &condition.value) {
+                    (Some(error), _) => format!("raised an error: {error}"),
+                    (None, Some(value)) => format!("is {value}"),
+                    (None, None) => "did not hold".to_string(),
+                };
+                let place = condition
+                    .at
+                    .as_ref()
+                    .map(|at| format!("{at}: "))
+                    .unwrap_or_default();
+                let mut lines = vec![format!(
+                    "{head}: {place}{} `{}` {what}",
+                    condition.clause, condition.text
+                )];
+                let width = condition
+                    .values
+                    .iter()
+                    .map(|v| v.text.chars().count())
+                    .max()
+                    .unwrap_or(0);
+                for value in &condition.values {
+                    let shown = match (&value.value, &value.error) {
+                        (Some(v), _) => v.clone(),
+                        (None, Some(e)) => format!("error: {e}"),
+                        (None, None) => String::new(),
+                    };
+                    let pad = width - value.text.chars().count();
+                    lines.push(format!("    {}{} = {shown}", value.text, " ".repeat(pad)));
+                }
+                lines
+            }
+        }
+    }
+}
