@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use cedarcheck_test_runner::evaluate::{PolicyError, ReasonLine};
+use cedarcheck_test_runner::explain::PolicyWhy;
 use cedarcheck_test_runner::report::RequestView;
 use cedarcheck_test_runner::test_file::ExpectedErrors;
 use cedarcheck_test_runner::{Located, RunReport};
@@ -76,6 +77,8 @@ struct Test<'a> {
     expected: Option<Expected<'a>>,
     actual: Option<Actual<'a>>,
     reasons: &'a [ReasonLine],
+    /// When the decision was not the expected one: each policy that could have changed it.
+    explanation: &'a [PolicyWhy],
 }
 
 #[derive(Serialize)]
@@ -151,6 +154,7 @@ pub fn write(out: &mut impl Write, report: &RunReport) -> std::io::Result<()> {
                         errors: &a.errors,
                     }),
                     reasons: &test.reasons,
+                    explanation: &test.explanation,
                 })
                 .collect(),
         })

@@ -1,12 +1,15 @@
 //! Diagnostics of test files: a file that is not valid JSON or not a valid test file shows the
 //! error where it is, and every failing test shows at its `name` what `cedarcheck test` says
-//! about it — the expected and actual decision, the reasons diff and the policies that raised
-//! errors. A file whose tests all pass gets an empty list.
+//! about it — the expected and actual decision, the reasons diff, the policies that raised
+//! errors and, for a wrong decision, the condition or scope of each policy that kept it from
+//! deciding otherwise (also as related information at that place in the policy file). A file
+//! whose tests all pass gets an empty list.
 
 use std::path::Path;
 
 use cedarcheck_analyzer::{LineIndex, Span};
 use cedarcheck_test_runner::evaluate::ReasonMark;
+use cedarcheck_test_runner::explain::Outcome;
 use cedarcheck_test_runner::test_file::{self, Parsed};
 use cedarcheck_test_runner::{Located, SetReport, TestReport};
 use serde_json::value::RawValue;
@@ -210,6 +213,19 @@ fn related(
                 format!("`{}` raised an error: {}", error.policy, error.message),
             ));
         }
+    }
+    // Why the decision was not the expected one: each condition or scope at its place.
+    for why in &test.explanation {
+        let message = why.lines().join("\n");
+        let place = match &why.outcome {
+            Outcome::Condition(condition) => condition.at.as_ref(),
+            Outcome::ScopeMismatch { at, .. } => at.as_ref(),
+            Outcome::Applied => None,
+        };
+        related.extend(match place {
+            Some(place) => at(&place.file, place.line, place.column, message),
+            None => policy(&why.policy, message),
+        });
     }
     related
 }
