@@ -538,7 +538,8 @@ pub fn group<'a>(
     }
 }
 
-/// A policy or template of one buffer, for symbols and code actions.
+/// A policy or template of one buffer, for symbols, code actions and lenses.
+#[derive(Clone)]
 pub struct PolicyItem {
     /// Its `@id`, else Cedar's `policyN`.
     pub id: String,

@@ -2,9 +2,13 @@
 //! (through [`crate::analysis`]) and the answer back (through [`crate::to_proto`]).
 
 pub mod code_action;
+pub mod code_lens;
+pub mod config_edit;
 pub mod definition;
 pub mod diagnostics;
 pub mod formatting;
 pub mod hover;
+pub mod membership_fix;
+pub mod rule_docs;
 pub mod symbols;
 pub mod test_files;

@@ -12,7 +12,7 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
 use crate::documents::{Document, Documents, Overlay};
-use crate::handlers::{self, diagnostics};
+use crate::handlers::{self, code_lens, diagnostics, rule_docs};
 use crate::{analysis, deep, from_proto, tasks};
 
 /// Shared by the handlers and the background jobs they start.
@@ -30,6 +30,10 @@ pub struct State {
     pub deep: deep::Jobs,
     /// Discovery and disk reads kept between edits; cleared on open, save and close.
     pub cache: Arc<analysis::Cache>,
+    /// The last test run of each set, for the Evaluate lenses.
+    pub runs: code_lens::LastRuns,
+    /// Whether the client applies workspace edits that create files.
+    create_files: AtomicBool,
     shutdown: AtomicBool,
 }
 
@@ -73,6 +77,17 @@ impl State {
 
     pub fn rule_docs(&self) -> Option<String> {
         lock(&self.rule_docs).clone()
+    }
+
+    /// Whether a code action may create a file (`workspace.workspaceEdit.resourceOperations`).
+    pub fn can_create_files(&self) -> bool {
+        self.create_files.load(Ordering::SeqCst)
+    }
+
+    /// Files may have been created, saved or deleted: forget what was read from disk.
+    fn forget_disk(&self) {
+        self.cache.clear();
+        self.runs.clear();
     }
 
     /// The current edit stamp: analyses started now see every edit up to it.
@@ -123,6 +138,8 @@ impl Server {
                 diagnostics: Mutex::default(),
                 deep: deep::Jobs::default(),
                 cache: Arc::default(),
+                runs: code_lens::LastRuns::default(),
+                create_files: AtomicBool::new(false),
                 shutdown: AtomicBool::new(false),
             }),
         }
@@ -166,6 +183,16 @@ pub fn capabilities() -> ServerCapabilities {
             code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
             ..CodeActionOptions::default()
         })),
+        code_lens_provider: Some(CodeLensOptions {
+            resolve_provider: Some(false),
+        }),
+        execute_command_provider: Some(ExecuteCommandOptions {
+            commands: vec![
+                code_lens::EVALUATE.into(),
+                rule_docs::RULE_DOCUMENTATION.into(),
+            ],
+            ..ExecuteCommandOptions::default()
+        }),
         ..ServerCapabilities::default()
     }
 }
@@ -191,6 +218,14 @@ impl LanguageServer for Server {
         if let Some(deep) = options.get("deep").and_then(|v| v.as_bool()) {
             self.state.deep.set_enabled(deep);
         }
+        let creates = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.workspace_edit.as_ref())
+            .and_then(|e| e.resource_operations.as_ref())
+            .is_some_and(|ops| ops.contains(&ResourceOperationKind::Create));
+        self.state.create_files.store(creates, Ordering::SeqCst);
         Ok(InitializeResult {
             capabilities: capabilities(),
             server_info: Some(ServerInfo {
@@ -211,7 +246,7 @@ impl LanguageServer for Server {
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
         // A new file (or one changed outside the editor) may join or leave a set.
-        self.state.cache.clear();
+        self.state.forget_disk();
         let stamp = {
             let mut documents = lock(&self.state.documents);
             let stamp = self.state.next_stamp();
@@ -250,7 +285,7 @@ impl LanguageServer for Server {
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
         // Saving changes no text the server has; files outside the set may have changed.
         let stamp = self.state.stamp();
-        self.state.cache.clear();
+        self.state.forget_disk();
         self.refresh(params.text_document.uri, stamp);
     }
 
@@ -262,7 +297,7 @@ impl LanguageServer for Server {
             documents.remove(&uri);
             stamp
         };
-        self.state.cache.clear();
+        self.state.forget_disk();
         // The file on disk is what counts now (the buffer may have been discarded).
         self.refresh(uri, stamp);
     }
@@ -308,6 +343,79 @@ impl LanguageServer for Server {
                 .map_err(tasks::internal_error)
         })
         .await
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        let state = self.state.clone();
+        tasks::guarded(async move {
+            tasks::blocking(move || {
+                let uri = &params.text_document.uri;
+                let (overlay, stamp, _) = state.snapshot(uri);
+                let (text, _) = state.text(uri)?;
+                let folders = state.folders();
+                Some(code_lens::code_lenses(
+                    uri,
+                    &text,
+                    &overlay,
+                    &folders,
+                    &state.runs,
+                    stamp,
+                ))
+            })
+            .await
+            .map_err(tasks::internal_error)
+        })
+        .await
+    }
+
+    /// The commands of the lenses and code actions. Their answer is text: returned as the
+    /// result, and shown with `window/showMessage` (what both VS Code and Neovim show of a
+    /// command run from a lens or a code action).
+    async fn execute_command(
+        &self,
+        params: ExecuteCommandParams,
+    ) -> Result<Option<serde_json::Value>> {
+        let state = self.state.clone();
+        let answer = tasks::guarded(async move {
+            tasks::blocking(move || {
+                let argument = params.arguments.first().cloned().unwrap_or_default();
+                match params.command.as_str() {
+                    code_lens::EVALUATE => {
+                        let uri: Option<Uri> =
+                            argument["uri"].as_str().and_then(|u| u.parse().ok());
+                        let (overlay, stamp, _) = match &uri {
+                            Some(uri) => state.snapshot(uri),
+                            None => return Ok(None),
+                        };
+                        let folders = state.folders();
+                        Ok(code_lens::evaluate(
+                            &argument,
+                            |uri| state.text(uri).map(|(text, _)| text.to_string()),
+                            &overlay,
+                            &folders,
+                            &state.runs,
+                            stamp,
+                        ))
+                    }
+                    rule_docs::RULE_DOCUMENTATION => {
+                        Ok(argument.as_str().and_then(rule_docs::documentation))
+                    }
+                    other => Err(tower_lsp_server::jsonrpc::Error::invalid_params(format!(
+                        "cedarcheck: unknown command `{other}`"
+                    ))),
+                }
+            })
+            .await
+            .map_err(tasks::internal_error)?
+        })
+        .await?;
+        if let Some(text) = &answer {
+            self.state
+                .client
+                .show_message(MessageType::INFO, text.clone())
+                .await;
+        }
+        Ok(answer.map(serde_json::Value::String))
     }
 
     async fn goto_definition(

@@ -469,7 +469,11 @@ async fn code_actions_ignore_the_rule_or_add_an_id_and_the_finding_goes_away() {
         .collect();
     assert_eq!(
         titles,
-        ["Ignore `permit-all` for this policy (@cedarcheck_ignore)"]
+        [
+            "Ignore `permit-all` for this policy (@cedarcheck_ignore)",
+            "Ignore `permit-all` in cedarcheck.toml",
+            "Show documentation for `permit-all`"
+        ]
     );
     let edits = &response["result"][0]["edit"]["changes"][&a];
     let ignored = apply(A, edits.as_array().unwrap());

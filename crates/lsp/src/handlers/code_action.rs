@@ -1,17 +1,22 @@
 //! Code actions on cedarcheck's diagnostics: silence the rule for the policy
-//! (`@cedarcheck_ignore`), give the policy an `@id`, and append a finding's counterexample to
-//! a test file of the set as a test case.
+//! (`@cedarcheck_ignore`) or for the workspace (`rule = "off"` in cedarcheck.toml), give the
+//! policy an `@id`, fix an `in` on a non-entity ([`super::membership_fix`]), create a test
+//! from a finding's counterexample request in a test file of the set, and show the rule's
+//! documentation ([`super::rule_docs`]).
 
 use std::collections::HashMap;
 
 use cedarcheck_analyzer::{Span, IGNORE_ANNOTATION};
 use tower_lsp_server::ls_types::{
-    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, CodeActionResponse,
-    Diagnostic, TextEdit, Uri, WorkspaceEdit,
+    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, CodeActionResponse, Command,
+    CreateFile, CreateFileOptions, Diagnostic, DocumentChangeOperation, DocumentChanges, OneOf,
+    OptionalVersionedTextDocumentIdentifier, ResourceOp, TextDocumentEdit, TextEdit, Uri,
+    WorkspaceEdit,
 };
 
 use crate::analysis::{self, PolicyItem};
 use crate::handlers::diagnostics::uri_of;
+use crate::handlers::{config_edit, membership_fix, rule_docs};
 use crate::server::State;
 use crate::{from_proto, to_proto};
 
@@ -27,6 +32,23 @@ pub fn code_actions(state: &State, params: &CodeActionParams) -> Option<CodeActi
         let Some(rule) = diagnostic.data.as_ref().and_then(|d| d["rule"].as_str()) else {
             continue;
         };
+        if rule == "in-non-entity" {
+            let span = from_proto::span(&text, &index, diagnostic.range);
+            let fixed = text.get(span.start..span.end).and_then(membership_fix::fix);
+            if let Some((title, replacement)) = fixed {
+                let edit = Edit {
+                    span,
+                    text: replacement,
+                };
+                let CodeActionOrCommand::CodeAction(mut fix) =
+                    action(title, diagnostic, uri, vec![to_edit(&text, &index, edit)])
+                else {
+                    unreachable!("`action` makes code actions");
+                };
+                fix.is_preferred = Some(true);
+                actions.push(CodeActionOrCommand::CodeAction(fix));
+            }
+        }
         let at = from_proto::offset(&text, &index, diagnostic.range.start);
         if let Some(policy) = policies
             .iter()
@@ -57,8 +79,113 @@ pub fn code_actions(state: &State, params: &CodeActionParams) -> Option<CodeActi
                 }
             }
         }
+        if let Some(action) = ignore_in_config(state, uri, diagnostic, rule) {
+            actions.push(action);
+        }
+        if rule_docs::documentation(rule).is_some() {
+            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: format!("Show documentation for `{rule}`"),
+                diagnostics: Some(vec![diagnostic.clone()]),
+                command: Some(Command {
+                    title: format!("Show documentation for `{rule}`"),
+                    command: rule_docs::RULE_DOCUMENTATION.into(),
+                    arguments: Some(vec![serde_json::Value::from(rule)]),
+                }),
+                ..CodeAction::default()
+            }));
+        }
     }
+    // Several findings of one rule in the range offer its workspace-wide actions once.
+    let mut titles = std::collections::HashSet::new();
+    actions.retain(|action| match action {
+        CodeActionOrCommand::CodeAction(action) => titles.insert(action.title.clone()),
+        CodeActionOrCommand::Command(command) => titles.insert(command.title.clone()),
+    });
     Some(actions)
+}
+
+/// `rule = "off"` in the workspace's cedarcheck.toml, created when there is none (if the
+/// client can create files). Not offered for `parse-error`: a file that does not parse is
+/// fixed, not silenced.
+fn ignore_in_config(
+    state: &State,
+    uri: &Uri,
+    diagnostic: &Diagnostic,
+    rule: &str,
+) -> Option<CodeActionOrCommand> {
+    if rule == "parse-error" || cedarcheck_analyzer::rule(rule).is_none() {
+        return None;
+    }
+    let path = from_proto::file_path(uri)?;
+    let workspace = analysis::workspace_of(&path, &state.folders()).ok()?;
+    let (config, exists) = match &workspace.config {
+        Some(config) => (config.path.clone(), true),
+        None => (
+            workspace.root.join(cedarcheck_workspace::CONFIG_FILE),
+            false,
+        ),
+    };
+    let overlay = state.overlay();
+    let config_uri = uri_of(&overlay, &config)?;
+    let title = format!("Ignore `{rule}` in {}", cedarcheck_workspace::CONFIG_FILE);
+    let action = |edit: WorkspaceEdit| {
+        CodeActionOrCommand::CodeAction(CodeAction {
+            title: title.clone(),
+            kind: Some(CodeActionKind::QUICKFIX),
+            diagnostics: Some(vec![diagnostic.clone()]),
+            edit: Some(edit),
+            ..CodeAction::default()
+        })
+    };
+    if !exists {
+        if !state.can_create_files() {
+            return None;
+        }
+        let edit = config_edit::turn_off(None, rule)?;
+        let created = CreateFile {
+            uri: config_uri.clone(),
+            options: Some(CreateFileOptions {
+                overwrite: Some(false),
+                ignore_if_exists: Some(true),
+            }),
+            annotation_id: None,
+        };
+        let text = TextDocumentEdit {
+            text_document: OptionalVersionedTextDocumentIdentifier {
+                uri: config_uri,
+                version: None,
+            },
+            edits: vec![OneOf::Left(TextEdit {
+                range: tower_lsp_server::ls_types::Range::default(),
+                new_text: edit.text,
+            })],
+        };
+        return Some(action(WorkspaceEdit {
+            document_changes: Some(DocumentChanges::Operations(vec![
+                DocumentChangeOperation::Op(ResourceOp::Create(created)),
+                DocumentChangeOperation::Edit(text),
+            ])),
+            ..WorkspaceEdit::default()
+        }));
+    }
+    let text: std::sync::Arc<str> = match overlay.get(&config) {
+        Some(doc) => doc.text.clone(),
+        None => std::fs::read_to_string(&config).ok()?.into(),
+    };
+    let edit = config_edit::turn_off(Some(&text), rule)?;
+    let index = cedarcheck_analyzer::LineIndex::new(&text);
+    let edit = to_edit(
+        &text,
+        &index,
+        Edit {
+            span: edit.span,
+            text: edit.text,
+        },
+    );
+    Some(action(WorkspaceEdit {
+        changes: Some(HashMap::from([(config_uri, vec![edit])])),
+        ..WorkspaceEdit::default()
+    }))
 }
 
 fn action(
@@ -174,7 +301,7 @@ fn add_test_case(
             let Some((edit, indent)) = append_to_tests(&file.text) else {
                 continue;
             };
-            let entry = serde_json::to_string_pretty(case).ok()?;
+            let entry = serde_json::to_string_pretty(&unique_name(case, &file.text)).ok()?;
             let entry = entry.replace('\n', &format!("\n{indent}"));
             let index = cedarcheck_analyzer::LineIndex::new(&file.text);
             let edit = to_edit(
@@ -187,7 +314,7 @@ fn add_test_case(
             );
             let test_uri = uri_of(&overlay, &root.join(test))?;
             return Some(action(
-                format!("Add the counterexample as a test case to {test}"),
+                format!("Create a test from this request in {test}"),
                 diagnostic,
                 &test_uri,
                 vec![edit],
@@ -195,6 +322,27 @@ fn add_test_case(
         }
     }
     None
+}
+
+/// The test case with a name no test of `file` has: `name`, else `name (2)`, `name (3)`….
+fn unique_name(case: &serde_json::Value, file: &str) -> serde_json::Value {
+    let value: serde_json::Value = serde_json::from_str(file).unwrap_or_default();
+    let tests = value
+        .as_array()
+        .or_else(|| value["tests"].as_array())
+        .cloned()
+        .unwrap_or_default();
+    let taken = |name: &str| tests.iter().any(|t| t["name"] == name);
+    let Some(name) = case["name"].as_str() else {
+        return case.clone();
+    };
+    let unique = std::iter::once(name.to_string())
+        .chain((2..).map(|n| format!("{name} ({n})")))
+        .find(|candidate| !taken(candidate))
+        .unwrap_or_else(|| name.to_string());
+    let mut case = case.clone();
+    case["name"] = unique.into();
+    case
 }
 
 /// Where a test entry goes in a test file: an edit whose text holds `{entry}`, and the

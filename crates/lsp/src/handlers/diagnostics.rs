@@ -477,7 +477,12 @@ pub fn compute(
     refresh
 }
 
-fn test_job(workspace: &Workspace, set: &PolicySetFiles, files: Vec<String>) -> analysis::TestJob {
+/// The job that runs `files`, tests of `set`, as `cedarcheck test` runs them.
+pub fn test_job(
+    workspace: &Workspace,
+    set: &PolicySetFiles,
+    files: Vec<String>,
+) -> analysis::TestJob {
     let label = match (&set.name, &workspace.config) {
         (Some(name), _) => name.clone(),
         (None, Some(config)) => {

@@ -43,6 +43,11 @@ pub const TIMEOUT: Duration = Duration::from_secs(20);
 impl Editor {
     /// Starts the server and initializes it with `root` as the workspace folder.
     pub async fn start(root: &Path, options: Value) -> Self {
+        Self::start_with(root, options, json!({})).await
+    }
+
+    /// [`Editor::start`] for a client with these `capabilities`.
+    pub async fn start_with(root: &Path, options: Value, capabilities: Value) -> Self {
         let (client_end, server_end) = tokio::io::duplex(1 << 22);
         let (server_read, server_write) = tokio::io::split(server_end);
         let server = tokio::spawn(cedarcheck_lsp::serve(server_read, server_write));
@@ -79,7 +84,7 @@ impl Editor {
                     "processId": null,
                     "rootUri": folder,
                     "workspaceFolders": [{"uri": folder, "name": "test"}],
-                    "capabilities": {},
+                    "capabilities": capabilities,
                     "initializationOptions": options,
                 }),
             )
@@ -186,4 +191,29 @@ pub fn write(root: &Path, files: &[(&str, &str)]) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
+}
+
+/// Applies LSP text edits (`range`, `newText`) to `text`, from the end backwards.
+pub fn apply_edits(text: &str, edits: &[Value]) -> String {
+    let index = cedarcheck_analyzer::LineIndex::new(text);
+    let offset = |p: &Value| {
+        let line = p["line"].as_u64().unwrap() as usize + 1;
+        index.offset(text, line, p["character"].as_u64().unwrap() as usize + 1)
+    };
+    let mut spans: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|e| {
+            (
+                offset(&e["range"]["start"]),
+                offset(&e["range"]["end"]),
+                e["newText"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    spans.sort_by_key(|s| std::cmp::Reverse(s.0));
+    let mut out = text.to_string();
+    for (start, end, new) in spans {
+        out.replace_range(start..end, new);
+    }
+    out
 }

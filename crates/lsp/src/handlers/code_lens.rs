@@ -1,0 +1,264 @@
+//! The "Evaluate" lens (as Regal's): above each policy that some test of its set exercises —
+//! the policy determined the test's decision or raised an error in it — a lens says how many
+//! tests and what they decided, `▶ 3 tests: 2 allow, 1 deny`. Its command,
+//! [`EVALUATE`], answers with the decision and determining policies of each of those tests.
+//!
+//! Lenses are cheap: they come from the last run of the set's tests ([`LastRuns`]), which is
+//! the run of the current text — tests run with Cedar's authorizer, never the solver — and is
+//! run again only when a document changed, or was opened, saved or closed, since.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use cedarcheck_workspace::PolicySetFiles;
+use serde_json::{json, Value};
+use tower_lsp_server::ls_types::{CodeLens, Command, Uri};
+
+use crate::analysis::{self, PolicyItem};
+use crate::documents::Overlay;
+use crate::handlers::diagnostics::test_job;
+use crate::{from_proto, to_proto};
+
+/// The command of the lens: its argument is `{"uri": …, "policy": id}`.
+pub const EVALUATE: &str = "cedarcheck.evaluate";
+
+/// One test that exercised a policy, as the lens's command shows it.
+#[derive(Clone, Debug)]
+struct Outcome {
+    /// `file:line`, root-relative.
+    at: String,
+    name: String,
+    decision: &'static str,
+    /// The determining policies, by the ids tests use.
+    determining: Vec<String>,
+    /// `policy: message` of the errors.
+    errors: Vec<String>,
+    /// Why the test fails; empty when it passes.
+    failures: Vec<String>,
+}
+
+/// A set's tests as they ran on the text of one edit stamp: per policy of the set (file and
+/// the id tests use), the tests that exercised it.
+struct SetRun {
+    stamp: u64,
+    generation: u64,
+    policies: Vec<(String, String, Vec<Outcome>)>,
+}
+
+/// A set: the workspace root and its files.
+type SetKey = (PathBuf, PolicySetFiles);
+
+/// The last test run of each set, for the lenses.
+#[derive(Default)]
+pub struct LastRuns {
+    runs: Mutex<Vec<(SetKey, Arc<SetRun>)>>,
+    /// Bumped when files may have changed on disk (a document opened, saved or closed).
+    generation: std::sync::atomic::AtomicU64,
+}
+
+/// How many sets keep their last run.
+const KEPT_RUNS: usize = 16;
+
+impl LastRuns {
+    /// Files may have changed on disk: every run is stale.
+    pub fn clear(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn runs(&self) -> std::sync::MutexGuard<'_, Vec<(SetKey, Arc<SetRun>)>> {
+        self.runs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The run of `set`'s tests at `stamp`: the last one if it is of this stamp, else a new one.
+    fn run(&self, job: &analysis::TestJob, overlay: &Overlay, stamp: u64) -> Arc<SetRun> {
+        let generation = self.generation.load(std::sync::atomic::Ordering::SeqCst);
+        let key = (job.root.clone(), job.set.clone());
+        if let Some((_, run)) = self.runs().iter().find(|(k, _)| *k == key) {
+            if run.stamp == stamp && run.generation == generation {
+                return run.clone();
+            }
+        }
+        let run = Arc::new(SetRun {
+            stamp,
+            generation,
+            policies: exercised(job, overlay),
+        });
+        let mut runs = self.runs();
+        runs.retain(|(k, _)| *k != key);
+        runs.push((key, run.clone()));
+        if runs.len() > KEPT_RUNS {
+            runs.remove(0);
+        }
+        run
+    }
+}
+
+/// Runs the job's tests and files each under the policies that exercised it.
+fn exercised(job: &analysis::TestJob, overlay: &Overlay) -> Vec<(String, String, Vec<Outcome>)> {
+    let mut policies: Vec<(String, String, Vec<Outcome>)> = Vec::new();
+    for run in analysis::run_tests(job, overlay) {
+        let (Some(report), Some(set)) = (&run.report, &run.set) else {
+            continue;
+        };
+        if policies.is_empty() {
+            policies = set
+                .policies
+                .iter()
+                .map(|p| (p.file.clone(), p.id.clone(), Vec::new()))
+                .collect();
+        }
+        for test in &report.tests {
+            let Some(actual) = &test.actual else {
+                continue;
+            };
+            let outcome = Outcome {
+                at: format!("{}:{}", report.path, test.line),
+                name: test.name.clone(),
+                decision: actual.decision.as_str(),
+                determining: actual.reason.clone(),
+                errors: actual
+                    .errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.policy, e.message))
+                    .collect(),
+                failures: test.failures.clone(),
+            };
+            for (_, id, outcomes) in &mut policies {
+                let erred = actual.errors.iter().any(|e| e.policy == *id);
+                if actual.reason.contains(id) || erred {
+                    outcomes.push(outcome.clone());
+                }
+            }
+        }
+    }
+    policies
+}
+
+/// The policies of the document at `uri` with the tests that exercised each.
+fn tested_policies(
+    uri: &Uri,
+    text: &str,
+    overlay: &Overlay,
+    folders: &[PathBuf],
+    runs: &LastRuns,
+    stamp: u64,
+) -> Vec<(PolicyItem, Vec<Outcome>)> {
+    let Some(path) = from_proto::file_path(uri) else {
+        return Vec::new();
+    };
+    let Ok(membership) = overlay.cache.membership(&path, folders) else {
+        return Vec::new();
+    };
+    let relative = &membership.relative;
+    let items = analysis::policies_in(text).unwrap_or_default();
+    let mut found: Vec<(PolicyItem, Vec<Outcome>)> = Vec::new();
+    for (_, set) in &membership.sets {
+        if set.tests.is_empty() || !set.policies.contains(relative) {
+            continue;
+        }
+        let job = test_job(&membership.workspace, set, set.tests.clone());
+        let run = runs.run(&job, overlay, stamp);
+        for item in items.iter().filter(|item| !item.template) {
+            let qualified = format!("{relative}#{}", item.id);
+            let outcomes = run
+                .policies
+                .iter()
+                .find(|(file, id, _)| file == relative && (*id == item.id || *id == qualified))
+                .map(|(_, _, outcomes)| outcomes.clone())
+                .unwrap_or_default();
+            if outcomes.is_empty() {
+                continue;
+            }
+            match found.iter_mut().find(|(known, _)| known.span == item.span) {
+                Some((_, known)) => known.extend(outcomes),
+                None => found.push((item.clone(), outcomes)),
+            }
+        }
+    }
+    found
+}
+
+/// `▶ 3 tests: 2 allow, 1 deny`.
+fn title(outcomes: &[Outcome]) -> String {
+    let count = |decision: &str| outcomes.iter().filter(|o| o.decision == decision).count();
+    let decisions: Vec<String> = [("allow", count("allow")), ("deny", count("deny"))]
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(decision, n)| format!("{n} {decision}"))
+        .collect();
+    let tests = if outcomes.len() == 1 { "test" } else { "tests" };
+    format!("▶ {} {tests}: {}", outcomes.len(), decisions.join(", "))
+}
+
+/// The lenses of a policy file.
+pub fn code_lenses(
+    uri: &Uri,
+    text: &str,
+    overlay: &Overlay,
+    folders: &[PathBuf],
+    runs: &LastRuns,
+    stamp: u64,
+) -> Vec<CodeLens> {
+    if !uri.path().as_str().ends_with(".cedar") {
+        return Vec::new();
+    }
+    let index = cedarcheck_analyzer::LineIndex::new(text);
+    tested_policies(uri, text, overlay, folders, runs, stamp)
+        .into_iter()
+        .map(|(policy, outcomes)| {
+            let at = to_proto::position(text, &index, policy.span.start);
+            CodeLens {
+                range: tower_lsp_server::ls_types::Range::new(at, at),
+                command: Some(Command {
+                    title: title(&outcomes),
+                    command: EVALUATE.into(),
+                    arguments: Some(vec![json!({"uri": uri.as_str(), "policy": policy.id})]),
+                }),
+                data: None,
+            }
+        })
+        .collect()
+}
+
+/// What [`EVALUATE`] answers: per test that exercised the policy, its decision and the
+/// policies that determined it, the errors, and why it fails if it does.
+pub fn evaluate(
+    argument: &Value,
+    text_of: impl Fn(&Uri) -> Option<String>,
+    overlay: &Overlay,
+    folders: &[PathBuf],
+    runs: &LastRuns,
+    stamp: u64,
+) -> Option<String> {
+    let uri: Uri = argument["uri"].as_str()?.parse().ok()?;
+    let policy = argument["policy"].as_str()?;
+    let text = text_of(&uri)?;
+    let (_, outcomes) = tested_policies(&uri, &text, overlay, folders, runs, stamp)
+        .into_iter()
+        .find(|(item, _)| item.id == policy)?;
+    let mut lines = vec![format!("`{policy}`: {}", &title(&outcomes)["▶ ".len()..])];
+    for outcome in &outcomes {
+        let by = if outcome.determining.is_empty() {
+            "no policy".to_string()
+        } else {
+            outcome.determining.join(", ")
+        };
+        let mut line = format!(
+            "{} {}: {}, determined by {by}",
+            outcome.at,
+            serde_json::Value::from(outcome.name.as_str()),
+            outcome.decision
+        );
+        if !outcome.errors.is_empty() {
+            line.push_str(&format!("; errors: {}", outcome.errors.join("; ")));
+        }
+        if !outcome.failures.is_empty() {
+            line.push_str(&format!(" (fails: {})", outcome.failures.join("; ")));
+        }
+        lines.push(line);
+    }
+    Some(lines.join("\n"))
+}
