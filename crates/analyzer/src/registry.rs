@@ -18,6 +18,7 @@ pub static RULES: &[&Rule] = &[
     &wildcard_equality::RULE,
     &in_non_entity::RULE,
     &unguarded_attribute::RULE,
+    &entity_literal_attribute::RULE,
     &missing_policy_id::RULE,
     &unknown_ignored_rule::RULE,
     &deep::vacuous_policy::RULE,

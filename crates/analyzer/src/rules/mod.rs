@@ -3,6 +3,7 @@
 pub mod constant_condition;
 pub mod deep;
 pub mod duplicate_policy_id;
+pub mod entity_literal_attribute;
 pub mod impossible_policy;
 pub mod in_non_entity;
 pub mod missing_policy_id;
