@@ -101,6 +101,7 @@ fn check(args: &CheckArgs, common: &CommonArgs) -> Result<CheckResult, String> {
                     set.schema_summary()
                 );
             }
+            result.notes.extend(set.schema_note());
             if set.schema.is_none() {
                 result.notes.push(format!(
                     "{label} under {}: no schema found, so strict validation was skipped",

@@ -29,7 +29,7 @@ pub use registry::{rule, RULES};
 pub use rule::{Category, PolicyCheck, Rule, Source};
 pub use schema::is_json_schema;
 pub use settings::{Override, RuleLevel, Settings};
-pub use source::{LineIndex, Position, SourceFile};
+pub use source::{json_content, JsonContent, LineIndex, Position, SourceFile};
 pub use suppression::{Suppressions, IGNORE_ANNOTATION};
 
 /// One policy set: its policy files, its schema and its template-links files.

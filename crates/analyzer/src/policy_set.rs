@@ -15,6 +15,8 @@ use crate::policy::loc_span;
 use crate::rules::{duplicate_policy_id, parse_error};
 use crate::{Finding, Related, SourceFile, Span};
 
+mod json;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PolicyKind {
     Static,
@@ -140,12 +142,22 @@ pub fn load_policies(
 
 /// Parses a whole policy file: its policies and templates in file order with Cedar's ids
 /// (`policyN`), or `None` with a `parse-error` finding per Cedar error.
+///
+/// A `*.json` file holds policies in Cedar's JSON format (see [`json`]). A `*.cedar` file that
+/// is clearly not Cedar gets one finding that says so instead of Cedar's.
 pub(crate) fn parse_file(
     file: &SourceFile,
     findings: &mut Vec<Finding>,
 ) -> Option<Vec<(PolicyId, Item)>> {
+    if json::is_json_policy_file(&file.path) {
+        return json::parse_file(file, findings);
+    }
     let parsed = match PolicySet::from_str(&file.text) {
         Ok(parsed) => parsed,
+        Err(_) if parse_error::not_cedar(file).is_some() => {
+            findings.extend(parse_error::not_cedar(file));
+            return None;
+        }
         Err(errors) => {
             for error in errors.iter() {
                 findings.push(finding_from_diagnostic(

@@ -37,6 +37,88 @@ impl SourceFile {
     }
 }
 
+/// What a `*.json` file holds, for discovery: Cedar's JSON formats are recognised by their
+/// content, since real repositories name them `schema.json`, `cedarschema.json`,
+/// `schema.cedar.json` or `policies.cedar.json`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonContent {
+    /// A Cedar JSON schema. `by_content`: its name alone would not have said so.
+    Schema { by_content: bool },
+    /// Policies in Cedar's JSON policy format: a policy set (`staticPolicies`, `templates`,
+    /// `templateLinks`) or a single policy (`effect`, `principal`, `action`, `resource` …).
+    Policies,
+    /// Anything else: entities, tests, template links, other tools' JSON.
+    Other,
+}
+
+/// The keys of a Cedar JSON policy set.
+pub const JSON_POLICY_SET_KEYS: &[&str] = &["staticPolicies", "templates", "templateLinks"];
+
+/// Judges a JSON file by its name where the name is Cedar's (`*.cedarschema.json`, and
+/// `*.entities.json` or `*.links.json`, which are data), else by its content: an object whose
+/// every key is a namespace mapping to `entityTypes`/`actions`/`commonTypes` is a schema when
+/// Cedar parses it as one; an object of `staticPolicies`/`templates`/`templateLinks`, or one
+/// with `effect`, `principal`, `action` and `resource`, is policies. A file that is not JSON is
+/// a schema when named `cedarschema.json` or `*schema.cedar.json`, policies when named
+/// `*.cedar.json` (so that its error is reported), and nothing otherwise.
+pub fn json_content(path: &str, text: &str) -> JsonContent {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    if name.ends_with(".cedarschema.json") {
+        return JsonContent::Schema { by_content: false };
+    }
+    if name.ends_with(".entities.json") || name.ends_with(".links.json") {
+        return JsonContent::Other;
+    }
+    let by_name = if name.ends_with("cedarschema.json") || name.ends_with("schema.cedar.json") {
+        JsonContent::Schema { by_content: false }
+    } else if name.ends_with(".cedar.json") {
+        JsonContent::Policies
+    } else {
+        JsonContent::Other
+    };
+    // The cheap check first: most JSON in a repository is not an object of objects.
+    if !text.trim_start().starts_with('{') {
+        return by_name;
+    }
+    let Ok(serde_json::Value::Object(object)) = serde_json::from_str(text) else {
+        return by_name;
+    };
+    if is_json_policies(&object) {
+        return JsonContent::Policies;
+    }
+    if has_schema_shape(&object) {
+        let value = serde_json::Value::Object(object);
+        if cedar_policy::SchemaFragment::from_json_value(value).is_ok() {
+            return JsonContent::Schema { by_content: true };
+        }
+    }
+    by_name
+}
+
+/// A JSON policy set or a single JSON policy.
+fn is_json_policies(object: &serde_json::Map<String, serde_json::Value>) -> bool {
+    let policy_set = !object.is_empty()
+        && object.iter().all(|(key, value)| {
+            JSON_POLICY_SET_KEYS.contains(&key.as_str()) && (value.is_object() || value.is_array())
+        });
+    let policy = ["effect", "principal", "action", "resource"]
+        .iter()
+        .all(|key| object.contains_key(*key));
+    policy_set || policy
+}
+
+/// Every key maps to an object of schema sections, with `entityTypes` or `actions` among them.
+fn has_schema_shape(object: &serde_json::Map<String, serde_json::Value>) -> bool {
+    const SECTIONS: &[&str] = &["entityTypes", "actions", "commonTypes", "annotations"];
+    !object.is_empty()
+        && object.values().all(|namespace| {
+            namespace.as_object().is_some_and(|sections| {
+                sections.keys().all(|k| SECTIONS.contains(&k.as_str()))
+                    && (sections.contains_key("entityTypes") || sections.contains_key("actions"))
+            })
+        })
+}
+
 /// A 1-based line and a 1-based column counted in Unicode scalar values (characters), the
 /// convention of compilers and of ruff's output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -107,6 +189,58 @@ impl LineIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cedar_json_is_recognised_by_content_and_other_json_is_not() {
+        let schema = r#"{"App": {"entityTypes": {"User": {}}, "actions": {}}}"#;
+        let policy = r#"{"effect": "permit", "principal": {"op": "All"}, "action": {"op": "All"}, "resource": {"op": "All"}, "conditions": []}"#;
+        let by_content = JsonContent::Schema { by_content: true };
+        assert_eq!(json_content("x/schema.json", schema), by_content);
+        assert_eq!(json_content("cedarschema.json", schema), by_content);
+        assert_eq!(json_content("a/schema.cedar.json", schema), by_content);
+        assert_eq!(
+            json_content("s.cedarschema.json", "not json"),
+            JsonContent::Schema { by_content: false }
+        );
+        assert_eq!(
+            json_content("cedarschema.json", "{"),
+            JsonContent::Schema { by_content: false }
+        );
+        assert_eq!(json_content("p.json", policy), JsonContent::Policies);
+        assert_eq!(
+            json_content("p.json", r#"{"staticPolicies": {}, "templates": {}}"#),
+            JsonContent::Policies
+        );
+        assert_eq!(json_content("p.cedar.json", "{"), JsonContent::Policies);
+        for (path, other) in [
+            // run-tests file, entities, native test file, integration test file, npm, tsc,
+            // JSON Schema, a schema-shaped entities file by name, an object of non-sections.
+            ("tests/t.json", r#"[{"name": "t", "request": {}}]"#),
+            (
+                "e.json",
+                r#"[{"uid": {"type": "User", "id": "u"}, "attrs": {}, "parents": []}]"#,
+            ),
+            (
+                "tests/native.json",
+                r#"{"entities": "e.json", "tests": []}"#,
+            ),
+            (
+                "it.json",
+                r#"{"policies": "p.cedar", "entities": "e.json", "schema": "s.cedarschema.json", "shouldValidate": true, "requests": []}"#,
+            ),
+            ("package.json", r#"{"name": "x", "version": "1.0.0"}"#),
+            ("tsconfig.json", r#"{"compilerOptions": {"strict": true}}"#),
+            (
+                "schema.json",
+                r#"{"$schema": "http://json-schema.org/draft-07/schema#", "type": "object"}"#,
+            ),
+            ("app.entities.json", schema),
+            ("odd.json", r#"{"App": {"actions": {"Read": 3}}}"#),
+            ("broken.json", "{"),
+        ] {
+            assert_eq!(json_content(path, other), JsonContent::Other, "{path}");
+        }
+    }
 
     #[test]
     fn positions_count_characters_not_bytes() {

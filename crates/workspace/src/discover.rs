@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use cedarcheck_analyzer::{PolicySetInput, Settings, SourceFile};
+use std::collections::BTreeMap;
+
+use cedarcheck_analyzer::{json_content, JsonContent, PolicySetInput, Settings, SourceFile};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::config::{AnalysisConfig, Config, SetConfig, CONFIG_FILE};
@@ -36,6 +38,9 @@ pub struct PolicySetFiles {
     pub schema: Option<String>,
     /// How `schema` was chosen (what `-v` says about it).
     pub schema_origin: SchemaOrigin,
+    /// Whether `schema` was discovered by its content (a Cedar JSON schema named, say,
+    /// `schema.json`) rather than named in the config or by a `*.cedarschema` name.
+    pub schema_by_content: bool,
     pub links: Vec<String>,
     pub tests: Vec<String>,
     pub invariants: Vec<String>,
@@ -126,10 +131,21 @@ impl Workspace {
         };
         let exclude = glob_set(exclude);
         let files = walk(&self.root, &exclude)?;
-        sets.iter().map(|set| self.resolve(set, &files)).collect()
+        let json = json_contents(&self.root, &files);
+        sets.iter()
+            .map(|set| self.resolve(set, &files, &json))
+            .collect()
     }
 
-    fn resolve(&self, set: &SetConfig, files: &[String]) -> Result<PolicySetFiles, WorkspaceError> {
+    fn resolve(
+        &self,
+        set: &SetConfig,
+        files: &[String],
+        json: &BTreeMap<String, JsonContent>,
+    ) -> Result<PolicySetFiles, WorkspaceError> {
+        let is_schema = |f: &String| {
+            is_schema_file(f) || matches!(json.get(f), Some(JsonContent::Schema { .. }))
+        };
         let matching = |globs: &[String]| -> Vec<String> {
             let globs = glob_set(globs);
             files
@@ -139,14 +155,21 @@ impl Workspace {
                 .collect()
         };
         let invariants = matching(&set.invariants);
-        let policies: Vec<String> = matching(&set.policies)
-            .into_iter()
-            .filter(|f| !invariants.contains(f))
-            .collect();
-        let tests = matching(&set.tests)
+        let tests: Vec<String> = matching(&set.tests)
             .into_iter()
             .filter(|f| !f.ends_with(".entities.json"))
             .collect();
+        let mut policies: Vec<String> = matching(&set.policies);
+        // Without a `policies` key, policies in Cedar's JSON format count too.
+        if set.policies == [DEFAULT_POLICIES] {
+            policies.extend(
+                json.iter()
+                    .filter(|(_, content)| **content == JsonContent::Policies)
+                    .map(|(f, _)| f.clone()),
+            );
+            policies.sort();
+        }
+        policies.retain(|f| !invariants.contains(f) && !tests.contains(f));
         if policies.is_empty() {
             let detail = match &self.config {
                 Some(config) => format!(
@@ -182,7 +205,7 @@ impl Workspace {
                 let dirs = covered_dirs(&set.policies);
                 let candidates: Vec<String> = files
                     .iter()
-                    .filter(|f| is_schema_file(f) && dirs.iter().any(|d| d.covers(f)))
+                    .filter(|f| is_schema(f) && dirs.iter().any(|d| d.covers(f)))
                     .cloned()
                     .collect();
                 if candidates.len() > 1 {
@@ -208,11 +231,8 @@ impl Workspace {
                 )
             }
             (None, None) => {
-                let candidates: Vec<String> = files
-                    .iter()
-                    .filter(|f| is_schema_file(f))
-                    .cloned()
-                    .collect();
+                let candidates: Vec<String> =
+                    files.iter().filter(|f| is_schema(f)).cloned().collect();
                 if candidates.len() > 1 {
                     return Err(WorkspaceError::AmbiguousSchema {
                         root: self.root.clone(),
@@ -223,11 +243,15 @@ impl Workspace {
                 (candidates.into_iter().next(), SchemaOrigin::BelowRoot)
             }
         };
+        let schema_by_content = schema_origin != SchemaOrigin::Configured
+            && schema.as_ref().and_then(|schema| json.get(schema))
+                == Some(&JsonContent::Schema { by_content: true });
         Ok(PolicySetFiles {
             name: set.name.clone(),
             policies,
             schema,
             schema_origin,
+            schema_by_content,
             links: matching(&set.links),
             tests,
             invariants,
@@ -271,13 +295,30 @@ impl PolicySetFiles {
 }
 
 impl PolicySetFiles {
+    /// The note a run prints when it took a schema found by its content, which the user may
+    /// not expect: `schema: policies/schema.json (found by content)`, prefixed with the set's
+    /// name when it has one.
+    pub fn schema_note(&self) -> Option<String> {
+        let schema = self.schema.as_deref().filter(|_| self.schema_by_content)?;
+        let name = self
+            .name
+            .as_deref()
+            .map_or(String::new(), |name| format!("{name}: "));
+        Some(format!("{name}schema: {schema} (found by content)"))
+    }
+
     /// What `-v` says about the set's schema: which file, and how it was chosen.
     pub fn schema_summary(&self) -> String {
         let schema = self.schema.as_deref();
+        let how = if self.schema_by_content {
+            ", a Cedar JSON schema by its content"
+        } else {
+            ""
+        };
         match (&self.schema_origin, schema) {
             (SchemaOrigin::Configured, Some(schema)) => format!("schema {schema}"),
             (SchemaOrigin::BelowRoot, Some(schema)) => {
-                format!("schema {schema} (the only schema found)")
+                format!("schema {schema} (the only schema found{how})")
             }
             (SchemaOrigin::BelowRoot, None) => "no schema (none found)".to_string(),
             (SchemaOrigin::NextToPolicies { dirs }, found) => {
@@ -295,7 +336,7 @@ impl PolicySetFiles {
                 match found {
                     Some(schema) => format!(
                         "schema {schema} (no `schema` key: the only schema next to its \
-                         policies, in {dirs})"
+                         policies, in {dirs}{how})"
                     ),
                     None => format!(
                         "no schema (no `schema` key, and none next to its policies, in {dirs})"
@@ -309,6 +350,23 @@ impl PolicySetFiles {
 
 fn is_schema_file(path: &str) -> bool {
     path.ends_with(".cedarschema") || path.ends_with(".cedarschema.json")
+}
+
+/// The policies of a set without a `policies` key.
+const DEFAULT_POLICIES: &str = "**/*.cedar";
+
+/// What each `*.json` file among `files` holds, judged by name and content (see
+/// [`json_content`]). A file that cannot be read as text is judged by its name alone; reading
+/// it for the analysis reports the problem if it is used.
+fn json_contents(root: &Path, files: &[String]) -> BTreeMap<String, JsonContent> {
+    files
+        .iter()
+        .filter(|f| f.ends_with(".json"))
+        .map(|f| {
+            let text = std::fs::read_to_string(root.join(f)).unwrap_or_default();
+            (f.clone(), json_content(f, &text))
+        })
+        .collect()
 }
 
 /// A directory a set's `policies` patterns can match files in, relative to the root.

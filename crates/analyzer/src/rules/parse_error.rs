@@ -89,3 +89,57 @@ pub fn from_json_error(file: &SourceFile, error: &serde_json::Error, what: &str)
         .map_or(message.as_str(), |(head, _)| head);
     Finding::new(&RULE, &file.path, at, format!("invalid {what}: {message}"))
 }
+
+/// A `*.cedar` file that Cedar cannot parse and that is clearly something else (a
+/// `Dockerfile.cedar`, a template, notes): its first token is neither `permit`, `forbid`, an
+/// annotation, nor a misspelled effect followed by `(`. Cedar's own message about such a file
+/// (an unexpected token somewhere in it) would only confuse; this one says what the file is
+/// not, at 1:1, and how to leave it out.
+pub fn not_cedar(file: &SourceFile) -> Option<Finding> {
+    let text = &*file.text;
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start();
+        match rest.strip_prefix("//") {
+            Some(comment) => rest = comment.split_once('\n').map_or("", |(_, next)| next),
+            None => break,
+        }
+    }
+    if rest.is_empty() || rest.starts_with('@') {
+        return None;
+    }
+    let word_len = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    let word = &rest[..word_len];
+    if word == "permit" || word == "forbid" {
+        return None;
+    }
+    if word_len > 0 && rest[word_len..].trim_start().starts_with('(') {
+        return None;
+    }
+    let token: String = rest
+        .split_whitespace()
+        .next()
+        .unwrap_or(rest)
+        .chars()
+        .take(24)
+        .collect();
+    let first_line = text.find('\n').unwrap_or(text.len());
+    let end = text[..first_line].trim_end().len();
+    Some(
+        Finding::new(
+            &RULE,
+            &file.path,
+            LineIndex::char_span(text, Span::new(0, end.max(1))),
+            format!(
+                "this file does not look like Cedar policies (it starts with `{token}`, not \
+                 `permit`, `forbid` or an annotation)"
+            ),
+        )
+        .with_help(format!(
+            "if it is not a policy file, leave it out with `exclude = [\"{}\"]` in cedarcheck.toml",
+            file.path
+        )),
+    )
+}

@@ -1,0 +1,238 @@
+//! Zero config on real layouts (README, "Configuration"): a Cedar JSON schema is found by its
+//! content whatever its name (`schema.json`, `schema.cedar.json`, `cedarschema.json`) and the run
+//! says which one it took; tests, entities, `package.json` and other JSON beside it are never
+//! taken for a schema; policies in Cedar's JSON format are checked like `.cedar` ones, their
+//! findings at the policy's JSON object; a `*.cedar` file that is not Cedar says so.
+//!
+//! Each fixture under `tests/fixtures/zero_config_*` is copied to a fresh temporary directory
+//! (this repository's own cedarcheck.toml must not be found upwards) and checked there without
+//! a solver.
+
+mod support;
+
+use std::path::Path;
+
+use support::cedarcheck;
+
+/// A copy of `tests/fixtures/NAME` in a fresh temporary directory.
+fn fixture(name: &str) -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name),
+        dir.path(),
+    );
+    dir
+}
+
+/// The `note:` lines of a run's stderr.
+fn notes(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with("note: ") && !l.contains("deep analysis skipped"))
+        .collect()
+}
+
+/// `schema.json` beside a run-tests file, an entities file, a native test file, `package.json`,
+/// `tsconfig.json` and a JSON Schema document also named `schema.json`: only the Cedar schema
+/// is taken (one more would make zero-config exit 2), the policies are validated against it
+/// (the schema error below needs it), and every format says which schema was taken.
+#[test]
+fn a_cedar_json_schema_named_schema_json_is_found_by_its_content_and_named() {
+    let dir = fixture("zero_config_schema_json");
+    let (code, stdout, stderr) = cedarcheck(dir.path(), &["check", "--format", "compact"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert_eq!(
+        stdout,
+        "policies/read.cedar:7:8: error[schema-error] attribute `otp` in context for \
+         App::Action::\"Read\" not found\n\
+         Found 1 error (2 policies in 2 files).\n"
+    );
+    assert_eq!(
+        notes(&stderr),
+        ["note: schema: policies/schema.json (found by content)"]
+    );
+
+    let (_, _, stderr) = cedarcheck(dir.path(), &["check", "--format", "compact", "-v"]);
+    assert!(
+        stderr.contains(
+            "cedarcheck: policy set: 1 policy file(s), schema policies/schema.json (the only \
+             schema found, a Cedar JSON schema by its content)\n"
+        ),
+        "{stderr}"
+    );
+
+    let (code, stdout, _) = cedarcheck(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(code, 1);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let notes = json["notes"].as_array().unwrap();
+    assert!(
+        notes.contains(&"schema: policies/schema.json (found by content)".into()),
+        "{notes:?}"
+    );
+
+    let (_, stdout, _) = cedarcheck(dir.path(), &["check", "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let notifications = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert!(
+        notifications
+            .iter()
+            .any(|n| n["message"]["text"] == "schema: policies/schema.json (found by content)"),
+        "{notifications:?}"
+    );
+}
+
+#[test]
+fn schema_cedar_json_and_cedarschema_json_are_schemas_too() {
+    for (fixture_name, schema, namespace) in [
+        ("zero_config_schema_cedar_json", "schema.cedar.json", "Ops"),
+        ("zero_config_cedarschema_json", "cedarschema.json", "Iam"),
+    ] {
+        let dir = fixture(fixture_name);
+        let (code, stdout, stderr) = cedarcheck(dir.path(), &["check", "--format", "compact"]);
+        assert_eq!(code, 1, "{stdout}{stderr}");
+        assert_eq!(
+            stdout,
+            format!(
+                "read.cedar:7:8: error[schema-error] attribute `otp` in context for \
+                 {namespace}::Action::\"Read\" not found\n\
+                 Found 1 error (2 policies in 2 files).\n"
+            )
+        );
+        assert_eq!(
+            notes(&stderr),
+            [format!("note: schema: {schema} (found by content)")]
+        );
+    }
+}
+
+/// `policies.cedar.json` (a policy set) and `single.json` (one policy, found by its content)
+/// are loaded and checked like `.cedar` files: a finding about a JSON policy stands at its
+/// object's `{` (Cedar's JSON policies carry no finer locations), and strict validation runs on
+/// them. The schema has a `.cedarschema` name, so no note names it.
+#[test]
+fn policies_in_cedar_s_json_format_are_checked_at_their_objects() {
+    let dir = fixture("zero_config_json_policies");
+    let (code, stdout, stderr) = cedarcheck(dir.path(), &["check", "--format", "compact"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert_eq!(
+        stdout,
+        "policies.cedar.json:11:24: error[permit-all] policy `anyone-anything` permits every \
+         principal to perform every action on every resource\n\
+         single.json:1:1: error[schema-error] attribute `otp` in context for \
+         App::Action::\"Read\" not found\n\
+         Found 2 errors (3 policies in 3 files).\n"
+    );
+    assert_eq!(notes(&stderr), Vec::<&str>::new());
+    // The line and column are the object's: `"anyone-anything": {` has its `{` at 11:24.
+    let text = std::fs::read_to_string(dir.path().join("policies.cedar.json")).unwrap();
+    let line = text.lines().nth(10).unwrap();
+    assert_eq!(line.find('{'), Some(23), "{line}");
+    assert!(line.contains("\"anyone-anything\""), "{line}");
+}
+
+/// A broken JSON policy file is a parse error where the problem is, never a silent pass.
+#[test]
+fn a_broken_json_policy_file_is_a_located_parse_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.cedar.json"),
+        "{\n  \"staticPolicies\": {\n    \"bad\": { \"effect\": \"perhaps\", \"principal\": \
+         { \"op\": \"All\" }, \"action\": { \"op\": \"All\" }, \"resource\": { \"op\": \"All\" }, \
+         \"conditions\": [] }\n  },\n  \"extra\": 1\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("q.cedar.json"),
+        "{ \"staticPolicies\": { \"x\": 1 ",
+    )
+    .unwrap();
+    let (code, stdout, _) = cedarcheck(dir.path(), &["check", "--format", "compact"]);
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(
+        stdout,
+        "p.cedar.json:1:1: error[parse-error] invalid JSON policy file: `templates`, \
+         `templateLinks` missing (a Cedar JSON policy set has `staticPolicies`, `templates` and \
+         `templateLinks`)\n\
+         p.cedar.json:3:12: error[parse-error] invalid JSON policy `bad`: error deserializing a \
+         policy/template from JSON: unknown variant `perhaps`, expected `permit` or `forbid`\n\
+         p.cedar.json:5:12: error[parse-error] invalid JSON policy file: unknown key `extra`: \
+         expected `staticPolicies`, `templates` and `templateLinks`, or a single policy with \
+         `effect`, `principal`, `action` and `resource`\n\
+         q.cedar.json:1:29: error[parse-error] invalid JSON policy file: EOF while parsing an \
+         object\n\
+         Found 4 errors (0 policies in 2 files).\n"
+    );
+}
+
+/// `Dockerfile.cedar` gets one finding at 1:1 that says it is not Cedar and how to leave it out;
+/// excluded, the run is clean.
+#[test]
+fn a_cedar_file_that_is_not_cedar_says_so_and_how_to_exclude_it() {
+    let dir = fixture("zero_config_not_cedar");
+    let (code, stdout, stderr) = cedarcheck(dir.path(), &["check", "--format", "compact"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert_eq!(
+        stdout,
+        "Dockerfile.cedar:1:1: error[parse-error] this file does not look like Cedar policies \
+         (it starts with `FROM`, not `permit`, `forbid` or an annotation)\n\
+         Found 1 error (1 policy in 3 files).\n"
+    );
+    let (_, stdout, _) = cedarcheck(dir.path(), &["check", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let finding = &json["findings"][0];
+    assert_eq!(finding["file"], "Dockerfile.cedar");
+    assert_eq!(
+        finding["help"],
+        "if it is not a policy file, leave it out with `exclude = [\"Dockerfile.cedar\"]` in \
+         cedarcheck.toml"
+    );
+
+    std::fs::write(
+        dir.path().join("cedarcheck.toml"),
+        "exclude = [\"Dockerfile.cedar\"]\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = cedarcheck(dir.path(), &["check", "--format", "compact"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(stdout, "All checks passed: 1 policy in 2 files.\n");
+}
+
+/// A misspelled effect or a broken policy still gets Cedar's own message: only a file that
+/// starts like no policy is called "not Cedar".
+#[test]
+fn a_broken_policy_is_not_called_not_cedar() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("typo.cedar"),
+        "permt (principal, action, resource);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("cut.cedar"),
+        "// reviewed\npermit (principal, action, resource)\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = cedarcheck(dir.path(), &["check", "--format", "compact"]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("typo.cedar:1:1: error[parse-error] invalid policy effect: permt\n"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("does not look like Cedar"), "{stdout}");
+}
