@@ -2,6 +2,7 @@
 //! findings with byte spans. The CLI and the language server read files and print.
 
 mod baseline;
+mod broad_permit;
 mod constant;
 mod diagnostic;
 mod finding;
@@ -20,9 +21,10 @@ mod suppression;
 mod validation;
 
 pub use baseline::{Baseline, BaselineError, Fingerprint, BASELINE_VERSION};
+pub use broad_permit::{fold_broad_permit_findings, is_broad_permit_finding};
 pub use finding::{Finding, Level, Related, Span};
 pub use incremental::IncrementalCheck;
-pub use policy::{Clause, ClauseKind, PolicyUnit};
+pub use policy::{action_reads_only, Clause, ClauseKind, PolicyUnit};
 pub use policy_set::{LoadedSet, PolicyEntry, PolicyKind};
 pub use policy_syntax::{scan_head, PolicyHead, Syntax};
 pub use registry::{rule, RULES};
@@ -156,6 +158,7 @@ fn settle(
         .collect();
     Suppressions::new(loaded, input).retain_unsuppressed(&mut findings);
     sort_findings(&mut findings);
+    fold_broad_permit_findings(&mut findings);
     findings
 }
 

@@ -141,6 +141,33 @@ impl<'a> PolicyUnit<'a> {
         })
     }
 
+    /// Whether the conditions read `context` and nothing else the request names: their only
+    /// guard is what the caller supplies.
+    pub fn guarded_by_context_only(&self) -> bool {
+        let vars: Vec<Var> = self
+            .condition_exprs()
+            .filter_map(|e| match e.expr_kind() {
+                ExprKind::Var(v) => Some(*v),
+                _ => None,
+            })
+            .collect();
+        vars.contains(&Var::Context) && vars.iter().all(|v| *v == Var::Context)
+    }
+
+    /// Whether every action the scope names reads rather than changes (by its name: `Get…`,
+    /// `List…`, `s3:GetObject`, `read_file`, the action group `"read"`); false when the scope
+    /// leaves the action open.
+    pub fn actions_read_only(&self) -> bool {
+        let names: Vec<&str> = match self.template.action_constraint() {
+            ActionConstraint::Any => return false,
+            ActionConstraint::Eq(uid) => vec![uid.eid().as_ref()],
+            ActionConstraint::In(uids) => uids.iter().map(|uid| uid.eid().as_ref()).collect(),
+            #[allow(unreachable_patterns)]
+            _ => return false,
+        };
+        !names.is_empty() && names.iter().all(|name| action_reads_only(name))
+    }
+
     /// Every subexpression of the conditions, in no particular order.
     pub fn condition_exprs(&self) -> impl Iterator<Item = &'a Expr> {
         self.template
@@ -170,4 +197,54 @@ pub(crate) fn loc_span(loc: &cedar_policy_core::parser::Loc) -> Span {
 /// The span of an expression, or `fallback` when Cedar kept none.
 pub fn expr_span(expr: &Expr, fallback: Span) -> Span {
     expr.source_loc().map_or(fallback, loc_span)
+}
+
+/// Verbs that name an action which reads: an action so named does not change state.
+const READ_VERBS: &[&str] = &[
+    "get", "list", "read", "view", "describe", "search", "query", "show", "head", "lookup", "find",
+    "fetch", "browse", "watch", "download", "inspect", "see", "discover",
+];
+
+/// Whether an action's name says it reads: its last `:`/`/`/`.`-separated part starts with a
+/// read verb followed by nothing, a separator or a capital (`GetObject`, `read_file`, `list`,
+/// not `Listen` or `getaway`).
+pub fn action_reads_only(name: &str) -> bool {
+    let last = name.rsplit([':', '/', '.']).next().unwrap_or(name);
+    READ_VERBS.iter().any(|verb| {
+        last.len() >= verb.len()
+            && last[..verb.len()].eq_ignore_ascii_case(verb)
+            && last[verb.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| c.is_ascii_uppercase() || matches!(c, '_' | '-' | ' '))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::action_reads_only as reads_only;
+
+    #[test]
+    fn read_verbs_are_told_from_writes_by_the_whole_verb() {
+        for name in [
+            "ReadLogs",
+            "s3:GetObject",
+            "read_file",
+            "list",
+            "ViewHostStatus",
+            "read",
+        ] {
+            assert!(reads_only(name), "{name}");
+        }
+        for name in [
+            "RebootHost",
+            "s3:PutObject",
+            "Listen",
+            "getaway",
+            "delete",
+            "Readdress",
+        ] {
+            assert!(!reads_only(name), "{name}");
+        }
+    }
 }

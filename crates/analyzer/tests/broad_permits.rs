@@ -1,0 +1,151 @@
+//! A broad permit gets one finding, as loud as its risk: a state-changing action for anyone
+//! or a guard the caller supplies warns; a role grant over every resource, or "anyone may
+//! read", is information; the other sides of the same cause are the finding's related
+//! information, each with its place.
+
+use cedarcheck_analyzer::{check, LineIndex, PolicySetInput, Settings, SourceFile};
+
+const SCHEMA: &str = r#"
+entity Role;
+entity User in [Role];
+entity Doc;
+action ReadDoc, DeleteDoc appliesTo { principal: [User], resource: [Doc], context: { is_admin: Bool } };
+"#;
+
+/// (rule, level, line:col, message, [related as "line:col message"]) of every finding.
+fn findings(policies: &str) -> Vec<(String, String, String, String, Vec<String>)> {
+    let input = PolicySetInput {
+        policies: vec![SourceFile::new("p.cedar", policies)],
+        schema: Some(SourceFile::new("s.cedarschema", SCHEMA)),
+        links: vec![],
+    };
+    let index = LineIndex::new(policies);
+    let at = |offset: usize| {
+        let p = index.position(policies, offset);
+        format!("{}:{}", p.line, p.column)
+    };
+    check(&input, &Settings::default())
+        .findings
+        .into_iter()
+        .map(|f| {
+            (
+                f.rule.to_string(),
+                f.level.to_string(),
+                at(f.span.start),
+                f.message,
+                f.related
+                    .iter()
+                    .map(|r| format!("{} {}", at(r.span.start), r.message))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+fn one(
+    rule: &str,
+    level: &str,
+    at: &str,
+    message: &str,
+    related: &[&str],
+) -> Vec<(String, String, String, String, Vec<String>)> {
+    vec![(
+        rule.into(),
+        level.into(),
+        at.into(),
+        message.into(),
+        related.iter().map(|r| r.to_string()).collect(),
+    )]
+}
+
+#[test]
+fn a_role_grant_over_every_resource_is_information() {
+    let policies = "@id(\"admins\")\npermit (principal in Role::\"admin\", action in [Action::\"ReadDoc\", Action::\"DeleteDoc\"], resource);\n";
+    assert_eq!(
+        findings(policies),
+        one(
+            "unscoped-resource",
+            "info",
+            "2:89",
+            "permit `admins` applies to every resource",
+            &[]
+        )
+    );
+}
+
+#[test]
+fn anyone_may_read_is_one_finding_of_information() {
+    let policies =
+        "@id(\"public-read\")\npermit (principal, action == Action::\"ReadDoc\", resource);\n";
+    assert_eq!(
+        findings(policies),
+        one(
+            "unscoped-principal",
+            "info",
+            "2:9",
+            "permit `public-read` applies to every principal",
+            &["2:49 also unscoped-resource: permit `public-read` applies to every resource"],
+        )
+    );
+}
+
+#[test]
+fn a_state_changing_action_for_anyone_on_anything_warns_once() {
+    let policies =
+        "@id(\"anyone-deletes\")\npermit (principal, action == Action::\"DeleteDoc\", resource);\n";
+    assert_eq!(
+        findings(policies),
+        one(
+            "unscoped-principal",
+            "warn",
+            "2:9",
+            "permit `anyone-deletes` applies to every principal",
+            &["2:51 also unscoped-resource: permit `anyone-deletes` applies to every resource"],
+        )
+    );
+}
+
+#[test]
+fn a_guard_the_caller_supplies_warns_even_for_reading() {
+    let policies = "@id(\"admin-flag\")\npermit (principal, action == Action::\"ReadDoc\", resource is Doc)\nwhen { context.is_admin };\n";
+    assert_eq!(
+        findings(policies),
+        one(
+            "unscoped-principal",
+            "warn",
+            "2:9",
+            "permit `admin-flag` applies to every principal, and its only guard is the request's `context`, which the caller supplies",
+            &[],
+        )
+    );
+}
+
+#[test]
+fn every_action_and_every_principal_is_one_finding_with_both_places() {
+    let policies = "@id(\"flagged\")\npermit (principal, action, resource is Doc)\nwhen { context.is_admin };\n";
+    assert_eq!(
+        findings(policies),
+        one(
+            "unscoped-action",
+            "warn",
+            "2:20",
+            "permit `flagged` applies to every action",
+            &["2:9 also unscoped-principal: permit `flagged` applies to every principal, and its only guard is the request's `context`, which the caller supplies"],
+        )
+    );
+}
+
+#[test]
+fn a_suppressed_side_leaves_the_other_standing() {
+    let policies = "@id(\"public-read\")\n@cedarcheck_ignore(\"unscoped-principal\")\npermit (principal, action == Action::\"ReadDoc\", resource);\n";
+    assert_eq!(
+        findings(policies),
+        one(
+            "unscoped-resource",
+            "info",
+            "3:49",
+            "permit `public-read` applies to every resource",
+            &[]
+        )
+    );
+}
