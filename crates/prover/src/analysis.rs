@@ -41,7 +41,9 @@ pub async fn analyze_env(cx: &mut EnvCx<'_>) -> Vec<Verdict> {
         }
         live.push(p);
         let permit = cx.subject(p).effect() == Effect::Permit;
-        if permit && shared.enabled(&unconditional_rule::RULE) {
+        // A permit without conditions grants its scope, as it says: nothing to ask.
+        let conditional = cx.subject(p).policy.has_non_scope_constraint();
+        if permit && conditional && shared.enabled(&unconditional_rule::RULE) {
             push(
                 &unconditional_rule::RULE,
                 About::Policy(p),

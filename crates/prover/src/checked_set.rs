@@ -3,7 +3,10 @@
 
 use std::collections::BTreeSet;
 
-use cedarcheck_analyzer::{PolicySetInput, Report, Settings, SourceFile, Suppressions};
+use cedarcheck_analyzer::rules::deep as declared;
+use cedarcheck_analyzer::{
+    is_broad_permit_finding, Finding, PolicySetInput, Report, Settings, SourceFile, Suppressions,
+};
 
 use crate::{analyze, DeepInput, DeepOptions, DeepReport, LoadedPolicies};
 
@@ -71,6 +74,32 @@ pub fn prove_set(set: CheckedSet<'_>, options: DeepOptions<'_>) -> Option<SetPro
     Suppressions::new(&set.report.loaded, set.input).retain_unsuppressed(&mut deep.findings);
     Suppressions::new(&invariant_report.loaded, &invariant_input)
         .retain_unsuppressed(&mut deep.findings);
+    // One broad permit, one finding: `allows-all` standing on a permit that the static rules
+    // already report as broad, or whose conditions restrict nothing, says the same again.
+    let explained = |finding: &Finding, by: &Finding| {
+        by.file == finding.file
+            && by.policy_id == finding.policy_id
+            && (is_broad_permit_finding(by) || by.rule == declared::unconditional_permit::RULE.id)
+    };
+    let restated: Vec<bool> = deep
+        .findings
+        .iter()
+        .map(|f| {
+            f.rule == declared::allows_all::RULE.id
+                && f.policy_id.is_some()
+                && set
+                    .report
+                    .findings
+                    .iter()
+                    .chain(&deep.findings)
+                    .any(|by| explained(f, by))
+        })
+        .collect();
+    let mut index = 0;
+    deep.findings.retain(|_| {
+        index += 1;
+        !restated[index - 1]
+    });
     Some(SetProof {
         deep,
         invariant_input,

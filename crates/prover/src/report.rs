@@ -8,7 +8,7 @@ use cedar_policy::Effect;
 use cedar_policy_core::ast::Template;
 use cedarcheck_analyzer::rules::deep as declared;
 use cedarcheck_analyzer::{
-    scan_head, Finding, Level, LoadedSet, PolicyKind, Related, Settings, Span,
+    action_reads_only, scan_head, Finding, Level, LoadedSet, PolicyKind, Related, Settings, Span,
 };
 use serde_json::Value;
 
@@ -145,13 +145,74 @@ pub fn findings(verdicts: Vec<Verdict>, cx: &Context<'_>) -> Vec<Finding> {
             _ => None,
         })
         .collect();
+    let mutual = settle_mutual_covers(&mut groups, &equivalent);
     let mut findings = Vec::new();
     for ((_, about), verdicts) in groups {
-        if let Some(finding) = cx.finding(about, &verdicts, &equivalent) {
-            findings.push(finding);
+        let mut finding = cx.finding(about, &verdicts, &equivalent);
+        if let (Some(finding), About::Policy(p)) = (&mut finding, about) {
+            if let Some(&other) = mutual.get(&p) {
+                cx.say_mutual(finding, p, other, &verdicts);
+            }
         }
+        findings.extend(finding);
     }
     findings
+}
+
+/// Two policies that cover each other in an environment are each redundant there with the
+/// other, and two findings would invite deleting both. The earlier one's verdicts in those
+/// environments are dropped; the later one's finding says that the two cover each other
+/// there, and to keep one. Returns, for each later policy whose every redundancy is such a
+/// mutual cover, the policy it pairs with.
+fn settle_mutual_covers(
+    groups: &mut BTreeMap<(&'static str, About), Vec<Verdict>>,
+    equivalent: &BTreeSet<(usize, usize)>,
+) -> BTreeMap<usize, usize> {
+    let redundancy = [
+        declared::redundant_permit::RULE.id,
+        declared::redundant_forbid::RULE.id,
+    ];
+    let single_cover = |v: &Verdict| match &v.outcome {
+        Outcome::Holds { related, .. } if related.len() == 1 => Some(related[0]),
+        _ => None,
+    };
+    // (earlier, later) → environments where each is the other's only cover.
+    let mut pairs: BTreeMap<(usize, usize), BTreeSet<usize>> = BTreeMap::new();
+    for ((rule, about), verdicts) in groups.iter() {
+        let About::Policy(p) = *about else { continue };
+        if !redundancy.contains(rule) {
+            continue;
+        }
+        for v in verdicts {
+            let Some(q) = single_cover(v) else { continue };
+            let back = groups
+                .get(&(rule, About::Policy(q)))
+                .and_then(|vs| vs.iter().find(|w| w.env == v.env))
+                .and_then(single_cover);
+            if p < q && back == Some(p) && !equivalent.contains(&(p, q)) {
+                pairs.entry((p, q)).or_default().insert(v.env);
+            }
+        }
+    }
+    let mut mutual = BTreeMap::new();
+    for (&(earlier, later), envs) in &pairs {
+        for rule in redundancy {
+            if let Some(verdicts) = groups.get_mut(&(rule, About::Policy(earlier))) {
+                for v in verdicts.iter_mut().filter(|v| envs.contains(&v.env)) {
+                    v.outcome = Outcome::Fails;
+                }
+            }
+            let later_covers = groups.get(&(rule, About::Policy(later))).map(|vs| {
+                vs.iter()
+                    .filter(|v| v.outcome.is_holds())
+                    .all(|v| single_cover(v) == Some(earlier) && envs.contains(&v.env))
+            });
+            if later_covers == Some(true) {
+                mutual.insert(later, earlier);
+            }
+        }
+    }
+    mutual
 }
 
 impl Context<'_> {
@@ -168,6 +229,34 @@ impl Context<'_> {
             .iter()
             .filter(|j| j.policies.contains(&a) || j.policies.contains(&b))
             .count()
+    }
+
+    /// Rewords the redundancy finding of `later`, whose every cover is `earlier` covering it
+    /// back: the two match the same requests there, so one of them can go.
+    fn say_mutual(
+        &self,
+        finding: &mut Finding,
+        later: usize,
+        earlier: usize,
+        verdicts: &[Verdict],
+    ) {
+        let holds: Vec<usize> = verdicts
+            .iter()
+            .filter(|v| v.outcome.is_holds())
+            .map(|v| v.env)
+            .collect();
+        let subject = &self.shared.subjects[later];
+        let phrase = self.scope_phrase(&holds, self.envs_of(later).len());
+        let message = redundant_permit::mutual_message(
+            self.policies.kind(subject),
+            &subject.id,
+            &format!("`{}`", self.shared.subjects[earlier].id),
+            &phrase,
+        );
+        finding.message = match finding.message.find(" (undecided in ") {
+            Some(at) => format!("{message}{}", &finding.message[at..]),
+            None => message,
+        };
     }
 
     fn env_name(&self, env: usize) -> &str {
@@ -276,7 +365,15 @@ impl Context<'_> {
         }
         let partial = holds.len() < applicable
             && !matches!(about, About::Invariant(_) | About::Environment(_));
-        let level = if partial {
+        // A whole environment allowed matters less when its action only reads (by its name,
+        // as `unscoped-principal` judges it): "anyone may read" tiers are usually deliberate.
+        let reads_only = match about {
+            About::Environment(env) => {
+                action_reads_only(self.jobs[env].env.action().id().unescaped())
+            }
+            _ => false,
+        };
+        let level = if partial || reads_only {
             lower(configured)
         } else {
             configured

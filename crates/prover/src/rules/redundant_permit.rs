@@ -16,3 +16,11 @@ pub fn message(id: &str, by: &[String], envs: &str) -> String {
         ),
     }
 }
+
+/// Two policies of one effect that cover each other where `envs` says: reported once, at the
+/// later one (`redundant-forbid` words it the same way).
+pub fn mutual_message(kind: &str, id: &str, other: &str, envs: &str) -> String {
+    format!(
+        "{kind} `{id}` and {other} match exactly the same requests {envs}: keep one of them there"
+    )
+}

@@ -8,7 +8,11 @@ pub const RULE: Rule = Rule {
     source: Source::Deep,
     doc: r#"## What it does
 Asks the solver, per request environment, whether the whole policy set allows every valid
-request in it — whoever the principal, whatever the resource, attributes and context.
+request in it — whoever the principal, whatever the resource, attributes and context. The
+finding stands on the first permit that grants the access; it is one level lower when the
+environment's action only reads, by its name (`Get…`, `List…`, `Read…`, `View…`), and left out
+when that permit already has an `unscoped-*`, `permit-all` or `unconditional-permit` finding —
+the same cause, said once.
 
 ## Why is this bad?
 Somewhere a permit is broader than intended, or the forbids that should carve exceptions out of

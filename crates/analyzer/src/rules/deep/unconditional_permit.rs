@@ -9,7 +9,9 @@ pub const RULE: Rule = Rule {
     doc: r#"## What it does
 Asks the solver whether a permit matches every valid request of each environment its scope
 admits — that is, whether its `when`/`unless` clauses restrict nothing. Reports it with the
-environments where that holds (one level lower when it holds in only some).
+environments where that holds (one level lower when it holds in only some). A permit without
+any `when`/`unless` clause is not asked: it grants its scope, as it says, and the `unscoped-*`
+rules judge how broad that scope is.
 
 ## Why is this bad?
 A condition that looks like a guard but is implied by the schema (`context.mfa || !context.mfa`,
