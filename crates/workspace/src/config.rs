@@ -55,6 +55,18 @@ pub struct AnalysisConfig {
     pub timeout_ms: u64,
     /// 0 = all cores.
     pub jobs: usize,
+    /// `intentionally-denied`: actions denied by design, which `unreachable-action` leaves
+    /// alone. Checked against the schema when the set is analysed.
+    pub intentionally_denied: Vec<DeniedAction>,
+}
+
+/// An entry of `[analysis] intentionally-denied`, and where it is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeniedAction {
+    /// As written: `Ops::Action::"LegacyExport"`.
+    pub action: String,
+    /// `cedarcheck.toml:12:5`, for an error about the entry.
+    pub at: String,
 }
 
 impl Default for AnalysisConfig {
@@ -63,6 +75,7 @@ impl Default for AnalysisConfig {
             deep: DeepMode::Auto,
             timeout_ms: 10_000,
             jobs: 0,
+            intentionally_denied: Vec::new(),
         }
     }
 }
@@ -122,6 +135,7 @@ struct RawAnalysis {
     deep: Option<Spanned<String>>,
     timeout_ms: Option<u64>,
     jobs: Option<usize>,
+    intentionally_denied: Option<Vec<Spanned<String>>>,
 }
 
 const DEFAULT_POLICIES: &str = "**/*.cedar";
@@ -199,6 +213,14 @@ impl Config {
             }
             analysis.timeout_ms = raw.timeout_ms.unwrap_or(analysis.timeout_ms);
             analysis.jobs = raw.jobs.unwrap_or(analysis.jobs);
+            for entry in raw.intentionally_denied.into_iter().flatten() {
+                let position =
+                    cedarcheck_analyzer::LineIndex::new(text).position(text, entry.span().start);
+                analysis.intentionally_denied.push(DeniedAction {
+                    at: format!("{}:{}:{}", path.display(), position.line, position.column),
+                    action: entry.into_inner(),
+                });
+            }
         }
 
         let top_level = SetConfig {
@@ -374,6 +396,22 @@ jobs = 1
             config.settings.level(unscoped, "policies/x.cedar"),
             Some(Level::Warn)
         );
+    }
+
+    #[test]
+    fn intentionally_denied_actions_keep_where_they_are_written() {
+        let config =
+            parse("[analysis]\nintentionally-denied = [\n  'Ops::Action::\"Export\"',\n]\n")
+                .unwrap();
+        assert_eq!(
+            config.analysis.intentionally_denied,
+            [DeniedAction {
+                action: "Ops::Action::\"Export\"".into(),
+                at: "cedarcheck.toml:3:3".into(),
+            }]
+        );
+        let e = parse("[analysis]\nintentionally-denied = \"x\"\n").unwrap_err();
+        assert!(e.starts_with("cedarcheck.toml:2:24:"), "{e}");
     }
 
     #[test]

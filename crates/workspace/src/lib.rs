@@ -5,6 +5,6 @@ mod config;
 mod discover;
 mod error;
 
-pub use config::{AnalysisConfig, Config, DeepMode, SetConfig, CONFIG_FILE};
+pub use config::{AnalysisConfig, Config, DeepMode, DeniedAction, SetConfig, CONFIG_FILE};
 pub use discover::{find_config, PolicySetFiles, SchemaOrigin, Workspace};
 pub use error::WorkspaceError;
