@@ -1,0 +1,298 @@
+//! `cedarcheck test` says which condition made a test fail (README "Tests", "Why a test
+//! failed"), reads YAML test files, entities written in a test's request, and the expected
+//! decisions `forbidden` and `not-permitted`. The fixture is tests/fixtures/test_explain: a
+//! permit whose condition compares the agent's team with the host's owner, a permit for humans
+//! and a forbid with an `unless`.
+
+mod support;
+
+use std::path::PathBuf;
+
+use serde_json::{json, Value};
+
+fn fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/test_explain")
+}
+
+/// `cedarcheck test ARGS` in the fixture: exit code and stdout without its last line (the
+/// summary, which has the time the run took), and that line.
+fn test(args: &[&str]) -> (i32, String, String) {
+    let mut all = vec!["test", "--color", "never"];
+    all.extend_from_slice(args);
+    let (code, stdout, stderr) = support::cedarcheck(&fixture(), &all);
+    let mut lines: Vec<&str> = stdout.lines().collect();
+    let summary = lines
+        .pop()
+        .unwrap_or_else(|| panic!("no output; stderr:\n{stderr}"));
+    let mut body = lines.join("\n");
+    body.push('\n');
+    (code, body, summary.to_string())
+}
+
+fn json_of(args: &[&str]) -> Value {
+    let mut all = vec!["test", "--format", "json"];
+    all.extend_from_slice(args);
+    let (_, stdout, stderr) = support::cedarcheck(&fixture(), &all);
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\n{stderr}"))
+}
+
+#[test]
+fn a_wrong_decision_names_the_condition_its_place_and_the_values_it_read() {
+    let (code, stdout, summary) = test(&["tests/explain.json"]);
+    assert_eq!(code, 1);
+    assert!(
+        summary.starts_with("0 passed, 3 failed (1 file, "),
+        "{summary}"
+    );
+    // Expected allow, got deny: each permit, by its scope or its first false condition with
+    // the operands it compared; expected deny, got allow: the permit that allowed and the
+    // forbid whose `unless` held.
+    assert_eq!(stdout, EXPLAIN, "{stdout}");
+}
+
+const EXPLAIN: &str = r#"FAIL tests/explain.json:4: openclaw reads nginx logs on a host its team does not own
+  request   principal Ops::Agent::"openclaw"
+            action    Ops::Action::"ReadLogs"
+            resource  Ops::LogDirectory::"web-01-nginx"
+            context   {"mfa":false}
+  decision  expected allow, got deny
+  reasons   (none expected, none determined)
+  because   permit agent-read-managed-logs: policies/ops.cedar:3:8: when `principal.team == resource.host.owner` is false
+                principal.team      = Ops::Team::"sre"
+                resource.host.owner = Ops::Team::"netsec"
+            permit human-read-logs: policies/ops.cedar:6:9: scope does not match: principal is Ops::Human
+  why       expected allow, got deny
+
+FAIL tests/explain.json:14: openclaw reads auth logs without mfa
+  request   principal Ops::Agent::"openclaw"
+            action    Ops::Action::"ReadLogs"
+            resource  Ops::LogDirectory::"db-01-auth"
+            context   {"mfa":false}
+  decision  expected allow, got deny
+  reasons   + forbid-sensitive-without-mfa  determined the decision
+  because   permit agent-read-managed-logs: policies/ops.cedar:3:49: when `!resource.sensitive` is false
+                resource.sensitive = true
+            permit human-read-logs: policies/ops.cedar:6:9: scope does not match: principal is Ops::Human
+  why       expected allow, got deny
+
+FAIL tests/explain.json:24: dana never reads auth logs
+  request   principal Ops::Human::"dana"
+            action    Ops::Action::"ReadLogs"
+            resource  Ops::LogDirectory::"db-01-auth"
+            context   {"mfa":true}
+  decision  expected deny, got allow
+  reasons   + human-read-logs  determined the decision
+  because   permit human-read-logs: scope matches and every condition holds
+            forbid forbid-sensitive-without-mfa: policies/ops.cedar:12:10: unless `context.mfa` is true
+  why       expected deny, got allow
+
+"#;
+
+#[test]
+fn json_carries_the_explanation_as_data() {
+    let json = json_of(&["tests/explain.json"]);
+    let tests = &json["files"][0]["tests"];
+    assert_eq!(
+        tests[0]["explanation"],
+        json!([
+            {
+                "policy": "agent-read-managed-logs",
+                "effect": "permit",
+                "outcome": "condition",
+                "clause": "when",
+                "text": "principal.team == resource.host.owner",
+                "at": {"file": "policies/ops.cedar", "line": 3, "column": 8},
+                "value": "false",
+                "error": null,
+                "values": [
+                    {"text": "principal.team", "value": "Ops::Team::\"sre\"", "error": null},
+                    {"text": "resource.host.owner", "value": "Ops::Team::\"netsec\"", "error": null}
+                ]
+            },
+            {
+                "policy": "human-read-logs",
+                "effect": "permit",
+                "outcome": "scope-mismatch",
+                "element": "principal",
+                "scope": "principal is Ops::Human",
+                "at": {"file": "policies/ops.cedar", "line": 6, "column": 9}
+            }
+        ])
+    );
+    assert_eq!(
+        tests[2]["explanation"],
+        json!([
+            {"policy": "human-read-logs", "effect": "permit", "outcome": "applied"},
+            {
+                "policy": "forbid-sensitive-without-mfa",
+                "effect": "forbid",
+                "outcome": "condition",
+                "clause": "unless",
+                "text": "context.mfa",
+                "at": {"file": "policies/ops.cedar", "line": 12, "column": 10},
+                "value": "true",
+                "error": null,
+                "values": []
+            }
+        ])
+    );
+}
+
+#[test]
+fn a_passing_test_has_no_explanation() {
+    let json = json_of(&["tests/decisions.json"]);
+    for test in json["files"][0]["tests"].as_array().unwrap() {
+        assert_eq!(test["passed"], true, "{test:#}");
+        assert_eq!(test["explanation"], json!([]), "{test:#}");
+    }
+}
+
+#[test]
+fn forbidden_and_not_permitted_tell_the_two_denies_apart() {
+    let (code, _, summary) = test(&["tests/decisions.json"]);
+    assert_eq!(code, 0);
+    assert!(
+        summary.starts_with("2 passed, 0 failed (1 file, "),
+        "{summary}"
+    );
+    let json = json_of(&["tests/decisions.json"]);
+    assert_eq!(
+        json["files"][0]["tests"][0]["expected"]["decision"],
+        "forbidden"
+    );
+    assert_eq!(
+        json["files"][0]["tests"][1]["expected"]["decision"],
+        "not-permitted"
+    );
+
+    let (code, stdout, _) = test(&["tests/decisions-failing.json"]);
+    assert_eq!(code, 1);
+    assert_eq!(stdout, DECISIONS_FAILING, "{stdout}");
+}
+
+const DECISIONS_FAILING: &str = r#"FAIL tests/decisions-failing.json:4: nginx logs on a host of another team are forbidden
+  request   principal Ops::Agent::"openclaw"
+            action    Ops::Action::"ReadLogs"
+            resource  Ops::LogDirectory::"web-01-nginx"
+            context   {"mfa":false}
+  decision  expected forbidden, got not-permitted
+  reasons   (none expected, none determined)
+  because   forbid forbid-sensitive-without-mfa: policies/ops.cedar:11:8: when `resource.sensitive` is false
+  why       expected forbidden, got not-permitted
+
+FAIL tests/decisions-failing.json:14: auth logs without mfa are merely not permitted
+  request   principal Ops::Agent::"openclaw"
+            action    Ops::Action::"ReadLogs"
+            resource  Ops::LogDirectory::"db-01-auth"
+            context   {"mfa":false}
+  decision  expected not-permitted, got forbidden
+  reasons   + forbid-sensitive-without-mfa  determined the decision
+  because   forbid forbid-sensitive-without-mfa: scope matches and every condition holds
+  why       expected not-permitted, got forbidden
+
+"#;
+
+#[test]
+fn a_test_writes_its_principal_and_resource_in_place() {
+    // No entities file at all.
+    let (code, _, summary) = test(&["-v", "tests/inline.json"]);
+    assert_eq!(code, 0);
+    assert!(
+        summary.starts_with("2 passed, 0 failed (1 file, "),
+        "{summary}"
+    );
+    // Added to an entities file: a new agent, and one the file has, written the same.
+    let (code, _, summary) = test(&["tests/inline-with-file.json"]);
+    assert_eq!(code, 0);
+    assert!(
+        summary.starts_with("2 passed, 0 failed (1 file, "),
+        "{summary}"
+    );
+    // The same entity given differently is an error at the test's mention of it.
+    let (code, stdout, _) = test(&["tests/inline-conflict.json"]);
+    assert_eq!(code, 1);
+    assert_eq!(stdout, INLINE_CONFLICT, "{stdout}");
+}
+
+const INLINE_CONFLICT: &str = r#"FAIL tests/inline-conflict.json:4: openclaw moved to netsec, but the entities file says sre
+  request   principal Ops::Agent::"openclaw"
+            action    Ops::Action::"ReadLogs"
+            resource  Ops::LogDirectory::"web-01-nginx"
+            context   {"mfa":false}
+  decision  expected allow, but the request was not evaluated
+  why       tests/inline-conflict.json:7:51: invalid entities in the request: entity `Ops::Agent::"openclaw"` is given twice with different contents: in the test as {"uid":{"type":"Ops::Agent","id":"openclaw"},"attrs":{"team":{"__entity":{"type":"Ops::Team","id":"netsec"}}},"parents":[]} and in its entities as {"uid":{"type":"Ops::Agent","id":"openclaw"},"attrs":{"team":{"__entity":{"type":"Ops::Team","id":"sre"}}},"parents":[{"type":"Ops::Team","id":"sre"}]}
+
+"#;
+
+#[test]
+fn yaml_test_files_pass_fail_and_are_located_in_the_yaml() {
+    let (code, _, summary) = test(&["tests/ops.yaml"]);
+    assert_eq!(code, 0);
+    assert!(
+        summary.starts_with("3 passed, 0 failed (1 file, "),
+        "{summary}"
+    );
+    let (code, stdout, summary) = test(&["tests/failing.yaml"]);
+    assert_eq!(code, 1);
+    assert!(
+        summary.starts_with("1 passed, 2 failed (1 file, "),
+        "{summary}"
+    );
+    assert_eq!(stdout, FAILING_YAML, "{stdout}");
+}
+
+const FAILING_YAML: &str = r#"FAIL tests/failing.yaml:11: openclaw reads nginx logs on web-01
+  request   principal Ops::Agent::"openclaw"
+            action    Ops::Action::"ReadLogs"
+            resource  Ops::LogDirectory::"web-01-nginx"
+            context   {"mfa":false}
+  decision  expected allow, got deny
+  reasons   (none expected, none determined)
+  because   permit agent-read-managed-logs: policies/ops.cedar:3:8: when `principal.team == resource.host.owner` is false
+                principal.team      = Ops::Team::"sre"
+                resource.host.owner = Ops::Team::"netsec"
+            permit human-read-logs: policies/ops.cedar:6:9: scope does not match: principal is Ops::Human
+  why       expected allow, got deny
+
+FAIL tests/failing.yaml:19: a typo in a key
+  why       tests/failing.yaml:25:5: invalid test: unknown field `reasons`, expected one of `name`, `request`, `entities`, `decision`, `reason`, `num_errors`, `validate_request`
+
+"#;
+
+#[test]
+fn yaml_files_are_found_by_the_tests_globs_beside_the_json_ones() {
+    let json = json_of(&[]);
+    let files: Vec<&str> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert!(files.contains(&"tests/ops.yaml"), "{files:?}");
+    assert!(files.contains(&"tests/explain.json"), "{files:?}");
+}
+
+#[test]
+fn broken_yaml_is_an_error_at_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in [
+        (
+            "cedarcheck.toml",
+            "policies = [\"*.cedar\"]\ntests = [\"*.yaml\"]\n",
+        ),
+        ("p.cedar", "permit (principal, action, resource);\n"),
+        (
+            "t.yaml",
+            "tests:\n  - name: a\n    request: {principal: User::\"a\"\n",
+        ),
+    ] {
+        std::fs::write(dir.path().join(path), text).unwrap();
+    }
+    let (code, stdout, _) = support::cedarcheck(dir.path(), &["test", "t.yaml"]);
+    assert_eq!(code, 1);
+    let first = stdout.lines().next().unwrap();
+    assert!(
+        first.starts_with("ERROR t.yaml:4:1: invalid YAML: "),
+        "{stdout}"
+    );
+}
