@@ -114,3 +114,113 @@ fn an_empty_directory_gets_a_starter_and_a_missing_one_is_an_error() {
     let (code, _, stderr) = cedarcheck(dir.path(), &["init", "--config", "x.toml"]);
     assert_eq!(code, 2, "{stderr}");
 }
+
+/// `examples/` and `run/` each hold their own schema (one a Cedar JSON schema named
+/// `schema.json`, found by its content) and policies: zero-config cannot tell which schema is
+/// meant, and `init` proposes one `[[set]]` per deployment, says so, and `check` then checks
+/// both sets, each against its own schema (a merged set would reject one side's policies).
+#[test]
+fn init_proposes_a_set_per_deployment() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/zero_config_deployments");
+    for file in [
+        "examples/schema.json",
+        "examples/photos.cedar",
+        "run/app.cedarschema",
+        "run/policies/app.cedar",
+    ] {
+        write(
+            root,
+            file,
+            &std::fs::read_to_string(fixture.join(file)).unwrap(),
+        );
+    }
+    let (code, _, stderr) = cedarcheck(root, &["check", "--format", "compact"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("found 2 schemas (examples/schema.json, run/app.cedarschema)"),
+        "{stderr}"
+    );
+
+    let (code, stdout, stderr) = cedarcheck(root, &["init"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout,
+        "Wrote ./cedarcheck.toml:\n  \
+         2 deployments, each with its own schema and policies: one [[set]] each\n  \
+         [[set]] \"examples\": policies = [\"examples/**/*.cedar\"] (1 file), schema = \
+         \"examples/schema.json\"\n  \
+         [[set]] \"run\": policies = [\"run/policies/**/*.cedar\"] (1 file), schema = \
+         \"run/app.cedarschema\"\n\
+         Run `cedarcheck check` to check the policies; every key is explained in the file.\n"
+    );
+    let config = std::fs::read_to_string(root.join("cedarcheck.toml")).unwrap();
+    assert!(
+        config.contains(
+            "[[set]]\nname = \"examples\"\npolicies = [\"examples/**/*.cedar\"]\n\
+             schema = \"examples/schema.json\"\n\n\
+             [[set]]\nname = \"run\"\npolicies = [\"run/policies/**/*.cedar\"]\n\
+             schema = \"run/app.cedarschema\"\n"
+        ),
+        "{config}"
+    );
+    assert!(
+        !config.contains("\npolicies = [\"**/*.cedar\"]"),
+        "{config}"
+    );
+
+    let (code, stdout, stderr) = cedarcheck(root, &["check", "-v", "--format", "compact"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(stdout, "All checks passed: 2 policies in 4 files.\n");
+    assert!(
+        stderr.contains(
+            "cedarcheck: examples: 1 policy file(s), schema examples/schema.json\n\
+             cedarcheck: run: 1 policy file(s), schema run/app.cedarschema\n"
+        ),
+        "{stderr}"
+    );
+}
+
+/// A Cedar JSON schema named `schema.json` is found by its content, and policies in Cedar's
+/// JSON format are named one by one (a `*.json` glob would take the tests too).
+#[test]
+fn init_finds_cedar_json_by_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let copy = |from: &str, to: &str| {
+        write(
+            root,
+            to,
+            &std::fs::read_to_string(fixtures.join(from)).unwrap(),
+        );
+    };
+    copy(
+        "zero_config_deployments/examples/schema.json",
+        "policies/schema.json",
+    );
+    copy(
+        "zero_config_deployments/examples/photos.cedar",
+        "policies/photos.cedar",
+    );
+    write(
+        root,
+        "policies/more.json",
+        r#"{"annotations": {"id": "users-view"}, "effect": "permit", "principal": {"op": "is", "entity_type": "Demo::User"}, "action": {"op": "==", "entity": {"type": "Demo::Action", "id": "View"}}, "resource": {"op": "is", "entity_type": "Demo::Photo"}, "conditions": []}"#,
+    );
+    write(root, "tests/photos.json", "[]");
+    let (code, stdout, stderr) = cedarcheck(root, &["init"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains(
+            "  policies   = [\"policies/**/*.cedar\", \"policies/more.json\"]  (2 files found)\n  \
+             schema     = \"policies/schema.json\"\n  tests      = [\"tests/**/*.json\"]\n"
+        ),
+        "{stdout}"
+    );
+    let (code, stdout, stderr) = cedarcheck(root, &["check", "--format", "compact"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(stdout, "All checks passed: 2 policies in 3 files.\n");
+}

@@ -1,10 +1,14 @@
 //! `cedarcheck init [DIR]`: write a commented starter `cedarcheck.toml` that describes what is
 //! already there — the policy files, the schema, tests and invariants — and nothing else.
-//! An existing config is never overwritten.
+//! Sibling directories that each hold their own schema and policies (`examples/` and `run/`)
+//! are separate deployments: each gets its own `[[set]]`. An existing config is never
+//! overwritten.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
+use cedarcheck_analyzer::{json_content, JsonContent};
 use cedarcheck_workspace::{find_config, Config, CONFIG_FILE};
 
 use crate::cli::{CommonArgs, InitArgs};
@@ -27,7 +31,16 @@ pub fn run(args: &InitArgs, common: &CommonArgs) -> u8 {
     if let Err(e) = walk(dir, "", &mut files) {
         return super::fail(e);
     }
-    let layout = Layout::of(&files);
+    // Cedar's JSON formats are recognised by their content, as discovery does.
+    let json: BTreeMap<String, JsonContent> = files
+        .iter()
+        .filter(|f| f.ends_with(".json"))
+        .map(|f| {
+            let text = std::fs::read_to_string(dir.join(f)).unwrap_or_default();
+            (f.clone(), json_content(f, &text))
+        })
+        .collect();
+    let layout = Layout::of(&files, &json);
     let text = layout.config_text();
     // Refuse to overwrite, even a file created since we looked: create_new fails if it exists.
     let written = std::fs::OpenOptions::new()
@@ -100,25 +113,132 @@ fn walk(dir: &Path, prefix: &str, files: &mut Vec<String>) -> Result<(), String>
 /// What the directory holds, as config values.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Layout {
-    policies: String,
+    policies: Vec<String>,
     policy_count: usize,
     schemas: Vec<String>,
     links: Option<String>,
     tests: Option<String>,
     invariants: Option<String>,
+    /// Separate deployments, by directory: each becomes a `[[set]]`. Empty for one set.
+    deployments: Vec<(String, Layout)>,
 }
 
 impl Layout {
-    fn of(files: &[String]) -> Self {
+    /// `json` says what each `*.json` file holds.
+    fn of(files: &[String], json: &BTreeMap<String, JsonContent>) -> Self {
+        let mut layout = Self::of_one_set(files, json);
+        layout.deployments = layout.deployments(files, json);
+        layout
+    }
+
+    /// Sibling directories that each hold exactly one schema and policies, with every policy
+    /// file in one of them: each is a deployment of its own, described as if `init` ran there.
+    /// Empty when the schemas do not lie that way.
+    fn deployments(
+        &self,
+        files: &[String],
+        json: &BTreeMap<String, JsonContent>,
+    ) -> Vec<(String, Layout)> {
+        if self.schemas.len() < 2 {
+            return Vec::new();
+        }
+        let parent = |f: &str| f.rsplit_once('/').map_or(String::new(), |(d, _)| d.into());
+        let schema_dirs: Vec<Vec<String>> = self
+            .schemas
+            .iter()
+            .map(|s| {
+                parent(s)
+                    .split('/')
+                    .filter(|p| !p.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
+            .collect();
+        let common = (0..)
+            .take_while(|&i| {
+                let first = schema_dirs[0].get(i);
+                first.is_some() && schema_dirs.iter().all(|d| d.get(i) == first)
+            })
+            .count();
+        // A schema in the common directory itself belongs to no sibling.
+        let mut dirs = Vec::new();
+        for dir in &schema_dirs {
+            if dir.len() <= common {
+                return Vec::new();
+            }
+            dirs.push(dir[..=common].join("/"));
+        }
+        let mut unique_dirs = dirs.clone();
+        unique_dirs.sort();
+        unique_dirs.dedup();
+        if unique_dirs.len() != dirs.len() {
+            return Vec::new();
+        }
+        let under = |dir: &str, f: &str| f.strip_prefix(dir).is_some_and(|r| r.starts_with('/'));
+        let mut deployments = Vec::new();
+        for dir in &unique_dirs {
+            let inner: Vec<String> = files
+                .iter()
+                .filter_map(|f| Some(f.strip_prefix(dir)?.strip_prefix('/')?.to_string()))
+                .collect();
+            let inner_json: BTreeMap<String, JsonContent> = json
+                .iter()
+                .filter_map(|(f, c)| Some((f.strip_prefix(dir)?.strip_prefix('/')?.into(), *c)))
+                .collect();
+            let layout = Self::of_one_set(&inner, &inner_json);
+            if layout.policy_count == 0 {
+                return Vec::new();
+            }
+            deployments.push((dir.clone(), layout.below(dir)));
+        }
+        let placed: usize = deployments.iter().map(|(_, l)| l.policy_count).sum();
+        let outside = self
+            .policy_files(files, json)
+            .iter()
+            .any(|f| !unique_dirs.iter().any(|d| under(d, f)));
+        if outside || placed != self.policy_count {
+            return Vec::new();
+        }
+        deployments
+    }
+
+    /// The same layout, its paths and globs made relative to the parent of `dir`.
+    fn below(self, dir: &str) -> Self {
+        let prefix = |p: String| format!("{dir}/{p}");
+        Self {
+            policies: self.policies.into_iter().map(prefix).collect(),
+            policy_count: self.policy_count,
+            schemas: self.schemas.into_iter().map(prefix).collect(),
+            links: self.links.map(prefix),
+            tests: self.tests.map(prefix),
+            invariants: self.invariants.map(prefix),
+            deployments: Vec::new(),
+        }
+    }
+
+    /// The policy files: `*.cedar` files that are not invariants, and JSON policies.
+    fn policy_files<'a>(
+        &self,
+        files: &'a [String],
+        json: &BTreeMap<String, JsonContent>,
+    ) -> Vec<&'a String> {
+        files
+            .iter()
+            .filter(|f| {
+                (f.ends_with(".cedar") && !is_invariant(f))
+                    || json.get(*f) == Some(&JsonContent::Policies)
+            })
+            .collect()
+    }
+
+    fn of_one_set(files: &[String], json: &BTreeMap<String, JsonContent>) -> Self {
         let top = |file: &str| file.split_once('/').map(|(dir, _)| dir.to_string());
-        let is_invariant = |file: &&String| {
-            file.ends_with(".cedar") && file.split('/').any(|part| part.contains("invariant"))
-        };
-        let invariant_dirs: Vec<String> = unique(files.iter().filter(is_invariant).map(|f| {
-            // The directory that holds the invariants, e.g. `testcases/invariants`.
-            f.rsplit_once('/')
-                .map_or(String::new(), |(dir, _)| dir.to_string())
-        }));
+        let invariant_dirs: Vec<String> =
+            unique(files.iter().filter(|f| is_invariant(f)).map(|f| {
+                // The directory that holds the invariants, e.g. `testcases/invariants`.
+                f.rsplit_once('/')
+                    .map_or(String::new(), |(dir, _)| dir.to_string())
+            }));
         let policies: Vec<&String> = files
             .iter()
             .filter(|f| f.ends_with(".cedar") && !is_invariant(f))
@@ -128,9 +248,18 @@ impl Layout {
             [dir] if !dir.is_empty() => format!("{dir}/**/*.cedar"),
             _ => "**/*.cedar".to_string(),
         };
+        // JSON policies are named one by one: a glob over `*.json` would take tests too.
+        let json_policies: Vec<String> = json
+            .iter()
+            .filter(|(_, content)| **content == JsonContent::Policies)
+            .map(|(f, _)| f.clone())
+            .collect();
+        let is_json_schema = |f: &String| matches!(json.get(f), Some(JsonContent::Schema { .. }));
         let schemas = files
             .iter()
-            .filter(|f| f.ends_with(".cedarschema") || f.ends_with(".cedarschema.json"))
+            .filter(|f| {
+                f.ends_with(".cedarschema") || f.ends_with(".cedarschema.json") || is_json_schema(f)
+            })
             .cloned()
             .collect();
         let links = files
@@ -142,6 +271,7 @@ impl Layout {
                 && !f.ends_with(".entities.json")
                 && !f.ends_with(".links.json")
                 && !f.ends_with(".cedarschema.json")
+                && json.get(*f).is_none_or(|c| *c == JsonContent::Other)
                 && top(f).is_some_and(|dir| dir.starts_with("test"))
         };
         let test_dirs = unique(files.iter().filter(is_test).filter_map(|f| top(f)));
@@ -157,20 +287,44 @@ impl Layout {
             _ => Some("**/*invariant*/**/*.cedar".to_string()),
         };
         Self {
-            policies: policies_glob,
-            policy_count: policies.len(),
+            policy_count: policies.len() + json_policies.len(),
+            policies: std::iter::once(policies_glob)
+                .chain(json_policies)
+                .collect(),
             schemas,
             links,
             tests,
             invariants,
+            deployments: Vec::new(),
         }
     }
 
-    /// One line per key for the terminal.
+    /// One line per key for the terminal; a line per `[[set]]` for deployments.
     fn describe(&self) -> Vec<String> {
+        if !self.deployments.is_empty() {
+            let mut lines = vec![format!(
+                "{} deployments, each with its own schema and policies: one [[set]] each",
+                self.deployments.len()
+            )];
+            for (dir, set) in &self.deployments {
+                lines.push(format!(
+                    "[[set]] {:?}: policies = {} ({} {}), schema = {:?}",
+                    set_name(dir),
+                    toml_list(&set.policies),
+                    set.policy_count,
+                    if set.policy_count == 1 {
+                        "file"
+                    } else {
+                        "files"
+                    },
+                    set.schemas.first().map_or("", String::as_str)
+                ));
+            }
+            return lines;
+        }
         let mut lines = vec![format!(
-            "policies   = [{:?}]  ({} {} found)",
-            self.policies,
+            "policies   = {}  ({} {} found)",
+            toml_list(&self.policies),
             self.policy_count,
             if self.policy_count == 1 {
                 "file"
@@ -199,6 +353,29 @@ impl Layout {
         lines
     }
 
+    /// The `[[set]]` tables of the deployments.
+    fn sets_text(&self) -> String {
+        let mut text = String::from(
+            "# Several deployments, each with its own schema and policies: one policy set each.\n",
+        );
+        for (dir, set) in &self.deployments {
+            let line = |key: &str, value: &Option<String>| match value {
+                Some(glob) => format!("{key} = [{}]\n", toml_string(glob)),
+                None => String::new(),
+            };
+            text.push_str(&format!(
+                "\n[[set]]\nname = {}\npolicies = {}\nschema = {}\n{}{}{}",
+                toml_string(&set_name(dir)),
+                toml_list(&set.policies),
+                toml_string(set.schemas.first().map_or("", String::as_str)),
+                line("links", &set.links),
+                line("tests", &set.tests),
+                line("invariants", &set.invariants),
+            ));
+        }
+        text
+    }
+
     fn config_text(&self) -> String {
         let line = |key: &str, value: &Option<String>, example: &str| match value {
             Some(glob) => format!("{key} = [{}]\n", toml_string(glob)),
@@ -218,12 +395,18 @@ impl Layout {
                 text
             }
         };
+        let header = "# cedarcheck configuration. Paths and globs are relative to this file;\n\
+                      # `cedarcheck check` finds it in the directory it checks or an ancestor.\n\n";
+        let tail = self.tail_text();
+        if !self.deployments.is_empty() {
+            return format!(
+                "{header}# Files never read.\n# exclude = [\"legacy/**\"]\n\n{}\n{tail}",
+                self.sets_text()
+            );
+        }
         format!(
-            r#"# cedarcheck configuration. Paths and globs are relative to this file;
-# `cedarcheck check` finds it in the directory it checks or an ancestor.
-
-# The policy files of the policy set.
-policies = [{policies}]
+            r#"{header}# The policy files of the policy set.
+policies = {policies}
 
 # The schema the policies are strictly validated against.
 {schema}
@@ -242,7 +425,17 @@ policies = [{policies}]
 # policies = ["billing/**/*.cedar"]
 # schema = "billing/billing.cedarschema"
 
-# Rule levels: error | warn | info | off (`cedarcheck rules` lists the rules).
+{tail}"#,
+            policies = toml_list(&self.policies),
+            links = line("links", &self.links, "policies/**/*.links.json"),
+            tests = line("tests", &self.tests, "tests/**/*.json"),
+            invariants = line("invariants", &self.invariants, "invariants/**/*.cedar"),
+        )
+    }
+
+    /// Rule levels and analysis settings, commented: the same for one set or several.
+    fn tail_text(&self) -> String {
+        r#"# Rule levels: error | warn | info | off (`cedarcheck rules` lists the rules).
 # A single policy can waive a rule with @cedarcheck_ignore("rule-id").
 [rules]
 # missing-policy-id = "error"
@@ -250,19 +443,20 @@ policies = [{policies}]
 # Rule levels for some files only; later overrides win.
 # [[overrides]]
 # files = ["policies/legacy/**"]
-# rules = {{ unscoped-principal = "off" }}
+# rules = { unscoped-principal = "off" }
 
 [analysis]
 # deep = "auto"        # solver-backed rules: auto (when cvc5 is found) | on | off
 # timeout-ms = 10000   # per solver query; a timeout is reported, never taken as clean
 # jobs = 0             # parallel jobs; 0 = all cores
-"#,
-            policies = toml_string(&self.policies),
-            links = line("links", &self.links, "policies/**/*.links.json"),
-            tests = line("tests", &self.tests, "tests/**/*.json"),
-            invariants = line("invariants", &self.invariants, "invariants/**/*.cedar"),
-        )
+"#
+        .to_string()
     }
+}
+
+/// An invariants file: a `*.cedar` file with `invariant` in its path.
+fn is_invariant(file: &str) -> bool {
+    file.ends_with(".cedar") && file.split('/').any(|part| part.contains("invariant"))
 }
 
 fn unique(items: impl Iterator<Item = String>) -> Vec<String> {
@@ -273,6 +467,17 @@ fn unique(items: impl Iterator<Item = String>) -> Vec<String> {
         }
     }
     seen
+}
+
+/// A `[[set]]`'s name: its directory's last component.
+fn set_name(dir: &str) -> String {
+    dir.rsplit('/').next().unwrap_or(dir).to_string()
+}
+
+/// A TOML array of basic strings.
+fn toml_list(values: &[String]) -> String {
+    let items: Vec<String> = values.iter().map(|v| toml_string(v)).collect();
+    format!("[{}]", items.join(", "))
 }
 
 /// A TOML basic string.
@@ -295,7 +500,10 @@ mod tests {
     use super::*;
 
     fn layout(files: &[&str]) -> Layout {
-        Layout::of(&files.iter().map(|f| f.to_string()).collect::<Vec<_>>())
+        Layout::of(
+            &files.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
+            &BTreeMap::new(),
+        )
     }
 
     #[test]
@@ -307,7 +515,7 @@ mod tests {
             "testcases/agent.entities.json",
             "testcases/invariants/mfa.cedar",
         ]);
-        assert_eq!(l.policies, "policies/**/*.cedar");
+        assert_eq!(l.policies, ["policies/**/*.cedar"]);
         assert_eq!(l.schemas, ["policies/openclaw.cedarschema"]);
         assert_eq!(l.tests.as_deref(), Some("testcases/**/*.json"));
         assert_eq!(
@@ -320,8 +528,62 @@ mod tests {
     #[test]
     fn policies_in_several_places_take_every_cedar_file() {
         let l = layout(&["a.cedar", "sub/b.cedar"]);
-        assert_eq!(l.policies, "**/*.cedar");
+        assert_eq!(l.policies, ["**/*.cedar"]);
         assert_eq!(l.policy_count, 2);
+    }
+
+    #[test]
+    fn sibling_directories_with_their_own_schema_and_policies_are_deployments() {
+        let dirs = |files: &[&str]| -> Vec<String> {
+            layout(files)
+                .deployments
+                .into_iter()
+                .map(|(dir, _)| dir)
+                .collect()
+        };
+        let l = layout(&[
+            "examples/a.cedar",
+            "examples/s.cedarschema",
+            "run/policies/b.cedar",
+            "run/policies/c.cedar",
+            "run/s.cedarschema",
+            "run/tests/t.json",
+        ]);
+        let [(examples, first), (run, second)] = l.deployments.as_slice() else {
+            panic!("{l:?}");
+        };
+        assert_eq!((examples.as_str(), run.as_str()), ("examples", "run"));
+        assert_eq!(first.policies, ["examples/**/*.cedar"]);
+        assert_eq!(first.schemas, ["examples/s.cedarschema"]);
+        assert_eq!(second.policies, ["run/policies/**/*.cedar"]);
+        assert_eq!(second.policy_count, 2);
+        assert_eq!(second.tests.as_deref(), Some("run/tests/**/*.json"));
+        // Deeper siblings too.
+        assert_eq!(
+            dirs(&[
+                "deploy/a/p.cedar",
+                "deploy/a/s.cedarschema",
+                "deploy/b/x/q.cedar",
+                "deploy/b/s.cedarschema"
+            ]),
+            ["deploy/a", "deploy/b"]
+        );
+        // Not deployments: a schema above the others, two schemas in one directory, a policy
+        // outside every deployment, a deployment without policies.
+        for files in [
+            &["s.cedarschema", "a/t.cedarschema", "a/p.cedar"][..],
+            &["a/s.cedarschema", "a/t.cedarschema", "a/p.cedar"],
+            &[
+                "a/s.cedarschema",
+                "a/p.cedar",
+                "b/s.cedarschema",
+                "b/p.cedar",
+                "p.cedar",
+            ],
+            &["a/s.cedarschema", "a/p.cedar", "b/s.cedarschema"],
+        ] {
+            assert_eq!(dirs(files), Vec::<String>::new(), "{files:?}");
+        }
     }
 
     #[test]
