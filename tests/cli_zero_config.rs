@@ -236,3 +236,33 @@ fn a_broken_policy_is_not_called_not_cedar() {
     );
     assert!(!stdout.contains("does not look like Cedar"), "{stdout}");
 }
+
+/// `templateLinks` in a JSON policy file are not read, and a parse error at them says where the
+/// links go instead; a single-policy file's policy is `policy0`.
+#[test]
+fn template_links_in_a_json_policy_file_say_where_links_go() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.cedar.json"),
+        "{\n  \"staticPolicies\": {},\n  \"templates\": {},\n  \"templateLinks\": [\n    \
+         { \"templateId\": \"t\", \"newId\": \"l\", \"values\": {} }\n  ]\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("one.json"),
+        "{ \"effect\": \"forbid\", \"principal\": { \"op\": \"All\" }, \"action\": { \"op\": \
+         \"All\" }, \"resource\": { \"op\": \"All\" }, \"conditions\": [] }\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = cedarcheck(dir.path(), &["check", "--format", "compact"]);
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(
+        stdout,
+        "one.json:1:1: info[missing-policy-id] policy has no @id; it is known as \
+         `one.json#policy0`\n\
+         t.cedar.json:4:20: error[parse-error] `templateLinks` in a JSON policy file are not \
+         read: put the links in a links file in the Cedar CLI's format (`links = [\"…\"]` in \
+         cedarcheck.toml)\n\
+         Found 1 error, 1 info (1 policy in 2 files).\n"
+    );
+}
