@@ -385,3 +385,131 @@ impl PolicyWhy {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cedar_policy::{Authorizer, Context, Decision as CedarDecision, EntityUid, PolicySet};
+
+    const ENTITIES: &str = r#"[
+        {"uid": {"type": "User", "id": "alice"}, "attrs": {"admin": true, "level": 2}, "parents": []},
+        {"uid": {"type": "User", "id": "bob"}, "attrs": {"admin": false}, "parents": []},
+        {"uid": {"type": "File", "id": "passwd"}, "attrs": {"path": "/etc/passwd", "public": true}, "parents": []}
+    ]"#;
+
+    fn request(who: &str) -> Request {
+        let uid = |text: &str| text.parse::<EntityUid>().unwrap();
+        Request::new(
+            uid(&format!("User::\"{who}\"")),
+            uid("Action::\"read\""),
+            uid("File::\"passwd\""),
+            Context::empty(),
+            None,
+        )
+        .unwrap()
+    }
+
+    fn entities() -> Entities {
+        Entities::from_json_str(ENTITIES, None).unwrap()
+    }
+
+    fn why(policy: &str, who: &str) -> PolicyWhy {
+        let set: PolicySet = policy.parse().unwrap();
+        let policy = set.policies().next().unwrap();
+        explain_policy(policy, "p", "p.cedar", &request(who), &entities())
+    }
+
+    fn condition(why: PolicyWhy) -> Condition {
+        match why.outcome {
+            Outcome::Condition(condition) => condition,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_first_false_conjunct_is_the_one_cedar_stops_at() {
+        let text = "permit (principal, action, resource)\nwhen { resource.public && principal.level > 3 && principal.admin };";
+        let found = condition(why(text, "alice"));
+        assert_eq!(found.text, "principal.level > 3");
+        assert_eq!(
+            found.at,
+            Some(Place {
+                file: "p.cedar".into(),
+                line: 2,
+                column: 27
+            })
+        );
+        assert_eq!(found.value.as_deref(), Some("false"));
+        assert_eq!(
+            found.values,
+            [ValueRead {
+                text: "principal.level".into(),
+                value: Some("2".into()),
+                error: None
+            }]
+        );
+        // Independent evidence, from Cedar's authorizer: the conjuncts before it allow, and
+        // with it the request is denied.
+        let decide = |condition: &str| {
+            let set: PolicySet =
+                format!("permit (principal, action, resource) when {{ {condition} }};")
+                    .parse()
+                    .unwrap();
+            Authorizer::new()
+                .is_authorized(&request("alice"), &set, &entities())
+                .decision()
+        };
+        assert_eq!(decide("resource.public"), CedarDecision::Allow);
+        assert_eq!(
+            decide(&format!("resource.public && {}", found.text)),
+            CedarDecision::Deny
+        );
+    }
+
+    #[test]
+    fn a_condition_that_raises_an_error_says_so_with_the_value_that_failed() {
+        let text = "permit (principal, action, resource) when { principal.level > 3 };";
+        let found = condition(why(text, "bob"));
+        assert_eq!(found.value, None);
+        let error = found.error.unwrap();
+        assert!(error.contains("`level`"), "{error}");
+        assert_eq!(found.values.len(), 1);
+        assert_eq!(found.values[0].text, "principal.level");
+        assert!(found.values[0].error.is_some(), "{:?}", found.values[0]);
+        assert!(
+            why(text, "bob").lines()[0].starts_with(
+                "permit p: p.cedar:1:45: when `principal.level > 3` raised an error: "
+            ),
+            "{:?}",
+            why(text, "bob").lines()
+        );
+    }
+
+    #[test]
+    fn like_has_and_unless_show_what_they_test() {
+        let like = condition(why(
+            "permit (principal, action, resource) when { resource.path like \"/var/log/*\" };",
+            "alice",
+        ));
+        assert_eq!(like.values[0].text, "resource.path");
+        assert_eq!(like.values[0].value.as_deref(), Some("\"/etc/passwd\""));
+        let unless = condition(why(
+            "forbid (principal, action, resource) when { true } unless { principal has level };",
+            "alice",
+        ));
+        assert_eq!(unless.clause, "unless");
+        assert_eq!(unless.value.as_deref(), Some("true"));
+        assert_eq!(unless.values[0].text, "principal");
+        assert_eq!(unless.values[0].value.as_deref(), Some("User::\"alice\""));
+        let scope = why(
+            "permit (principal == User::\"bob\", action, resource);",
+            "alice",
+        );
+        assert_eq!(
+            scope.lines(),
+            ["permit p: p.cedar:1:9: scope does not match: principal == User::\"bob\""]
+        );
+        let applied = why("permit (principal, action, resource);", "alice");
+        assert_eq!(applied.outcome, Outcome::Applied);
+    }
+}
