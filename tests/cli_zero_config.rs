@@ -228,6 +228,8 @@ fn a_broken_policy_is_not_called_not_cedar() {
         "// reviewed\npermit (principal, action, resource)\n",
     )
     .unwrap();
+    // Half typed in an editor.
+    std::fs::write(dir.path().join("new.cedar"), "perm").unwrap();
     let (code, stdout, _) = cedarcheck(dir.path(), &["check", "--format", "compact"]);
     assert_eq!(code, 1, "{stdout}");
     assert!(

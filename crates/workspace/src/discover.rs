@@ -355,15 +355,26 @@ fn is_schema_file(path: &str) -> bool {
 /// The policies of a set without a `policies` key.
 const DEFAULT_POLICIES: &str = "**/*.cedar";
 
+/// JSON files larger than this are judged by their names alone: lock files and data dumps are
+/// not read whole just to find a schema.
+const MAX_JSON_SNIFF: u64 = 8 << 20;
+
 /// What each `*.json` file among `files` holds, judged by name and content (see
-/// [`json_content`]). A file that cannot be read as text is judged by its name alone; reading
-/// it for the analysis reports the problem if it is used.
+/// [`json_content`]). A file that cannot be read as text, or is larger than
+/// [`MAX_JSON_SNIFF`], is judged by its name alone; reading it for the analysis reports the
+/// problem if it is used.
 fn json_contents(root: &Path, files: &[String]) -> BTreeMap<String, JsonContent> {
     files
         .iter()
         .filter(|f| f.ends_with(".json"))
         .map(|f| {
-            let text = std::fs::read_to_string(root.join(f)).unwrap_or_default();
+            let path = root.join(f);
+            let small = std::fs::metadata(&path).is_ok_and(|m| m.len() <= MAX_JSON_SNIFF);
+            let text = if small {
+                std::fs::read_to_string(&path).unwrap_or_default()
+            } else {
+                String::new()
+            };
             (f.clone(), json_content(f, &text))
         })
         .collect()

@@ -91,8 +91,8 @@ pub fn from_json_error(file: &SourceFile, error: &serde_json::Error, what: &str)
 }
 
 /// A `*.cedar` file that Cedar cannot parse and that is clearly something else (a
-/// `Dockerfile.cedar`, a template, notes): its first token is neither `permit`, `forbid`, an
-/// annotation, nor a misspelled effect followed by `(`. Cedar's own message about such a file
+/// `Dockerfile.cedar`, a template, notes): its first token is neither `permit`, `forbid` (or
+/// the start of one), an annotation, nor a misspelled effect followed by `(`. Cedar's own message about such a file
 /// (an unexpected token somewhere in it) would only confuse; this one says what the file is
 /// not, at 1:1, and how to leave it out.
 pub fn not_cedar(file: &SourceFile) -> Option<Finding> {
@@ -112,7 +112,8 @@ pub fn not_cedar(file: &SourceFile) -> Option<Finding> {
         .find(|c: char| !(c.is_alphanumeric() || c == '_'))
         .unwrap_or(rest.len());
     let word = &rest[..word_len];
-    if word == "permit" || word == "forbid" {
+    // An effect, or the start of one being typed in an editor.
+    if !word.is_empty() && ["permit", "forbid"].iter().any(|e| e.starts_with(word)) {
         return None;
     }
     if word_len > 0 && rest[word_len..].trim_start().starts_with('(') {
