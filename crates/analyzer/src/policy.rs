@@ -141,6 +141,27 @@ impl<'a> PolicyUnit<'a> {
         })
     }
 
+    /// Whether the scope names who (`principal == E`, `principal in G`, `is T in G`) rather
+    /// than leaving it open or giving only a type (`is T`: every principal of the type).
+    pub fn principal_named(&self) -> bool {
+        !matches!(
+            self.template.principal_constraint().as_inner(),
+            PrincipalOrResourceConstraint::Any | PrincipalOrResourceConstraint::Is(_)
+        )
+    }
+
+    /// Whether the permit is granted to a group (`principal in G`, `is T in G`) or by a
+    /// relationship its conditions test (`resource.owner == principal`): a role grant.
+    pub fn granted_to_a_role(&self) -> bool {
+        match self.template.principal_constraint().as_inner() {
+            PrincipalOrResourceConstraint::In(_) | PrincipalOrResourceConstraint::IsIn(..) => true,
+            PrincipalOrResourceConstraint::Any | PrincipalOrResourceConstraint::Is(_) => {
+                self.conditions_mention(Var::Principal)
+            }
+            PrincipalOrResourceConstraint::Eq(_) => false,
+        }
+    }
+
     /// Whether the conditions read `context` and nothing else the request names: their only
     /// guard is what the caller supplies.
     pub fn guarded_by_context_only(&self) -> bool {

@@ -8,7 +8,7 @@ use cedarcheck_analyzer::{check, LineIndex, PolicySetInput, Settings, SourceFile
 const SCHEMA: &str = r#"
 entity Role;
 entity User in [Role];
-entity Doc;
+entity Doc { owner: User };
 action ReadDoc, DeleteDoc appliesTo { principal: [User], resource: [Doc], context: { is_admin: Bool } };
 "#;
 
@@ -145,6 +145,42 @@ fn a_suppressed_side_leaves_the_other_standing() {
             "info",
             "3:49",
             "permit `public-read` applies to every resource",
+            &[]
+        )
+    );
+}
+
+#[test]
+fn every_action_for_a_role_is_information_and_for_one_principal_a_warning() {
+    let policies = "@id(\"admins\")\npermit (principal in Role::\"admin\", action, resource is Doc);\n\n@id(\"owners\")\npermit (principal, action, resource is Doc)\nwhen { resource.owner == principal };\n\n@id(\"bot\")\npermit (principal == User::\"bot\", action, resource is Doc);\n";
+    let found: Vec<(String, String, String)> = findings(policies)
+        .into_iter()
+        .map(|(rule, level, at, _, _)| (rule, level, at))
+        .collect();
+    let expected = [
+        ("unscoped-action", "info", "2:37"),
+        ("unscoped-action", "info", "5:20"),
+        ("unscoped-action", "warn", "9:35"),
+    ];
+    assert_eq!(
+        found,
+        expected
+            .iter()
+            .map(|(r, l, a)| (r.to_string(), l.to_string(), a.to_string()))
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn every_resource_for_every_principal_of_a_type_is_anyone() {
+    let policies = "@id(\"users-delete\")\npermit (principal is User, action == Action::\"DeleteDoc\", resource);\n";
+    assert_eq!(
+        findings(policies),
+        one(
+            "unscoped-resource",
+            "warn",
+            "2:59",
+            "permit `users-delete` applies to every resource",
             &[]
         )
     );

@@ -19,6 +19,14 @@ The permit grants every action that applies to its principal and resource types:
 read-only actions, and tomorrow's `DeleteHost` the day someone adds it to the schema. A policy
 review cannot see that growth coming. Name the actions, or an action group.
 
+How loud it is follows the risk: `warn` when the permit is for anyone, every principal of a
+type, or one named principal (a service account or an agent: its least privilege is the point);
+`info` for a role grant — `principal in Role::"admin"`, or a relationship its conditions test,
+such as `resource.owner == principal` — where "every action" is usually the role's meaning. On
+the same policy, `unscoped-principal` and `unscoped-resource` are shown as related information
+of one finding.
+
+## When it is deliberate
 When a permit really is meant for every action (an administrator's policy, say), say so and
 silence the rule for that policy with `@cedarcheck_ignore("unscoped-action")` above it.
 
@@ -48,15 +56,19 @@ fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {
         && !unit.conditions_mention(Var::Action)
         && !super::permit_all::applies(unit)
     {
-        out.push(
-            unit.finding(
+        let mut finding = unit
+            .finding(
                 &RULE,
                 unit.action_span(),
                 format!("permit `{}` applies to every action", unit.id),
             )
             .with_help(
                 "list the actions (`action in [...]`), name an action group, or test `action` in a `when` clause; if every action is meant, add @cedarcheck_ignore(\"unscoped-action\")",
-            ),
-        );
+            );
+        if unit.granted_to_a_role() {
+            // "Every action" is what an administrator or owner role usually means.
+            finding.level = Level::Info;
+        }
+        out.push(finding);
     }
 }

@@ -17,11 +17,13 @@ conditions never mention `resource` either.
 The permit covers every resource of every type the action applies to, including resources created
 later and resource types added to the schema later. Least privilege names what may be touched.
 
-How loud it is follows the risk: `warn` when the principal is open too (anyone, on anything)
-and an action changes state; `info` when the scope or the conditions constrain the principal — a
-role grant such as `permit (principal in Role::"admin", action in [...], resource)`, where the
-schema's `appliesTo` already fixes the resource types — or when every action only reads, as
-`unscoped-principal` judges it. On the same policy the other `unscoped-*` rules,
+How loud it is follows the risk: `warn` when anyone may do it — the principal is open, or only
+its type is given (`principal is ServiceAccount`: every service account) — and an action changes
+state; `info` when the scope names who (`principal == E`, `principal in Role::"admin"`) or the
+conditions test the principal — a role grant such as
+`permit (principal in Role::"admin", action in [...], resource)`, where the schema's `appliesTo`
+already fixes the resource types — or when every action only reads, as `unscoped-principal`
+judges it. On the same policy the other `unscoped-*` rules,
 `unconditional-permit` and `allows-all` are shown as related information of one finding.
 
 ## When it is deliberate
@@ -63,7 +65,7 @@ fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {
             .with_help(
                 "constrain `resource` with `==`, `in` or `is`, or test it in a `when` clause; if every resource is meant, add @cedarcheck_ignore(\"unscoped-resource\")",
             );
-        let role_grant = !unit.principal_unscoped() || unit.conditions_mention(Var::Principal);
+        let role_grant = unit.principal_named() || unit.conditions_mention(Var::Principal);
         let anyone_reads = unit.actions_read_only() && !unit.guarded_by_context_only();
         if role_grant || anyone_reads {
             // A grant to a named principal or role, which the schema bounds, or reading.
