@@ -147,3 +147,93 @@ fn neovim_receives_the_static_findings_of_an_opened_policy() {
         "{messages:?}"
     );
 }
+
+/// Opens a tested policy, asks for its code lenses (`vim.lsp.codelens.refresh`), and runs the
+/// Evaluate lens's command as `vim.lsp.codelens.run` does; writes the titles and the answer.
+const LENS_SCRIPT: &str = r#"
+local bin, root, out = os.getenv('CEDARCHECK_BIN'), os.getenv('CEDARCHECK_ROOT'), os.getenv('CEDARCHECK_OUT')
+vim.cmd('edit ' .. vim.fn.fnameescape(root .. '/policies.cedar'))
+local buf = vim.api.nvim_get_current_buf()
+vim.bo[buf].filetype = 'cedar'
+local config = { name = 'cedarcheck', cmd = { bin, 'lsp' }, root_dir = root, init_options = { deep = false } }
+local client
+if vim.lsp.start then
+  client = vim.lsp.start(config)
+else
+  client = vim.lsp.start_client(config)
+  vim.lsp.buf_attach_client(buf, client)
+end
+-- The policy has a finding (no @id): its diagnostics say the server is up and has checked it.
+vim.wait(30000, function() return #vim.diagnostic.get(buf) > 0 end, 20)
+local result = { titles = {}, answer = vim.NIL }
+local lenses = {}
+for _ = 1, 100 do
+  vim.lsp.codelens.refresh()
+  vim.wait(300, function() return #vim.lsp.codelens.get(buf) > 0 end, 20)
+  lenses = vim.lsp.codelens.get(buf)
+  if #lenses > 0 then break end
+end
+for _, lens in ipairs(lenses) do
+  table.insert(result.titles, { line = lens.range.start.line, title = lens.command and lens.command.title or vim.NIL })
+end
+if lenses[1] and lenses[1].command then
+  local c = vim.lsp.get_client_by_id(client)
+  local response = c.request_sync('workspace/executeCommand', lenses[1].command, 10000, buf)
+  if response and response.result then result.answer = response.result end
+end
+vim.fn.writefile({ vim.fn.json_encode(result) }, out)
+vim.lsp.stop_client(client)
+vim.wait(2000, function() return vim.lsp.get_client_by_id(client) == nil end, 20)
+vim.cmd('qa!')
+"#;
+
+const LENS_POLICIES: &str =
+    "permit(principal is App::User, action == App::Action::\"read\", resource is App::Doc);\n";
+
+const LENS_TESTS: &str = r#"[
+  {
+    "name": "ann reads",
+    "request": {"principal": "App::User::\"ann\"", "action": "App::Action::\"read\"", "resource": "App::Doc::\"d\"", "context": {}},
+    "entities": [],
+    "decision": "allow",
+    "reason": ["policy0"],
+    "num_errors": 0
+  }
+]
+"#;
+
+#[test]
+fn neovim_shows_the_evaluate_lens_and_runs_its_command() {
+    let Some(nvim) = require_tool(
+        "neovim_shows_the_evaluate_lens_and_runs_its_command",
+        Tool::Neovim,
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    for (name, text) in [
+        (
+            "cedarcheck.toml",
+            "policies = [\"*.cedar\"]\nschema = \"app.cedarschema\"\ntests = [\"tests.json\"]\n",
+        ),
+        ("app.cedarschema", SCHEMA),
+        ("policies.cedar", LENS_POLICIES),
+        ("tests.json", LENS_TESTS),
+        ("lenses.lua", LENS_SCRIPT),
+    ] {
+        std::fs::write(root.join(name), text).unwrap();
+    }
+    let out = root.join("lenses.json");
+    let result = run_nvim(&nvim, &root, &root.join("lenses.lua"), &out);
+    assert_eq!(
+        result["titles"],
+        serde_json::json!([{"line": 0, "title": "▶ 1 test: 1 allow"}]),
+        "{result}"
+    );
+    assert_eq!(
+        result["answer"],
+        "`policy0`: 1 test: 1 allow\ntests.json:2 \"ann reads\": allow, determined by policy0",
+        "{result}"
+    );
+}

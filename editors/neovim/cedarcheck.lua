@@ -20,3 +20,15 @@ vim.lsp.config("cedarcheck", {
   init_options = { deep = true },
 })
 vim.lsp.enable("cedarcheck")
+
+-- The Evaluate lenses above tested policies (`:lua vim.lsp.codelens.run()` runs one; its
+-- answer shows as a message): asked for when a policy is opened or left in normal mode,
+-- and again when the server says the tests changed.
+vim.api.nvim_create_autocmd({ "LspAttach", "BufEnter", "InsertLeave", "BufWritePost" }, {
+  pattern = "*.cedar",
+  callback = function(args)
+    if #vim.lsp.get_clients({ bufnr = args.buf, name = "cedarcheck" }) > 0 then
+      vim.lsp.codelens.refresh({ bufnr = args.buf })
+    end
+  end,
+})

@@ -34,6 +34,8 @@ pub struct State {
     pub runs: code_lens::LastRuns,
     /// Whether the client applies workspace edits that create files.
     create_files: AtomicBool,
+    /// Whether the client re-asks for code lenses when told to (`workspace/codeLens/refresh`).
+    lens_refresh: AtomicBool,
     shutdown: AtomicBool,
 }
 
@@ -140,6 +142,7 @@ impl Server {
                 cache: Arc::default(),
                 runs: code_lens::LastRuns::default(),
                 create_files: AtomicBool::new(false),
+                lens_refresh: AtomicBool::new(false),
                 shutdown: AtomicBool::new(false),
             }),
         }
@@ -156,6 +159,18 @@ impl Server {
             .client
             .log_message(MessageType::ERROR, format!("cedarcheck: ignored {problem}"))
             .await;
+    }
+
+    /// Asks the client to ask for code lenses again, when a change to `uri` may change the
+    /// lenses of other documents: a test or entities file's tests decide them.
+    fn refresh_lenses(&self, uri: &Uri) {
+        let other = !uri.path().as_str().ends_with(".cedar");
+        if other && self.state.lens_refresh.load(Ordering::SeqCst) {
+            let client = self.state.client.clone();
+            tokio::spawn(async move {
+                let _ = client.code_lens_refresh().await;
+            });
+        }
     }
 
     /// Re-checks what `uri` belongs to, on an analysis thread; a newer edit supersedes it.
@@ -226,6 +241,14 @@ impl LanguageServer for Server {
             .and_then(|e| e.resource_operations.as_ref())
             .is_some_and(|ops| ops.contains(&ResourceOperationKind::Create));
         self.state.create_files.store(creates, Ordering::SeqCst);
+        let refreshes = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.code_lens.as_ref())
+            .and_then(|c| c.refresh_support)
+            .unwrap_or(false);
+        self.state.lens_refresh.store(refreshes, Ordering::SeqCst);
         Ok(InitializeResult {
             capabilities: capabilities(),
             server_info: Some(ServerInfo {
@@ -256,6 +279,7 @@ impl LanguageServer for Server {
             );
             stamp
         };
+        self.refresh_lenses(&doc.uri);
         self.refresh(doc.uri, stamp);
     }
 
@@ -279,6 +303,7 @@ impl LanguageServer for Server {
                 .await;
             return;
         };
+        self.refresh_lenses(&uri);
         self.refresh(uri, stamp);
     }
 
@@ -286,6 +311,7 @@ impl LanguageServer for Server {
         // Saving changes no text the server has; files outside the set may have changed.
         let stamp = self.state.stamp();
         self.state.forget_disk();
+        self.refresh_lenses(&params.text_document.uri);
         self.refresh(params.text_document.uri, stamp);
     }
 
@@ -299,6 +325,7 @@ impl LanguageServer for Server {
         };
         self.state.forget_disk();
         // The file on disk is what counts now (the buffer may have been discarded).
+        self.refresh_lenses(&uri);
         self.refresh(uri, stamp);
     }
 

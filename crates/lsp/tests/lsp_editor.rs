@@ -69,7 +69,12 @@ fn line_of(text: &str, needle: &str) -> usize {
 #[tokio::test]
 async fn the_evaluate_lens_counts_each_policys_tests_and_its_command_lists_them() {
     let dir = tested_workspace();
-    let mut editor = editor(&dir).await;
+    let mut editor = Editor::start_with(
+        dir.path(),
+        json!({"deep": false}),
+        json!({"workspace": {"codeLens": {"refreshSupport": true}}}),
+    )
+    .await;
     let policies = editor
         .open(&dir.path().join("policies/read.cedar"), POLICIES)
         .await;
@@ -146,6 +151,12 @@ async fn the_evaluate_lens_counts_each_policys_tests_and_its_command_lists_them(
     let tests = editor
         .open(&dir.path().join("tests/reads.json"), &unsaved)
         .await;
+    // The client is asked to ask for lenses again: they may have changed.
+    let refresh = editor
+        .wait_for(|m| m["method"] == "workspace/codeLens/refresh")
+        .await;
+    let reply = json!({"jsonrpc": "2.0", "id": refresh["id"], "result": null});
+    editor.send_raw(reply.to_string().as_bytes()).await;
     editor.diagnostics(&tests, |_| true).await;
     let response = editor
         .request(
