@@ -220,7 +220,7 @@ const INLINE_CONFLICT: &str = r#"FAIL tests/inline-conflict.json:4: openclaw mov
             resource  Ops::LogDirectory::"web-01-nginx"
             context   {"mfa":false}
   decision  expected allow, but the request was not evaluated
-  why       tests/inline-conflict.json:7:51: invalid entities in the request: entity `Ops::Agent::"openclaw"` is given twice with different contents: in the test as {"uid":{"type":"Ops::Agent","id":"openclaw"},"attrs":{"team":{"__entity":{"type":"Ops::Team","id":"netsec"}}},"parents":[]} and in its entities as {"uid":{"type":"Ops::Agent","id":"openclaw"},"attrs":{"team":{"__entity":{"type":"Ops::Team","id":"sre"}}},"parents":[{"type":"Ops::Team","id":"sre"}]}
+  why       tests/inline-conflict.json:7:51: invalid entities in the request: entity `Ops::Agent::"openclaw"` is given twice with different contents: `attrs` {"team":{"__entity":{"type":"Ops::Team","id":"netsec"}}} in the request, {"team":{"__entity":{"type":"Ops::Team","id":"sre"}}} in the test's entities; `parents` [] in the request, [{"type":"Ops::Team","id":"sre"}] in the test's entities
 
 "#;
 

@@ -63,13 +63,24 @@ pub fn add_inline_entities(
         match base.get(&entity.uid()) {
             Some(existing) if comparable(existing) == comparable(entity) => {}
             Some(existing) => {
+                let (here, there) = (comparable(entity), comparable(existing));
+                let differences: Vec<String> = ["attrs", "parents", "tags"]
+                    .iter()
+                    .filter(|key| here.get(**key) != there.get(**key))
+                    .map(|key| {
+                        let shown = |v: &Value| v.get(*key).map_or("none".into(), Value::to_string);
+                        format!(
+                            "`{key}` {} in the request, {} in the test's entities",
+                            shown(&here),
+                            shown(&there)
+                        )
+                    })
+                    .collect();
                 return Err(format!(
-                    "entity `{}` is given twice with different contents: in the test as {} \
-                     and in its entities as {}",
+                    "entity `{}` is given twice with different contents: {}",
                     entity.uid(),
-                    comparable(entity),
-                    comparable(existing)
-                ))
+                    differences.join("; ")
+                ));
             }
             None => added.push(entity.clone()),
         }
