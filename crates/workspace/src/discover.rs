@@ -528,6 +528,47 @@ mod tests {
     }
 
     #[test]
+    fn zero_config_finds_cedar_json_by_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let schema = r#"{"App": {"entityTypes": {"User": {}}, "actions": {}}}"#;
+        let policy = r#"{"effect": "permit", "principal": {"op": "All"}, "action": {"op": "All"}, "resource": {"op": "All"}, "conditions": []}"#;
+        write(
+            dir.path(),
+            &[
+                ("a.cedar", ""),
+                ("policies/schema.json", schema),
+                ("policies/p.cedar.json", "{"),
+                ("policies/one.json", policy),
+                ("tests/t.json", "[]"),
+                ("tests/e.entities.json", "[]"),
+                ("package.json", r#"{"name": "x"}"#),
+            ],
+        );
+        let ws = Workspace::open(dir.path(), None).unwrap();
+        let set = &ws.policy_sets().unwrap()[0];
+        assert_eq!(
+            set.policies,
+            ["a.cedar", "policies/one.json", "policies/p.cedar.json"]
+        );
+        assert_eq!(set.schema.as_deref(), Some("policies/schema.json"));
+        assert!(set.schema_by_content);
+        assert_eq!(
+            set.schema_note().as_deref(),
+            Some("schema: policies/schema.json (found by content)")
+        );
+
+        // Named in a config, it is no discovery: no note.
+        write(
+            dir.path(),
+            &[("cedarcheck.toml", "schema = \"policies/schema.json\"\n")],
+        );
+        let ws = Workspace::open(dir.path(), None).unwrap();
+        let set = &ws.policy_sets().unwrap()[0];
+        assert_eq!(set.schema_note(), None);
+        assert_eq!(set.schema_summary(), "schema policies/schema.json");
+    }
+
+    #[test]
     fn zero_config_with_two_schemas_asks_which() {
         let dir = tempfile::tempdir().unwrap();
         write(
