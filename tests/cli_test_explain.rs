@@ -296,3 +296,18 @@ fn broken_yaml_is_an_error_at_its_line_and_column() {
         "{stdout}"
     );
 }
+
+#[test]
+fn junit_failures_carry_the_explanation() {
+    let (code, stdout, _) = support::cedarcheck(
+        &fixture(),
+        &["test", "--format", "junit", "tests/explain.json"],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains(
+            "because: permit agent-read-managed-logs: policies/ops.cedar:3:8: when `principal.team == resource.host.owner` is false&#10;      principal.team      = Ops::Team::&quot;sre&quot;&#10;      resource.host.owner = Ops::Team::&quot;netsec&quot;&#10;  permit human-read-logs: policies/ops.cedar:6:9: scope does not match: principal is Ops::Human&#10;"
+        ),
+        "{stdout}"
+    );
+}

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 
+use cedarcheck_test_runner::explain::PolicyWhy;
 use cedarcheck_test_runner::{RunReport, TestReport};
 
 pub fn write(out: &mut impl Write, report: &RunReport) -> std::io::Result<()> {
@@ -126,6 +127,16 @@ fn details(file: &str, test: &TestReport) -> String {
         for error in &actual.errors {
             text.push_str(&format!("error in {}: {}\n", error.policy, error.message));
         }
+    }
+    for (i, line) in test
+        .explanation
+        .iter()
+        .flat_map(PolicyWhy::lines)
+        .enumerate()
+    {
+        text.push_str(if i == 0 { "because: " } else { "  " });
+        text.push_str(&line);
+        text.push('\n');
     }
     for failure in &test.failures {
         text.push_str(failure);
