@@ -567,3 +567,41 @@ async fn a_counterexample_becomes_a_test_appended_to_the_sets_test_file_that_pas
     );
     assert_eq!(editor.shutdown().await, 0);
 }
+
+#[tokio::test]
+async fn a_policy_without_an_id_in_a_set_of_several_files_gets_its_lens_too() {
+    let dir = tested_workspace();
+    let extra =
+        "permit(principal == App::User::\"alice\", action == App::Action::\"read\", resource);\n";
+    write(dir.path(), &[("policies/extra.cedar", extra)]);
+    let mut editor = editor(&dir).await;
+    let opened = editor
+        .open(&dir.path().join("policies/extra.cedar"), extra)
+        .await;
+    let response = editor
+        .request(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": opened}}),
+        )
+        .await;
+    let lens = &response["result"][0];
+    assert_eq!(lens["command"]["title"], "▶ 1 test: 1 allow", "{response}");
+    assert_eq!(response["result"].as_array().unwrap().len(), 1);
+    let response = editor
+        .request(
+            "workspace/executeCommand",
+            json!({"command": lens["command"]["command"], "arguments": lens["command"]["arguments"]}),
+        )
+        .await;
+    let alice = line_of(TESTS, "alice") - 1;
+    // The ids are those tests use: a policy without @id is named with its file.
+    assert_eq!(
+        response["result"],
+        format!(
+            "`policy0`: 1 test: 1 allow\n\
+             tests/reads.json:{alice} \"alice reads the plan\": allow, determined by \
+             admins-read, policies/extra.cedar#policy0"
+        )
+    );
+    assert_eq!(editor.shutdown().await, 0);
+}
