@@ -268,3 +268,27 @@ fn template_links_in_a_json_policy_file_say_where_links_go() {
          Found 1 error, 1 info (1 policy in 2 files).\n"
     );
 }
+
+/// `fmt` formats Cedar text: the JSON policies discovery finds are left as they are.
+#[test]
+fn fmt_leaves_json_policies_alone() {
+    let dir = fixture("zero_config_json_policies");
+    std::fs::write(
+        dir.path().join("a.cedar"),
+        "permit(principal,action,resource) when { false };\n",
+    )
+    .unwrap();
+    let json = std::fs::read_to_string(dir.path().join("single.json")).unwrap();
+    let (code, stdout, stderr) = cedarcheck(dir.path(), &["fmt"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("a.cedar")).unwrap(),
+        "permit (principal, action, resource)\nwhen { false };\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("single.json")).unwrap(),
+        json
+    );
+    let (code, stdout, stderr) = cedarcheck(dir.path(), &["fmt", "--check"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+}

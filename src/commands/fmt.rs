@@ -176,7 +176,9 @@ fn files_to_format(paths: &[PathBuf], config: Option<&Path>) -> Result<Vec<PathB
         }
         let workspace = Workspace::open(path, config).map_err(|e| e.to_string())?;
         for set in workspace.policy_sets().map_err(|e| e.to_string())? {
-            for file in set.policies.iter().chain(&set.invariants) {
+            // Policies in Cedar's JSON format are not Cedar text to format.
+            let cedar = set.policies.iter().filter(|f| !f.ends_with(".json"));
+            for file in cedar.chain(&set.invariants) {
                 let file = workspace.root.join(file);
                 if file.starts_with(&absolute) {
                     files.insert(file);
