@@ -292,3 +292,33 @@ fn fmt_leaves_json_policies_alone() {
     let (code, stdout, stderr) = cedarcheck(dir.path(), &["fmt", "--check"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
 }
+
+/// JSON policies are what `cedarcheck test` evaluates too: Cedar's Authorizer allows a read
+/// by both JSON policies, named by their ids as reasons.
+#[test]
+fn json_policies_decide_the_tests() {
+    let dir = fixture("zero_config_json_policies");
+    std::fs::remove_file(dir.path().join("single.json")).unwrap();
+    std::fs::write(
+        dir.path().join("cedarcheck.toml"),
+        "tests = [\"tests/*.json\"]\n",
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("tests")).unwrap();
+    std::fs::write(
+        dir.path().join("tests/read.json"),
+        r#"[{"name": "a user reads a doc",
+  "request": {"principal": "App::User::\"alice\"", "action": "App::Action::\"Read\"",
+              "resource": "App::Doc::\"d\"", "context": {"mfa": false}},
+  "entities": [], "decision": "allow",
+  "reason": ["anyone-anything", "users-read-docs"], "num_errors": 0}]
+"#,
+    )
+    .unwrap();
+    let (code, stdout, stderr) = cedarcheck(dir.path(), &["test"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.starts_with("1 passed, 0 failed (1 file, "),
+        "{stdout}"
+    );
+}
