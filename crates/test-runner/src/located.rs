@@ -111,7 +111,16 @@ pub fn find_bare_mention(text: &str, message: &str) -> Option<usize> {
             id.into_iter().chain(Some(name.to_string()))
         })
         .filter(|name| !name.is_empty())
-        .find_map(|name| text.find(&name))
+        .find_map(|name| whole_word(text, &name))
+}
+
+/// Where `word` first occurs in `text` not inside a longer word (`a` is not found in `name`).
+fn whole_word(text: &str, word: &str) -> Option<usize> {
+    let part_of_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    text.match_indices(word).map(|(at, _)| at).find(|&at| {
+        !part_of_word(text[..at].chars().next_back())
+            && !part_of_word(text[at + word.len()..].chars().next())
+    })
 }
 
 #[cfg(test)]
@@ -138,6 +147,13 @@ mod tests {
         let located = Located::json("t.json", text, base, &error, "bad");
         assert_eq!(located.line, 2);
         assert!(located.column > 3, "{located}");
+    }
+
+    #[test]
+    fn bare_mentions_are_whole_words() {
+        let text = "- name: x\n  request: {principal: {type: U, id: a}}";
+        let message = "in parents field of `U::\"a\"`, expected a literal entity reference";
+        assert_eq!(find_bare_mention(text, message), text.find("a}"));
     }
 
     #[test]

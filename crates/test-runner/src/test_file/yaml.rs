@@ -28,6 +28,9 @@ pub(super) fn parse(file: &str, text: &str) -> Parsed {
             ));
         }
     };
+    if !(value.is_object() || value.is_array()) {
+        return Parsed::NotATest("YAML that is neither a mapping nor a sequence");
+    }
     let json = match serde_json::to_string_pretty(&value) {
         Ok(json) => json,
         Err(error) => {
