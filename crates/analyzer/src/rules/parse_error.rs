@@ -9,7 +9,9 @@ pub const RULE: Rule = Rule {
     source: Source::Pipeline,
     doc: r#"## What it does
 Reports input that cedarcheck cannot read: a Cedar syntax error in a policy or schema file, malformed
-JSON in a JSON schema, entities, template-links or test file, or a file that is not UTF-8 text.
+JSON in a JSON schema, JSON policy, entities, template-links or test file, or a file that is not UTF-8
+text. A `*.cedar` file that is not Cedar at all (a `Dockerfile.cedar`) gets one finding at its start
+that says so, with the `exclude` pattern that leaves it out.
 
 ## Why is this bad?
 A file that does not parse is not part of the policy set at all: none of its policies apply, so a
