@@ -272,6 +272,44 @@ mod tests {
         );
     }
 
+    /// The editor's incremental check finds what `check` finds in JSON policies and in a
+    /// `*.cedar` file that is not Cedar.
+    #[test]
+    fn the_incremental_check_agrees() {
+        let input = crate::PolicySetInput {
+            policies: vec![
+                SourceFile::new("Dockerfile.cedar", "FROM rust\nRUN cargo build; true\n"),
+                SourceFile::new("p.cedar.json", SET),
+                SourceFile::new("a.cedar", "permit (principal, action, resource);\n"),
+            ],
+            schema: None,
+            links: vec![],
+        };
+        let settings = crate::Settings::default();
+        let whole = crate::with_large_stack(|| crate::check(&input, &settings).findings);
+        let mut incremental = crate::IncrementalCheck::new();
+        let again = crate::with_large_stack(|| incremental.check(&input, &settings));
+        let summary = |findings: &[Finding]| -> Vec<(String, &str, Span, String)> {
+            findings
+                .iter()
+                .map(|f| (f.file.clone(), f.rule, f.span, f.message.clone()))
+                .collect()
+        };
+        assert_eq!(summary(&whole), summary(&again));
+        let not_cedar = whole.iter().find(|f| f.file == "Dockerfile.cedar").unwrap();
+        assert_eq!(not_cedar.span.start, 0);
+        assert!(not_cedar
+            .message
+            .starts_with("this file does not look like Cedar policies"));
+        let object = SET.find("\"anyone-anything\": {").unwrap() + "\"anyone-anything\": ".len();
+        assert!(
+            whole
+                .iter()
+                .any(|f| f.file == "p.cedar.json" && f.span.start == object),
+            "{whole:?}"
+        );
+    }
+
     #[test]
     fn a_single_policy_is_policy0_and_a_template_keeps_its_slot() {
         let single = r#"  {"effect": "forbid", "principal": {"op": "All"}, "action": {"op": "All"}, "resource": {"op": "All"}, "conditions": []}
