@@ -311,3 +311,31 @@ fn junit_failures_carry_the_explanation() {
         "{stdout}"
     );
 }
+
+#[test]
+fn without_a_config_yaml_tests_are_found_and_other_yaml_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("tests")).unwrap();
+    for (path, text) in [
+        ("p.cedar", "permit (principal == User::\"a\", action, resource);\n"),
+        ("docker-compose.yml", "services:\n  web:\n    image: nginx\n"),
+        (
+            "tests/reads.yaml",
+            "tests:\n  - name: a is allowed\n    request: {principal: User::\"a\", action: Action::\"r\", resource: Doc::\"d\"}\n    decision: allow\n  - name: b is not permitted\n    request: {principal: User::\"b\", action: Action::\"r\", resource: Doc::\"d\"}\n    decision: not-permitted\n",
+        ),
+    ] {
+        std::fs::write(dir.path().join(path), text).unwrap();
+    }
+    let (code, stdout, stderr) = support::cedarcheck(dir.path(), &["test", "-v", "."]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.starts_with(
+            "ok   tests/reads.yaml:2: a is allowed\nok   tests/reads.yaml:5: b is not permitted\n2 passed, 0 failed (1 file, "
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("skipped docker-compose.yml: not a test file"),
+        "{stderr}"
+    );
+}
