@@ -9,6 +9,7 @@ pub mod diagnostics;
 pub mod formatting;
 pub mod hover;
 pub mod membership_fix;
+pub mod policy_test;
 pub mod rule_docs;
 pub mod symbols;
 pub mod test_files;

@@ -725,7 +725,8 @@ async fn a_failing_test_shows_at_its_name_with_the_words_of_cedarcheck_test() {
         failed["message"],
         "expected allow, got deny\n\
          decision  expected allow, got deny\n\
-         reasons   - admins-read  expected, but did not determine the decision"
+         reasons   - admins-read  expected, but did not determine the decision\n\
+         because   permit admins-read: policies/read.cedar:2:67: when `principal.admin` is false"
     );
     // The policy the test expected is related information.
     let related = &failed["relatedInformation"][0];
@@ -819,7 +820,8 @@ async fn unsaved_policy_and_entities_edits_rerun_the_open_tests() {
         messages(&published),
         ["expected deny, got allow\n\
           decision  expected deny, got allow\n\
-          reasons   + admins-read  determined the decision"]
+          reasons   + admins-read  determined the decision\n\
+          because   permit admins-read: scope matches and every condition holds"]
     );
     // Undone: the failure goes away.
     change(&mut editor, &policy, 3, TESTED_POLICY).await;

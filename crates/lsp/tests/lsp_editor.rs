@@ -605,3 +605,71 @@ async fn a_policy_without_an_id_in_a_set_of_several_files_gets_its_lens_too() {
     );
     assert_eq!(editor.shutdown().await, 0);
 }
+
+#[tokio::test]
+async fn a_policys_request_becomes_a_test_with_what_the_policies_decide_today() {
+    let dir = tested_workspace();
+    let passing = TESTS.replacen(
+        "\"erin reads the plan\",\n      \"request\": {\"principal\": \"App::User::\\\"erin\\\"\", \"action\": \"App::Action::\\\"read\\\"\", \"resource\": \"App::Doc::\\\"plan\\\"\"},\n      \"decision\": \"deny\"",
+        "\"erin reads the plan\",\n      \"request\": {\"principal\": \"App::User::\\\"erin\\\"\", \"action\": \"App::Action::\\\"read\\\"\", \"resource\": \"App::Doc::\\\"plan\\\"\"},\n      \"decision\": \"allow\"",
+        1,
+    );
+    assert_ne!(passing, TESTS);
+    write(dir.path(), &[("tests/reads.json", passing.as_str())]);
+    let mut editor = editor(&dir).await;
+    let policies = editor
+        .open(&dir.path().join("policies/read.cedar"), POLICIES)
+        .await;
+    editor.diagnostics(&policies, |_| true).await;
+    // The cursor on `nobody`'s head, no finding there.
+    let line = line_of(POLICIES, "App::User::\"nobody\"") - 1;
+    let at = json!({"line": line, "character": 3});
+    let response = editor
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": policies}, "range": {"start": at, "end": at}, "context": {"diagnostics": []}}),
+        )
+        .await;
+    let actions = response["result"].as_array().unwrap();
+    let titles: Vec<&str> = actions
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        ["Create a test from the request of `nobody` in tests/reads.json"],
+        "{response}"
+    );
+    let tests = uri(&dir.path().join("tests/reads.json"));
+    let appended = apply_edits(
+        &passing,
+        actions[0]["edit"]["changes"][&tests].as_array().unwrap(),
+    );
+    let value: Value = serde_json::from_str(&appended).unwrap();
+    assert_eq!(value["tests"].as_array().unwrap().len(), 4);
+    // Its scope names the principal; the resource is an example of the action's resource
+    // type. Nobody is not in the entities: the two policies reading principal attributes
+    // raise errors, and `nobody` allows.
+    assert_eq!(
+        value["tests"][3],
+        json!({
+            "name": "nobody: App::User::\"nobody\" App::Action::\"read\" App::Doc::\"example\"",
+            "request": {
+                "principal": {"type": "App::User", "id": "nobody"},
+                "action": {"type": "App::Action", "id": "read"},
+                "resource": {"type": "App::Doc", "id": "example"},
+                "context": {}
+            },
+            "entities": [],
+            "decision": "allow",
+            "reason": ["nobody"],
+            "num_errors": 2
+        })
+    );
+    let opened = editor
+        .open(&dir.path().join("tests/reads.json"), &appended)
+        .await;
+    let published = editor.diagnostics(&opened, |_| true).await;
+    assert_eq!(published["diagnostics"], json!([]), "{published}");
+    assert_eq!(editor.shutdown().await, 0);
+}

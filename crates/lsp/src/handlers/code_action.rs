@@ -16,7 +16,7 @@ use tower_lsp_server::ls_types::{
 
 use crate::analysis::{self, PolicyItem};
 use crate::handlers::diagnostics::uri_of;
-use crate::handlers::{config_edit, membership_fix, rule_docs};
+use crate::handlers::{config_edit, membership_fix, policy_test, rule_docs};
 use crate::server::State;
 use crate::{from_proto, to_proto};
 
@@ -95,6 +95,9 @@ pub fn code_actions(state: &State, params: &CodeActionParams) -> Option<CodeActi
             }));
         }
     }
+    if let Some(action) = policy_test_action(state, uri, &text, &index, &policies, params) {
+        actions.push(action);
+    }
     // Several findings of one rule in the range offer its workspace-wide actions once.
     let mut titles = std::collections::HashSet::new();
     actions.retain(|action| match action {
@@ -102,6 +105,66 @@ pub fn code_actions(state: &State, params: &CodeActionParams) -> Option<CodeActi
         CodeActionOrCommand::Command(command) => titles.insert(command.title.clone()),
     });
     Some(actions)
+}
+
+/// "Create a test from this policy's request" on the policy at the start of the range
+/// ([`super::policy_test`]).
+fn policy_test_action(
+    state: &State,
+    uri: &Uri,
+    text: &str,
+    index: &cedarcheck_analyzer::LineIndex,
+    policies: &[PolicyItem],
+    params: &CodeActionParams,
+) -> Option<CodeActionOrCommand> {
+    let at = from_proto::offset(text, index, params.range.start);
+    let policy = policies
+        .iter()
+        .find(|p| p.span.start <= at && at < p.span.end.max(p.span.start + 1))?;
+    let path = from_proto::file_path(uri)?;
+    let overlay = state.overlay();
+    let found = policy_test::policy_case(
+        &path,
+        text,
+        policy,
+        &overlay,
+        &state.folders(),
+        |file, case| {
+            let (edit, entry) = appended_test(file, case)?;
+            let mut out = file.to_string();
+            out.replace_range(edit.span.start..edit.span.end, &entry);
+            Some(out)
+        },
+    )?;
+    let (edit, entry) = appended_test(&found.text, &found.case)?;
+    let test_index = cedarcheck_analyzer::LineIndex::new(&found.text);
+    let edit = to_edit(
+        &found.text,
+        &test_index,
+        Edit {
+            span: edit.span,
+            text: entry,
+        },
+    );
+    let root = state
+        .cache
+        .membership(&path, &state.folders())
+        .ok()?
+        .workspace
+        .root
+        .clone();
+    let test_uri = uri_of(&overlay, &root.join(&found.test))?;
+    Some(CodeActionOrCommand::CodeAction(CodeAction {
+        title: format!(
+            "Create a test from the request of `{}` in {}",
+            policy.id, found.test
+        ),
+        edit: Some(WorkspaceEdit {
+            changes: Some(HashMap::from([(test_uri, vec![edit])])),
+            ..WorkspaceEdit::default()
+        }),
+        ..CodeAction::default()
+    }))
 }
 
 /// `rule = "off"` in the workspace's cedarcheck.toml, created when there is none (if the
@@ -298,18 +361,16 @@ fn add_test_case(
             let Ok(file) = analysis::read(root, test, &overlay) else {
                 continue;
             };
-            let Some((edit, indent)) = append_to_tests(&file.text) else {
+            let Some((edit, entry)) = appended_test(&file.text, case) else {
                 continue;
             };
-            let entry = serde_json::to_string_pretty(&unique_name(case, &file.text)).ok()?;
-            let entry = entry.replace('\n', &format!("\n{indent}"));
             let index = cedarcheck_analyzer::LineIndex::new(&file.text);
             let edit = to_edit(
                 &file.text,
                 &index,
                 Edit {
                     span: edit.span,
-                    text: edit.text.replace("{entry}", &format!("{indent}{entry}")),
+                    text: entry,
                 },
             );
             let test_uri = uri_of(&overlay, &root.join(test))?;
@@ -322,6 +383,16 @@ fn add_test_case(
         }
     }
     None
+}
+
+/// The edit that appends `case` (renamed if its name is taken) to the test file `file`: where,
+/// and the text inserted there.
+fn appended_test(file: &str, case: &serde_json::Value) -> Option<(Edit, String)> {
+    let (edit, indent) = append_to_tests(file)?;
+    let entry = serde_json::to_string_pretty(&unique_name(case, file)).ok()?;
+    let entry = entry.replace('\n', &format!("\n{indent}"));
+    let text = edit.text.replace("{entry}", &format!("{indent}{entry}"));
+    Some((edit, text))
 }
 
 /// The test case with a name no test of `file` has: `name`, else `name (2)`, `name (3)`….
