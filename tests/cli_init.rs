@@ -140,7 +140,11 @@ fn init_proposes_a_set_per_deployment() {
     let (code, _, stderr) = cedarcheck(root, &["check", "--format", "compact"]);
     assert_eq!(code, 2);
     assert!(
-        stderr.contains("found 2 schemas (examples/schema.json, run/app.cedarschema)"),
+        stderr.ends_with(
+            "found 2 schemas (examples/schema.json, run/app.cedarschema) and no cedarcheck.toml \
+             saying which one to use; create one with `cedarcheck init`, which proposes a [[set]] \
+             per directory that holds its own schema and policies, or set `schema = \"…\"` in it\n"
+        ),
         "{stderr}"
     );
 

@@ -45,7 +45,8 @@ impl std::fmt::Display for WorkspaceError {
             } => write!(
                 f,
                 "{}: found {} schemas ({}) and no cedarcheck.toml saying which one to use; \
-                 create one with `cedarcheck init` and set `schema = \"…\"`",
+                 create one with `cedarcheck init`, which proposes a [[set]] per directory that \
+                 holds its own schema and policies, or set `schema = \"…\"` in it",
                 root.display(),
                 candidates.len(),
                 candidates.join(", ")
