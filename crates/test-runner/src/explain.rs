@@ -250,9 +250,14 @@ pub fn explain_policy(
                 values: operands(part)
                     .into_iter()
                     .map(|operand| {
+                        // As written, unless Cedar located it at the whole condition (the
+                        // receiver of a method call is): then as Cedar prints it.
+                        let whole = part.source_loc().map(span_of);
                         let text = operand
                             .source_loc()
-                            .and_then(|loc| source.text_of(span_of(loc)))
+                            .map(span_of)
+                            .filter(|span| Some(*span) != whole)
+                            .and_then(|span| source.text_of(span))
                             .map_or_else(|| operand.to_string(), str::to_string);
                         read(text, request, entities)
                     })
@@ -301,7 +306,8 @@ fn conjuncts(expr: &ast::Expr) -> Vec<&ast::Expr> {
 }
 
 /// The values a condition reads: the operands of a comparison or call, what `like`, `has`
-/// and `is` test (through a `!`); literals are left out, they say what they are.
+/// and `is` test, each side of an `||` (through a `!`); constants are left out, they say
+/// what they are.
 fn operands(expr: &ast::Expr) -> Vec<&ast::Expr> {
     let found: Vec<&ast::Expr> = match expr.expr_kind() {
         ExprKind::UnaryApp { arg, .. } => {
@@ -316,11 +322,16 @@ fn operands(expr: &ast::Expr) -> Vec<&ast::Expr> {
         ExprKind::ExtensionFunctionApp { args, .. } => args.iter().collect(),
         ExprKind::Like { expr, .. } | ExprKind::Is { expr, .. } => vec![expr],
         ExprKind::HasAttr { expr, .. } => vec![expr],
+        ExprKind::Or { left, right } => vec![left, right],
         _ => Vec::new(),
     };
+    // A literal or a constant call (`ip("10.0.0.0/8")`) says what it is.
     found
         .into_iter()
-        .filter(|e| !matches!(e.expr_kind(), ExprKind::Lit(_)))
+        .filter(|e| {
+            e.subexpressions()
+                .any(|sub| matches!(sub.expr_kind(), ExprKind::Var(_)))
+        })
         .collect()
 }
 
@@ -509,6 +520,28 @@ mod tests {
             scope.lines(),
             ["permit p: p.cedar:1:9: scope does not match: principal == User::\"bob\""]
         );
+        let either = condition(why(
+            "permit (principal, action, resource) when { principal.admin == false || principal.level > 5 };",
+            "alice",
+        ));
+        let read: Vec<(&str, Option<&str>)> = either
+            .values
+            .iter()
+            .map(|v| (v.text.as_str(), v.value.as_deref()))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                ("principal.admin == false", Some("false")),
+                ("principal.level > 5", Some("false"))
+            ]
+        );
+        let range = condition(why(
+            "permit (principal, action, resource) when { ip(\"10.1.2.3\").isInRange(ip(\"10.0.0.0/8\")) && principal.level.isInRange(ip(\"10.0.0.0/8\")) };",
+            "alice",
+        ));
+        assert_eq!(range.values.len(), 1, "{range:?}");
+        assert_eq!(range.values[0].text, "principal.level");
         let applied = why("permit (principal, action, resource);", "alice");
         assert_eq!(applied.outcome, Outcome::Applied);
     }
