@@ -40,11 +40,7 @@ pub fn code_actions(state: &State, params: &CodeActionParams) -> Option<CodeActi
                     span,
                     text: replacement,
                 };
-                let CodeActionOrCommand::CodeAction(mut fix) =
-                    action(title, diagnostic, uri, vec![to_edit(&text, &index, edit)])
-                else {
-                    unreachable!("`action` makes code actions");
-                };
+                let mut fix = quick_fix(title, diagnostic, uri, vec![to_edit(&text, &index, edit)]);
                 fix.is_preferred = Some(true);
                 actions.push(CodeActionOrCommand::CodeAction(fix));
             }
@@ -257,7 +253,16 @@ fn action(
     uri: &Uri,
     edits: Vec<TextEdit>,
 ) -> CodeActionOrCommand {
-    CodeActionOrCommand::CodeAction(CodeAction {
+    CodeActionOrCommand::CodeAction(quick_fix(title, diagnostic, uri, edits))
+}
+
+fn quick_fix(
+    title: String,
+    diagnostic: &Diagnostic,
+    uri: &Uri,
+    edits: Vec<TextEdit>,
+) -> CodeAction {
+    CodeAction {
         title,
         kind: Some(CodeActionKind::QUICKFIX),
         diagnostics: Some(vec![diagnostic.clone()]),
@@ -266,7 +271,7 @@ fn action(
             ..WorkspaceEdit::default()
         }),
         ..CodeAction::default()
-    })
+    }
 }
 
 /// A byte range of a text and what replaces it.
