@@ -85,6 +85,27 @@ const NEEDS_SCHEMA: &str = "it needs a schema";
 /// Why the deep analysis of a set whose schema does not load did not run.
 const SCHEMA_BROKEN: &str = "the schema does not load";
 
+/// The actions `[analysis] intentionally-denied` names, as Cedar writes them, once the set's
+/// schema loads. An entry that names no action of it is an error at the entry's place in the
+/// config — except, in one `[[set]]` of several, one whose namespace the schema has no action
+/// in: that is another set's.
+fn intentionally_denied(run: &DeepRun<'_>) -> Result<Vec<String>, String> {
+    let Some(schema) = run.report.schema.as_ref() else {
+        return Ok(Vec::new());
+    };
+    let mut denied = Vec::new();
+    for entry in &run.analysis.intentionally_denied {
+        match cedarcheck_prover::schema_action(schema, &entry.action) {
+            Ok(action) => denied.push(action),
+            Err(_)
+                if run.set.name.is_some()
+                    && !cedarcheck_prover::has_actions_in_namespace_of(schema, &entry.action) => {}
+            Err(message) => return Err(format!("{}: {message}", entry.at)),
+        }
+    }
+    Ok(denied)
+}
+
 /// Runs the deep rules for the set. `Err` when deep analysis was demanded and cannot run.
 pub fn run(run: &DeepRun<'_>) -> Result<DeepOutcome, String> {
     let mut outcome = DeepOutcome {
@@ -95,6 +116,9 @@ pub fn run(run: &DeepRun<'_>) -> Result<DeepOutcome, String> {
         invariants: Vec::new(),
         summary: Summary::default(),
     };
+    // A config error, whether or not cvc5 is here to use the entries.
+    let mut settings = run.settings.clone();
+    settings.intentionally_denied = intentionally_denied(run)?;
     let Some(cvc5) = cedarcheck_prover::find_cvc5() else {
         if run.mode == DeepMode::On {
             return Err(format!(
@@ -136,7 +160,7 @@ pub fn run(run: &DeepRun<'_>) -> Result<DeepOutcome, String> {
             input: run.input,
             report: run.report,
             invariants: read_all(run.root, &run.set.invariants)?,
-            settings: run.settings,
+            settings: &settings,
         },
         DeepOptions {
             solver: cedarcheck_prover::solver_command(cvc5, run.analysis.timeout_ms),

@@ -28,6 +28,7 @@ pub static RULES: &[&Rule] = &[
     &deep::redundant_forbid::RULE,
     &deep::equivalent_policies::RULE,
     &deep::allows_all::RULE,
+    &deep::unreachable_action::RULE,
     &deep::forbid_may_error::RULE,
     &deep::permit_may_error::RULE,
     &deep::invariant_violated::RULE,

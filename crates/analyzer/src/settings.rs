@@ -13,6 +13,9 @@ pub type RuleLevel = Option<Level>;
 pub struct Settings {
     levels: HashMap<&'static str, RuleLevel>,
     overrides: Vec<Override>,
+    /// Actions denied by design (`[analysis] intentionally-denied`), as Cedar writes their
+    /// uids (`Ops::Action::"x"`): `unreachable-action` leaves them alone.
+    pub intentionally_denied: Vec<String>,
 }
 
 /// Rule levels for the files that match `files` (paths relative to the workspace root).

@@ -8,7 +8,8 @@ use cedarcheck_analyzer::rules::deep::{
     forbid_may_error as forbid_error_rule, invariant_violated as invariant_rule,
     overridden_permit as overridden_rule, permit_may_error as permit_error_rule,
     redundant_forbid as redundant_forbid_rule, redundant_permit as redundant_permit_rule,
-    unconditional_permit as unconditional_rule, vacuous_policy as vacuous_rule,
+    unconditional_permit as unconditional_rule, unreachable_action as unreachable_rule,
+    vacuous_policy as vacuous_rule,
 };
 
 use crate::environment::EnvCx;
@@ -130,6 +131,16 @@ pub async fn analyze_env(cx: &mut EnvCx<'_>) -> Vec<Verdict> {
             &allows_all_rule::RULE,
             About::Environment(env),
             allows_all::check(cx, &live).await,
+        );
+    }
+    // Asked over every policy that can apply, vacuous or not: one question per environment.
+    if shared.enabled(&unreachable_rule::RULE)
+        && !unreachable_action::intentionally_denied(shared.intentionally_denied, cx.job)
+    {
+        push(
+            &unreachable_rule::RULE,
+            About::Environment(env),
+            unreachable_action::check(cx).await,
         );
     }
     if shared.enabled(&invariant_rule::RULE) {

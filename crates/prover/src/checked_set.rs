@@ -61,6 +61,7 @@ pub fn prove_set(set: CheckedSet<'_>, options: DeepOptions<'_>) -> Option<SetPro
             },
             schema,
             schema_text: &schema_file.text,
+            schema_path: &schema_file.path,
             invariants: Some(LoadedPolicies {
                 loaded: &invariant_report.loaded,
                 files: &invariant_files,

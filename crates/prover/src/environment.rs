@@ -52,6 +52,8 @@ pub struct Shared<'a> {
     pub cache: &'a Cache,
     /// Which deep rules are on for at least one file.
     pub enabled: HashSet<&'static str>,
+    /// Actions denied by design, which `unreachable-action` does not ask about.
+    pub intentionally_denied: &'a [String],
 }
 
 impl Shared<'_> {
@@ -94,6 +96,8 @@ pub enum Query<'q> {
         by: &'q [usize],
     },
     AlwaysAllows(&'q [usize]),
+    /// The set of these policies allows no request; a `No` carries an allowed one.
+    AlwaysDenies(&'q [usize]),
     /// The invariant holds over `policies`; a `No` carries a violating request.
     Invariant {
         invariant: usize,
@@ -259,6 +263,7 @@ impl<'a> EnvCx<'a> {
             Query::MatchesDisjoint(a, b) => Refutation::Overlap(*a, *b),
             Query::Covered { target, by } => Refutation::NotCovered(*target, by),
             Query::AlwaysAllows(set) => Refutation::Denied(set),
+            Query::AlwaysDenies(set) => Refutation::Allowed(set),
             Query::NeverErrors(_) | Query::Invariant { .. } => return None,
         };
         let subjects = &self.shared.subjects;
@@ -282,6 +287,7 @@ impl<'a> EnvCx<'a> {
                 None,
             ),
             Query::AlwaysAllows(set) => ("always-allows", set.to_vec(), None),
+            Query::AlwaysDenies(set) => ("always-denies", set.to_vec(), None),
             Query::Invariant {
                 invariant,
                 policies,
@@ -401,6 +407,16 @@ impl<'a> EnvCx<'a> {
                 )?;
                 let worker = &mut *self.worker;
                 solve!(worker, |c| c.check_always_allows_opt(&set)).map(yes)
+            }
+            Query::AlwaysDenies(policies) => {
+                let set = self.compile_set(
+                    policies
+                        .iter()
+                        .map(|&p| self.shared.subjects[p].policy.clone()),
+                )?;
+                let worker = &mut *self.worker;
+                with_cex(solve!(worker, |c| c
+                    .check_always_denies_with_counterexample_opt(&set))?)
             }
             Query::Invariant {
                 invariant,

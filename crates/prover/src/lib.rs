@@ -32,6 +32,7 @@ use cedarcheck_analyzer::{Finding, LoadedSet, PolicyKind, Settings, Source, RULE
 
 pub use cache::Cache;
 pub use checked_set::{prove_set, CheckedSet, SetProof};
+pub use rules::unreachable_action::{has_actions_in_namespace_of, schema_action};
 pub use solver::{find_cvc5, SolverCommand};
 
 use environment::{EnvCx, EnvJob, Shared, Subject};
@@ -50,6 +51,8 @@ pub struct DeepInput<'a> {
     pub schema: &'a Schema,
     /// The schema's text, part of every cache key.
     pub schema_text: &'a str,
+    /// The schema file's display path: `unreachable-action` reports at its declarations.
+    pub schema_path: &'a str,
     pub invariants: Option<LoadedPolicies<'a>>,
     pub settings: &'a Settings,
 }
@@ -125,6 +128,7 @@ pub fn analyze(input: &DeepInput<'_>, options: DeepOptions<'_>) -> DeepReport {
         index_of,
         cache: &options.cache,
         enabled,
+        intentionally_denied: &input.settings.intentionally_denied,
     };
 
     let asked = Arc::new(AtomicUsize::new(0));
@@ -195,7 +199,25 @@ pub fn analyze(input: &DeepInput<'_>, options: DeepOptions<'_>) -> DeepReport {
         },
         settings: input.settings,
     };
+    // Verdicts about actions are reported per action, at the schema's declaration.
+    let (actions, verdicts): (Vec<_>, Vec<_>) = verdicts
+        .into_iter()
+        .partition(|v| v.rule.id == cedarcheck_analyzer::rules::deep::unreachable_action::RULE.id);
     let mut findings = report::findings(verdicts, &context);
+    // A cancelled run has not asked about every environment of an action: it claims nothing.
+    if !options
+        .cancel
+        .as_ref()
+        .is_some_and(|c| c.load(Ordering::SeqCst))
+    {
+        findings.extend(rules::unreachable_action::findings(
+            actions,
+            &jobs,
+            &shared,
+            (input.schema_path, input.schema_text),
+            input.settings,
+        ));
+    }
     cedarcheck_analyzer::sort_findings(&mut findings);
     DeepReport {
         findings,

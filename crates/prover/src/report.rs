@@ -525,7 +525,7 @@ fn lower(level: Level) -> Level {
 /// What to do about an undecided question, by its cause: the solver's time limit (naming the
 /// construct known to be slow where the policy uses it), a solver that cannot be started, one
 /// that crashed or printed something else than an answer, or a query it rejects.
-fn unknown_help(reason: &str, policy_text: &str) -> &'static str {
+pub(crate) fn unknown_help(reason: &str, policy_text: &str) -> &'static str {
     if reason.contains("cannot start the solver") {
         "cvc5 could not be started: install it (`apt-get install cvc5`) or point $CVC5 at it; \
          an undecided check is not a pass"

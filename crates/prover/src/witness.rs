@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 use std::str::FromStr;
 
-use cedar_policy::{Authorizer, EntityUid, Policy, PolicySet, RequestEnv, Schema};
+use cedar_policy::{Authorizer, Decision, EntityUid, Policy, PolicySet, RequestEnv, Schema};
 use serde_json::Value;
 
 use crate::counterexample::Replay;
@@ -55,6 +55,8 @@ pub enum Refutation<'q> {
     Overlap(usize, usize),
     /// `No` if the set of these policies denies some witness.
     Denied(&'q [usize]),
+    /// `No` if the set of these policies allows some witness.
+    Allowed(&'q [usize]),
 }
 
 impl<'s> Witnesses<'s> {
@@ -112,8 +114,10 @@ impl<'s> Witnesses<'s> {
         question: &Refutation<'_>,
         policy: &impl Fn(usize) -> Policy,
     ) -> Option<Value> {
-        if let Refutation::Denied(set) = *question {
-            return self.denied(set, policy);
+        match *question {
+            Refutation::Denied(set) => return self.decided(set, Decision::Deny, policy),
+            Refutation::Allowed(set) => return self.decided(set, Decision::Allow, policy),
+            _ => {}
         }
         (0..self.found.len())
             .find(|&w| {
@@ -133,7 +137,7 @@ impl<'s> Witnesses<'s> {
                             }
                         }
                         Refutation::Overlap(a, b) => m(a)? && m(b)?,
-                        Refutation::Denied(_) => false,
+                        Refutation::Denied(_) | Refutation::Allowed(_) => false,
                     })
                 };
                 refutes() == Some(true)
@@ -144,15 +148,20 @@ impl<'s> Witnesses<'s> {
             })
     }
 
-    /// A witness the set of `policies` denies.
-    fn denied(&mut self, policies: &[usize], policy: &impl Fn(usize) -> Policy) -> Option<Value> {
+    /// A witness the set of `policies` decides as `decision`.
+    fn decided(
+        &mut self,
+        policies: &[usize],
+        decision: Decision,
+        policy: &impl Fn(usize) -> Policy,
+    ) -> Option<Value> {
         let set = PolicySet::from_policies(policies.iter().map(|&p| policy(p))).ok()?;
         let w = (0..self.found.len()).find(|&w| {
             self.replay(w).is_some_and(|r| {
                 Authorizer::new()
                     .is_authorized(&r.request, &set, &r.entities)
                     .decision()
-                    == cedar_policy::Decision::Deny
+                    == decision
             })
         })?;
         self.found[w].settled += 1;
@@ -283,6 +292,11 @@ mod tests {
             "7 is not allowed by p1 alone"
         );
         assert!(!refuted(&mut pool, Refutation::Denied(&[0])), "p0 allows 7");
+        assert!(refuted(&mut pool, Refutation::Allowed(&[0])), "p0 allows 7");
+        assert!(
+            !refuted(&mut pool, Refutation::Allowed(&[1])),
+            "7 is not allowed by p1 alone"
+        );
         assert!(
             !refuted(&mut pool, Refutation::Denied(&[0, 2])),
             "the forbid does not match 7"

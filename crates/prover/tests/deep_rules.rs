@@ -1,7 +1,8 @@
 //! Every deep rule on its fixtures: `fixtures/<rule-id>/bad.cedar` marks each line where a
 //! finding of that rule starts with `//~ rule-id@level` (for `invariant-violated` the marks are
-//! in `invariants.cedar`), and `good.cedar` must give no finding of the rule. Each fixture is
-//! the Cedar Analysis situation its rule names: impossible conjunctions, shadowed and
+//! in `invariants.cedar`; a directory with its own `schema.cedarschema` marks there the
+//! findings that stand in the schema, as `unreachable-action`'s do), and `good.cedar` must give
+//! no finding of the rule. Each fixture is the Cedar Analysis situation its rule names: impossible conjunctions, shadowed and
 //! union-only overridden permits, string-pattern subsumption, arithmetic overflow in a forbid,
 //! an invariant violated only through a combination of policies.
 
@@ -33,10 +34,17 @@ fn every_deep_rule_reports_exactly_its_marked_lines_and_passes_its_fix() {
     else {
         return;
     };
-    let schema = source(&fixtures().join("schema.cedarschema"), "schema.cedarschema");
     let mut failures = Vec::new();
     for rule in RULES.iter().filter(|r| matches!(r.source, Source::Deep)) {
         let dir = fixtures().join(rule.id);
+        // A rule whose findings stand in the schema has its own, with the markers.
+        let own_schema = dir.join("schema.cedarschema");
+        let schema_path = if own_schema.exists() {
+            own_schema
+        } else {
+            fixtures().join("schema.cedarschema")
+        };
+        let schema = source(&schema_path, "schema.cedarschema");
         let invariants_path = dir.join("invariants.cedar");
         let invariants = || {
             if invariants_path.exists() {
@@ -77,6 +85,7 @@ fn every_deep_rule_reports_exactly_its_marked_lines_and_passes_its_fix() {
                     "invariants.cedar".to_string(),
                     std::fs::read_to_string(&invariants_path).unwrap_or_default(),
                 ),
+                ("schema.cedarschema".to_string(), schema.text.to_string()),
             ];
             let actual: BTreeSet<(String, usize, String)> = run
                 .report
@@ -96,6 +105,9 @@ fn every_deep_rule_reports_exactly_its_marked_lines_and_passes_its_fix() {
             let expected = if expect_findings {
                 let mut m = markers(&path, file);
                 m.extend(markers(&invariants_path, "invariants.cedar"));
+                if schema_path.starts_with(&dir) {
+                    m.extend(markers(&schema_path, "schema.cedarschema"));
+                }
                 if m.is_empty() {
                     failures.push(format!("{}: bad.cedar marks no finding", rule.id));
                 }

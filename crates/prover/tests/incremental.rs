@@ -158,6 +158,7 @@ permit (principal == ?principal, action == Ops::Action::"RebootHost", resource i
             },
             schema: report.schema.as_ref().unwrap(),
             schema_text: &schema.text,
+            schema_path: &schema.path,
             invariants: None,
             settings: &settings,
         },

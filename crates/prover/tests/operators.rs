@@ -218,7 +218,9 @@ fn check_family(family: &str) {
         "schema.cedarschema",
     );
     let (schema, _) = Schema::from_cedarschema_str(&schema_file.text).unwrap();
-    let settings = Settings::default();
+    // The families are about expressions; most of the schema's actions have no permit here.
+    let mut settings = Settings::default();
+    settings.set_level("unreachable-action", None);
     let mut failures: Vec<String> = Vec::new();
     let mut actual: Vec<String> = Vec::new();
     let text_of = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_default();

@@ -59,9 +59,12 @@ fn run_with_help(solver_path: PathBuf, limit_ms: u64) -> Vec<(String, String, St
         run.report.stats.unknown > 0,
         "undecided queries are counted"
     );
+    // The fixture's actions without a permit are settled without the solver (see
+    // tests/unreachable_action.rs for its undecided case).
     run.report
         .findings
         .iter()
+        .filter(|f| !(f.rule == "unreachable-action" && f.message.contains("no permit applies")))
         .map(|f| {
             (
                 f.rule.to_string(),

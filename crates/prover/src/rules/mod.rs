@@ -11,6 +11,7 @@ pub mod permit_may_error;
 pub mod redundant_forbid;
 pub mod redundant_permit;
 pub mod unconditional_permit;
+pub mod unreachable_action;
 pub mod vacuous_policy;
 
 use cedar_policy::{PolicySet, Schema};

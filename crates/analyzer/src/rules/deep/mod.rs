@@ -11,4 +11,5 @@ pub mod permit_may_error;
 pub mod redundant_forbid;
 pub mod redundant_permit;
 pub mod unconditional_permit;
+pub mod unreachable_action;
 pub mod vacuous_policy;
