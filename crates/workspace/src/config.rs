@@ -221,6 +221,13 @@ impl Config {
                     action: entry.into_inner(),
                 });
             }
+            // As written; `check` replaces them with the schema's own spelling once it has
+            // checked them, and the language server uses them as they are.
+            settings.intentionally_denied = analysis
+                .intentionally_denied
+                .iter()
+                .map(|d| d.action.trim().to_string())
+                .collect();
         }
 
         let top_level = SetConfig {
@@ -409,6 +416,10 @@ jobs = 1
                 action: "Ops::Action::\"Export\"".into(),
                 at: "cedarcheck.toml:3:3".into(),
             }]
+        );
+        assert_eq!(
+            config.settings.intentionally_denied,
+            ["Ops::Action::\"Export\""]
         );
         let e = parse("[analysis]\nintentionally-denied = \"x\"\n").unwrap_err();
         assert!(e.starts_with("cedarcheck.toml:2:24:"), "{e}");
