@@ -76,7 +76,7 @@ pub struct Finding {
     pub help: Option<String>,
     pub related: Vec<Related>,
     /// A request that demonstrates the finding, as a Cedar CLI `run-tests` entry, ready to
-    /// paste into a test file (deep rules only).
+    /// paste into a test file (deep rules, and `entity-literal-attribute` for a forbid).
     pub counterexample: Option<serde_json::Value>,
 }
 

@@ -30,7 +30,9 @@ type has, not that the request carries the entity. The level is `error` for a fo
 level lower, `warn` by default, for a permit. Configuring the rule's level sets the forbid's;
 the permit's stays one below it.
 
-For a forbid, the finding carries a counterexample (`"counterexample"` in `--format json`, a
+A forbid is reported whether or not a permit of the set allows such a request today: it fails
+open for every permit that does, including those added later. For a forbid, the finding
+carries a counterexample (`"counterexample"` in `--format json`, a
 Cedar CLI `run-tests` entry) when one can be built from the forbid's scope: the request with no
 entities, replayed through cedar-policy's Authorizer against the forbid and a permit that
 allows every request. The entry records that decision: `allow`, the forbid not among the
