@@ -449,6 +449,7 @@ policies = {policies}
 # deep = "auto"        # solver-backed rules: auto (when cvc5 is found) | on | off
 # timeout-ms = 10000   # per solver query; a timeout is reported, never taken as clean
 # jobs = 0             # parallel jobs; 0 = all cores
+# intentionally-denied = ['Ops::Action::"LegacyExport"']   # actions no one may perform, by design
 "#
         .to_string()
     }
