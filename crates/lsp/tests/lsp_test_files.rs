@@ -88,3 +88,54 @@ async fn a_failing_test_shows_the_condition_that_denied_it_and_the_values_it_rea
     );
     assert_eq!(editor.shutdown().await, 0);
 }
+
+const FAILING_YAML: &str = include_str!("../../../tests/fixtures/test_explain/tests/failing.yaml");
+
+#[tokio::test]
+async fn a_yaml_test_file_gets_its_diagnostics_at_its_tests() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            (
+                "cedarcheck.toml",
+                "policies = [\"policies/*.cedar\"]\nschema = \"policies/ops.cedarschema\"\ntests = [\"tests/*.yaml\"]\n",
+            ),
+            ("policies/ops.cedarschema", SCHEMA),
+            ("policies/ops.cedar", POLICIES),
+            ("tests/ops.entities.json", ENTITIES),
+            ("tests/failing.yaml", FAILING_YAML),
+        ],
+    );
+    let mut editor = Editor::start(dir.path(), json!({"deep": false})).await;
+    let tests = editor
+        .open(&dir.path().join("tests/failing.yaml"), FAILING_YAML)
+        .await;
+    let published = editor.diagnostics(&tests, |d| d.len() == 2).await;
+    let diagnostics = published["diagnostics"].as_array().unwrap();
+    // The failing test, at its `-` item (line 11, 0-based 10), with the explanation.
+    assert_eq!(
+        diagnostics[0]["range"]["start"],
+        json!({"line": 10, "character": 2}),
+        "{published:#}"
+    );
+    let message = diagnostics[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("because   permit agent-read-managed-logs: policies/ops.cedar:3:8: when `principal.team == resource.host.owner` is false"),
+        "{message}"
+    );
+    // The malformed test, at the unknown key (line 25, column 5).
+    assert_eq!(
+        diagnostics[1]["range"]["start"],
+        json!({"line": 24, "character": 4}),
+        "{published:#}"
+    );
+    assert!(
+        diagnostics[1]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid test: unknown field `reasons`"),
+        "{published:#}"
+    );
+    assert_eq!(editor.shutdown().await, 0);
+}
