@@ -243,3 +243,25 @@ when { Team::"a".lead == principal || Team::"a".lead == resource || Team::"b".ge
         located[1].3
     );
 }
+
+#[test]
+fn the_incremental_check_gives_the_same_finding_and_counterexample() {
+    let input = |policies: &str| PolicySetInput {
+        policies: vec![SourceFile::new("policies.cedar", policies)],
+        schema: None,
+        links: vec![],
+    };
+    let settings = Settings::default();
+    let mut incremental = cedarcheck_analyzer::IncrementalCheck::new();
+    let edited = format!("permit (principal, action, resource) when {{ true }};\n\n{MARKETING}");
+    for text in [MARKETING, edited.as_str(), MARKETING] {
+        let expected = check(&input(text), &settings).findings;
+        assert!(
+            expected
+                .iter()
+                .any(|f| f.rule == "entity-literal-attribute" && f.counterexample.is_some()),
+            "{expected:#?}"
+        );
+        assert_eq!(incremental.check(&input(text), &settings), expected);
+    }
+}
