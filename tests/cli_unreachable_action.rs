@@ -107,3 +107,44 @@ fn an_intentionally_denied_entry_that_names_no_action_is_a_config_error_at_its_p
         "{stderr}"
     );
 }
+
+#[test]
+fn in_one_set_of_several_an_entry_of_another_namespace_is_another_sets() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("ops/ops.cedarschema", SCHEMA);
+    write("ops/policies.cedar", POLICIES);
+    write(
+        "billing/billing.cedarschema",
+        "namespace Billing {\n  entity Clerk;\n  entity Invoice;\n  action Purge appliesTo { principal: [Clerk], resource: [Invoice] };\n}\n",
+    );
+    write(
+        "billing/policies.cedar",
+        "@id(\"none\")\nforbid (principal, action, resource);\n",
+    );
+    let config = |entry: &str| {
+        format!(
+            "[analysis]\nintentionally-denied = ['{entry}']\n\n[[set]]\nname = \"ops\"\npolicies = [\"ops/*.cedar\"]\n\n[[set]]\nname = \"billing\"\npolicies = [\"billing/*.cedar\"]\n"
+        )
+    };
+    write("cedarcheck.toml", &config("Billing::Action::\"Purge\""));
+    let (code, stdout, stderr) = cedarcheck(dir.path(), &["check", "--format", "compact"]);
+    assert_ne!(code, 2, "{stdout}{stderr}");
+    assert!(!stderr.contains("intentionally-denied"), "{stderr}");
+
+    // A typo in the billing namespace is still an error, at its place.
+    write("cedarcheck.toml", &config("Billing::Action::\"Purg\""));
+    let (code, _, stderr) = cedarcheck(dir.path(), &["check", "--format", "compact"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(
+            "cedarcheck.toml:2:25: `Billing::Action::\"Purg\"` in [analysis] intentionally-denied \
+             is not an action of the schema (its actions: Billing::Action::\"Purge\")"
+        ),
+        "{stderr}"
+    );
+}
