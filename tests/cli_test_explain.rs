@@ -60,7 +60,7 @@ const EXPLAIN: &str = r#"FAIL tests/explain.json:4: openclaw reads nginx logs on
   because   permit agent-read-managed-logs: policies/ops.cedar:3:8: when `principal.team == resource.host.owner` is false
                 principal.team      = Ops::Team::"sre"
                 resource.host.owner = Ops::Team::"netsec"
-            permit human-read-logs: policies/ops.cedar:6:9: scope does not match: principal is Ops::Human
+            permits whose scope does not match: human-read-logs (principal is Ops::Human)
   why       expected allow, got deny
 
 FAIL tests/explain.json:14: openclaw reads auth logs without mfa
@@ -72,7 +72,7 @@ FAIL tests/explain.json:14: openclaw reads auth logs without mfa
   reasons   + forbid-sensitive-without-mfa  determined the decision
   because   permit agent-read-managed-logs: policies/ops.cedar:3:49: when `!resource.sensitive` is false
                 resource.sensitive = true
-            permit human-read-logs: policies/ops.cedar:6:9: scope does not match: principal is Ops::Human
+            permits whose scope does not match: human-read-logs (principal is Ops::Human)
   why       expected allow, got deny
 
 FAIL tests/explain.json:24: dana never reads auth logs
@@ -251,7 +251,7 @@ const FAILING_YAML: &str = r#"FAIL tests/failing.yaml:11: openclaw reads nginx l
   because   permit agent-read-managed-logs: policies/ops.cedar:3:8: when `principal.team == resource.host.owner` is false
                 principal.team      = Ops::Team::"sre"
                 resource.host.owner = Ops::Team::"netsec"
-            permit human-read-logs: policies/ops.cedar:6:9: scope does not match: principal is Ops::Human
+            permits whose scope does not match: human-read-logs (principal is Ops::Human)
   why       expected allow, got deny
 
 FAIL tests/failing.yaml:19: a typo in a key
@@ -306,7 +306,7 @@ fn junit_failures_carry_the_explanation() {
     assert_eq!(code, 1);
     assert!(
         stdout.contains(
-            "because: permit agent-read-managed-logs: policies/ops.cedar:3:8: when `principal.team == resource.host.owner` is false&#10;      principal.team      = Ops::Team::&quot;sre&quot;&#10;      resource.host.owner = Ops::Team::&quot;netsec&quot;&#10;  permit human-read-logs: policies/ops.cedar:6:9: scope does not match: principal is Ops::Human&#10;"
+            "because: permit agent-read-managed-logs: policies/ops.cedar:3:8: when `principal.team == resource.host.owner` is false&#10;      principal.team      = Ops::Team::&quot;sre&quot;&#10;      resource.host.owner = Ops::Team::&quot;netsec&quot;&#10;  permits whose scope does not match: human-read-logs (principal is Ops::Human)&#10;"
         ),
         "{stdout}"
     );

@@ -50,7 +50,7 @@ async fn a_failing_test_shows_the_condition_that_denied_it_and_the_values_it_rea
             "because   permit agent-read-managed-logs: policies/ops.cedar:3:8: when `principal.team == resource.host.owner` is false",
             "              principal.team      = Ops::Team::\"sre\"",
             "              resource.host.owner = Ops::Team::\"netsec\"",
-            "          permit human-read-logs: policies/ops.cedar:6:9: scope does not match: principal is Ops::Human",
+            "          permits whose scope does not match: human-read-logs (principal is Ops::Human)",
         ],
         "{message}"
     );

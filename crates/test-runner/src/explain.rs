@@ -350,6 +350,34 @@ fn evaluate(text: &str, request: &Request, entities: &Entities) -> Result<EvalRe
     eval_expression(request, entities, &expression).map_err(|e| e.to_string())
 }
 
+/// The explanation as report lines: each policy whose scope matched, in order (see
+/// [`PolicyWhy::lines`]), then the policies whose scope does not match, one line per effect
+/// (`permits whose scope does not match: ID (the element as written), …`).
+pub fn report_lines(explanation: &[PolicyWhy]) -> Vec<String> {
+    let mut lines: Vec<String> = explanation
+        .iter()
+        .filter(|why| !matches!(why.outcome, Outcome::ScopeMismatch { .. }))
+        .flat_map(PolicyWhy::lines)
+        .collect();
+    for (effect, plural) in [("permit", "permits"), ("forbid", "forbids")] {
+        let unmatched: Vec<String> = explanation
+            .iter()
+            .filter(|why| why.effect == effect)
+            .filter_map(|why| match &why.outcome {
+                Outcome::ScopeMismatch { scope, .. } => Some(format!("{} ({scope})", why.policy)),
+                _ => None,
+            })
+            .collect();
+        if !unmatched.is_empty() {
+            lines.push(format!(
+                "{plural} whose scope does not match: {}",
+                unmatched.join(", ")
+            ));
+        }
+    }
+    lines
+}
+
 impl PolicyWhy {
     /// The explanation as lines: the first names the policy and what happened, the next
     /// (indented) the values read.
@@ -544,5 +572,36 @@ mod tests {
         assert_eq!(range.values[0].text, "principal.level");
         let applied = why("permit (principal, action, resource);", "alice");
         assert_eq!(applied.outcome, Outcome::Applied);
+    }
+
+    #[test]
+    fn policies_whose_scope_does_not_match_take_one_line_per_effect() {
+        let unmatched = |policy: &str, effect: &'static str, scope: &str| PolicyWhy {
+            policy: policy.into(),
+            effect,
+            outcome: Outcome::ScopeMismatch {
+                element: "principal",
+                scope: scope.into(),
+                at: None,
+            },
+        };
+        let explanation = [
+            unmatched("a", "permit", "principal is Human"),
+            PolicyWhy {
+                policy: "b".into(),
+                effect: "permit",
+                outcome: Outcome::Applied,
+            },
+            unmatched("c", "forbid", "action == Action::\"write\""),
+            unmatched("d", "permit", "resource in Folder::\"x\""),
+        ];
+        assert_eq!(
+            report_lines(&explanation),
+            [
+                "permit b: scope matches and every condition holds",
+                "permits whose scope does not match: a (principal is Human), d (resource in Folder::\"x\")",
+                "forbids whose scope does not match: c (action == Action::\"write\")",
+            ]
+        );
     }
 }

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::evaluate::{Actual, ReasonLine, ReasonMark};
-use crate::explain::PolicyWhy;
+use crate::explain::{report_lines, PolicyWhy};
 use crate::located::Located;
 use crate::set_under_test::PolicyInfo;
 use crate::test_file::{Expectation, ExpectedErrors, Shape};
@@ -187,8 +187,7 @@ impl TestReport {
                 ));
             }
         }
-        let explained = self.explanation.iter().flat_map(PolicyWhy::lines);
-        for (i, text) in explained.enumerate() {
+        for (i, text) in report_lines(&self.explanation).into_iter().enumerate() {
             lines.push(ComparisonLine::new(
                 if i == 0 { "because" } else { "" },
                 vec![(text, Tone::Note)],

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use cedarcheck_test_runner::explain::PolicyWhy;
+use cedarcheck_test_runner::explain::report_lines;
 use cedarcheck_test_runner::{RunReport, TestReport};
 
 pub fn write(out: &mut impl Write, report: &RunReport) -> std::io::Result<()> {
@@ -128,12 +128,7 @@ fn details(file: &str, test: &TestReport) -> String {
             text.push_str(&format!("error in {}: {}\n", error.policy, error.message));
         }
     }
-    for (i, line) in test
-        .explanation
-        .iter()
-        .flat_map(PolicyWhy::lines)
-        .enumerate()
-    {
+    for (i, line) in report_lines(&test.explanation).into_iter().enumerate() {
         text.push_str(if i == 0 { "because: " } else { "  " });
         text.push_str(&line);
         text.push('\n');

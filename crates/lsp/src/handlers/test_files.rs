@@ -214,18 +214,16 @@ fn related(
             ));
         }
     }
-    // Why the decision was not the expected one: each condition or scope at its place.
+    // Why the decision was not the expected one: each condition that kept a policy from
+    // applying, at its place (scopes that do not match are one line of the message).
     for why in &test.explanation {
-        let message = why.lines().join("\n");
-        let place = match &why.outcome {
-            Outcome::Condition(condition) => condition.at.as_ref(),
-            Outcome::ScopeMismatch { at, .. } => at.as_ref(),
-            Outcome::Applied => None,
-        };
-        related.extend(match place {
-            Some(place) => at(&place.file, place.line, place.column, message),
-            None => policy(&why.policy, message),
-        });
+        if let Outcome::Condition(condition) = &why.outcome {
+            let message = why.lines().join("\n");
+            related.extend(match &condition.at {
+                Some(place) => at(&place.file, place.line, place.column, message),
+                None => policy(&why.policy, message),
+            });
+        }
     }
     related
 }
