@@ -604,4 +604,16 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn a_json_policy_without_source_text_is_explained_as_cedar_prints_it() {
+        let text = "permit (principal, action, resource) when { principal.level > 3 };";
+        let parsed: Policy = text.parse().unwrap();
+        let policy = Policy::from_json(None, parsed.to_json().unwrap()).unwrap();
+        let why = explain_policy(&policy, "p", "p.json", &request("alice"), &entities());
+        let found = condition(why);
+        assert_eq!(found.at, None);
+        assert_eq!(found.value.as_deref(), Some("false"));
+        assert!(found.text.contains("level"), "{found:?}");
+    }
 }
