@@ -96,7 +96,8 @@ fn item_starts(text: &str, top_level: bool) -> Vec<usize> {
         }
         let depth = content.len() - trimmed.len();
         if !inside {
-            if depth == 0 && trimmed.trim_end() == "tests:" {
+            let key = trimmed.split(" #").next().unwrap_or(trimmed).trim_end();
+            if depth == 0 && key == "tests:" {
                 inside = true;
             }
             continue;
@@ -136,6 +137,8 @@ mod tests {
                 text.find("- name: b").unwrap()
             ]
         );
+        let commented = "tests: # the reads\n- name: a\n- name: b\n";
+        assert_eq!(item_starts(commented, false).len(), 2);
         let text = "- name: a\n  decision: allow\n- name: b\n";
         assert_eq!(
             item_starts(text, true),
