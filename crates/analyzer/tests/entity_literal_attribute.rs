@@ -242,6 +242,28 @@ when { Team::"a".lead == principal || Team::"a".lead == resource || Team::"b".ge
         "{}",
         located[1].3
     );
+
+    // A name that is not an identifier is written as Cedar would read it.
+    let policies = r#"forbid (principal, action, resource)
+when { Team::"a"["first lead"] == principal };
+"#;
+    let (located, found) = findings(policies, None);
+    assert!(
+        located[0]
+            .3
+            .starts_with("`Team::\"a\"[\"first lead\"]` reads an attribute"),
+        "{}",
+        located[0].3
+    );
+    assert!(
+        found[0]
+            .help
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("guard the read: in a forbid, `!(Team::\"a\" has \"first lead\") || "),
+        "{:?}",
+        found[0].help
+    );
 }
 
 #[test]

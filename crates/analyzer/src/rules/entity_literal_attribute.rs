@@ -83,17 +83,28 @@ impl Read {
 
     fn text(&self) -> String {
         match self {
-            Read::Attribute(uid, attr) => format!("{uid}.{attr}"),
+            Read::Attribute(uid, attr) if identifier(attr) => format!("{uid}.{attr}"),
+            Read::Attribute(uid, attr) => format!("{uid}[{attr:?}]"),
             Read::Tag(uid, tag) => format!("{uid}.getTag({tag:?})"),
         }
     }
 
     fn guard(&self) -> String {
         match self {
-            Read::Attribute(uid, attr) => format!("{uid} has {attr}"),
+            Read::Attribute(uid, attr) if identifier(attr) => format!("{uid} has {attr}"),
+            Read::Attribute(uid, attr) => format!("{uid} has {attr:?}"),
             Read::Tag(uid, tag) => format!("{uid}.hasTag({tag:?})"),
         }
     }
+}
+
+/// Whether `name` can follow a `.` in Cedar (else it is written `["name"]`).
+fn identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {
