@@ -90,6 +90,17 @@ fn request_of(policy: &str, schema: Option<&cedar_policy::Schema>) -> Option<(Va
         }
         ResourceConstraint::Any => pick(None, None, &mut resources.into_iter()),
     }?;
+    // A request the schema rejects (a context with required attributes) is not worth a run.
+    if let Some(schema) = schema {
+        cedar_policy::Request::new(
+            principal.clone(),
+            action.clone(),
+            resource.clone(),
+            cedar_policy::Context::empty(),
+            Some(schema),
+        )
+        .ok()?;
+    }
     let request = json!({
         "principal": uid_json(&principal),
         "action": uid_json(&action),
