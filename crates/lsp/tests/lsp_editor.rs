@@ -673,3 +673,35 @@ async fn a_policys_request_becomes_a_test_with_what_the_policies_decide_today() 
     assert_eq!(published["diagnostics"], json!([]), "{published}");
     assert_eq!(editor.shutdown().await, 0);
 }
+
+#[tokio::test]
+async fn no_test_is_offered_for_a_request_the_schema_rejects() {
+    let dir = tested_workspace();
+    let schema = SCHEMA.replace(
+        "  action read appliesTo { principal: [User], resource: [Doc] };\n",
+        "  action read appliesTo { principal: [User], resource: [Doc] };\n  action write appliesTo { principal: [User], resource: [Doc], context: { mfa: Bool } };\n",
+    );
+    let policies = "@id(\"x-writes\")\npermit(principal == App::User::\"x\", action == App::Action::\"write\", resource);\n";
+    write(
+        dir.path(),
+        &[
+            ("policies/app.cedarschema", schema.as_str()),
+            ("policies/read.cedar", policies),
+        ],
+    );
+    let mut editor = editor(&dir).await;
+    let opened = editor
+        .open(&dir.path().join("policies/read.cedar"), policies)
+        .await;
+    editor.diagnostics(&opened, |_| true).await;
+    let at = json!({"line": 1, "character": 3});
+    let response = editor
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": opened}, "range": {"start": at, "end": at}, "context": {"diagnostics": []}}),
+        )
+        .await;
+    // `write` needs `context.mfa`: an empty context is no valid request.
+    assert_eq!(response["result"], json!([]), "{response}");
+    assert_eq!(editor.shutdown().await, 0);
+}
