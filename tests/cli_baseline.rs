@@ -257,7 +257,7 @@ permit(principal is Ops::User, action == Ops::Action::"Read", resource);
         findings,
         [
             "policies/legacy.cedar:5:40: warn[unknown-ignored-rule] `@cedarcheck_ignore` names `unscoped-resources`, which is not a rule; it silences nothing",
-            "policies/legacy.cedar:6:63: warn[unscoped-resource] permit `policy1` applies to every resource",
+            "policies/legacy.cedar:6:63: info[unscoped-resource] permit `policy1` applies to every resource",
         ],
         "{stdout}"
     );

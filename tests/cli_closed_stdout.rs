@@ -192,7 +192,7 @@ const SCHEMA: &str = r#"namespace Ops {
 fn many_findings() -> TempDir {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "docs.cedarschema", SCHEMA);
-    let policies: String = (0..360)
+    let policies: String = (0..600)
         .map(|i| {
             format!(
                 "@id(\"reader-{i}-whose-id-is-long-so-that-every-message-naming-it-is-long-too\")\npermit (principal, action, resource)\nwhen {{ principal.nmae == \"n{i}\" }};\n\n"

@@ -16,6 +16,7 @@ const SCHEMA: &str = r#"namespace Ops {
   entity User { name: String };
   entity Doc { owner: User, title: String };
   action Read appliesTo { principal: User, resource: Doc };
+  action Edit appliesTo { principal: User, resource: Doc };
 }
 "#;
 
@@ -25,7 +26,7 @@ const POLICIES: &str = r#"permit(principal, action, resource);
 
 @id("odd:id,100%
 second line")
-permit(principal, action == Ops::Action::"Read", resource is Ops::Doc);
+permit(principal, action == Ops::Action::"Edit", resource is Ops::Doc);
 "#;
 
 const CLEAN: &str = r#"@id("owner-reads")
@@ -281,7 +282,7 @@ fn fingerprints_and_lines(sarif: &Value) -> (BTreeMap<String, String>, BTreeMap<
 
 #[test]
 fn sarif_fingerprints_stay_when_unrelated_lines_move() {
-    let policy = "@id(\"anyone-reads\")\npermit(principal, action == Ops::Action::\"Read\", resource is Ops::Doc);\n";
+    let policy = "@id(\"anyone-edits\")\npermit(principal, action == Ops::Action::\"Edit\", resource is Ops::Doc);\n";
     let dir = workspace(&[("s.cedarschema", SCHEMA), ("a.cedar", policy)]);
     let (before, lines_before) = fingerprints_and_lines(&sarif(dir.path(), &[]));
     let moved = format!("// A comment\n// moves everything down.\n\n{CLEAN}\n{policy}");

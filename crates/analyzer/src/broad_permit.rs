@@ -29,14 +29,22 @@ pub fn is_broad_permit_finding(finding: &Finding) -> bool {
 /// keep their order.
 pub fn fold_broad_permit_findings(findings: &mut Vec<Finding>) {
     let rank = |f: &Finding| BROAD.iter().position(|id| *id == f.rule);
-    // (file, policy) → index of the finding kept.
-    let mut kept: BTreeMap<(String, String), usize> = BTreeMap::new();
+    // Two policies may share an id (a `duplicate-policy-id`): the k-th finding of a rule on
+    // an id belongs to the k-th policy with it, as findings come in the order of the file.
+    let mut seen: BTreeMap<(String, String, &'static str), usize> = BTreeMap::new();
+    // (file, policy, k) → index of the finding kept.
+    let mut kept: BTreeMap<(String, String, usize), usize> = BTreeMap::new();
     let mut folded = vec![false; findings.len()];
     for i in 0..findings.len() {
         let (Some(r), Some(policy)) = (rank(&findings[i]), findings[i].policy_id.clone()) else {
             continue;
         };
-        let key = (findings[i].file.clone(), policy);
+        let file = findings[i].file.clone();
+        let occurrence = seen
+            .entry((file.clone(), policy.clone(), findings[i].rule))
+            .or_default();
+        let key = (file, policy, *occurrence);
+        *occurrence += 1;
         match kept.get(&key).copied() {
             None => {
                 kept.insert(key, i);

@@ -12,8 +12,10 @@ entity Doc { owner: User };
 action ReadDoc, DeleteDoc appliesTo { principal: [User], resource: [Doc], context: { is_admin: Bool } };
 "#;
 
-/// (rule, level, line:col, message, [related as "line:col message"]) of every finding.
-fn findings(policies: &str) -> Vec<(String, String, String, String, Vec<String>)> {
+/// A finding as (rule, level, line:col, message, [related as "line:col message"]).
+type Seen = (String, String, String, String, Vec<String>);
+
+fn findings(policies: &str) -> Vec<Seen> {
     let input = PolicySetInput {
         policies: vec![SourceFile::new("p.cedar", policies)],
         schema: Some(SourceFile::new("s.cedarschema", SCHEMA)),
@@ -42,13 +44,7 @@ fn findings(policies: &str) -> Vec<(String, String, String, String, Vec<String>)
         .collect()
 }
 
-fn one(
-    rule: &str,
-    level: &str,
-    at: &str,
-    message: &str,
-    related: &[&str],
-) -> Vec<(String, String, String, String, Vec<String>)> {
+fn one(rule: &str, level: &str, at: &str, message: &str, related: &[&str]) -> Vec<Seen> {
     vec![(
         rule.into(),
         level.into(),
@@ -183,5 +179,22 @@ fn every_resource_for_every_principal_of_a_type_is_anyone() {
             "permit `users-delete` applies to every resource",
             &[]
         )
+    );
+}
+
+#[test]
+fn two_policies_under_one_id_keep_their_own_findings() {
+    let policies = "@id(\"twice\")\npermit (principal, action == Action::\"DeleteDoc\", resource is Doc);\n\n@id(\"twice\")\npermit (principal, action == Action::\"DeleteDoc\", resource is Doc);\n";
+    let found: Vec<(String, String)> = findings(policies)
+        .into_iter()
+        .filter(|f| f.0 == "unscoped-principal")
+        .map(|(_, _, at, _, related)| (at, related.join("; ")))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("2:9".to_string(), String::new()),
+            ("5:9".to_string(), String::new())
+        ]
     );
 }

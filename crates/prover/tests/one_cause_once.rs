@@ -7,9 +7,11 @@ mod common;
 use cedarcheck_analyzer::{Finding, LineIndex, SourceFile};
 use common::*;
 
-/// The deep findings of `policies` against the fixture schema, as
-/// (rule, level, line, message, related messages).
-fn deep(test: &str, policies: &str) -> Option<Vec<(String, String, usize, String, Vec<String>)>> {
+/// A finding as (rule, level, line, message, related messages).
+type Seen = (String, String, usize, String, Vec<String>);
+
+/// The deep findings of `policies` against the fixture schema.
+fn deep(test: &str, policies: &str) -> Option<Vec<Seen>> {
     let cvc5 = cvc5_or_skip(test)?;
     let schema = source(&fixtures().join("schema.cedarschema"), "schema.cedarschema");
     let run = prove(
