@@ -14,7 +14,9 @@ use cedarcheck_analyzer::{
 };
 use cedarcheck_workspace::{find_config, PolicySetFiles, Workspace};
 
-use crate::documents::Overlay;
+use crate::documents::{Document, Documents};
+use crate::from_proto;
+use crate::tasks::lock;
 
 /// Larger buffers are not analysed as you type: a note says so instead.
 pub const MAX_ANALYZED_BYTES: usize = 8 << 20;
@@ -170,29 +172,23 @@ fn nearest_config(path: &Path) -> Option<(PathBuf, FileStamp)> {
     Some((config, stamp))
 }
 
-fn cache_lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 impl Cache {
     /// Forgets everything: files may have been created, saved or deleted.
     pub fn clear(&self) {
-        cache_lock(&self.memberships).clear();
-        cache_lock(&self.files).clear();
+        lock(&self.memberships).clear();
+        lock(&self.files).clear();
     }
 
     /// [`membership`], remembered per document until [`Cache::clear`] or its config changes.
     pub fn membership(&self, path: &Path, folders: &[PathBuf]) -> Result<Membership, Alone> {
         let config = nearest_config(path);
-        if let Some(cached) = cache_lock(&self.memberships).get(path) {
+        if let Some(cached) = lock(&self.memberships).get(path) {
             if cached.folders == folders && cached.config == config {
                 return cached.result.clone();
             }
         }
         let result = membership(path, folders);
-        cache_lock(&self.memberships).insert(
+        lock(&self.memberships).insert(
             path.to_path_buf(),
             CachedMembership {
                 folders: folders.to_vec(),
@@ -205,7 +201,7 @@ impl Cache {
 
     /// The incremental check of the set `key` names, kept for its next check.
     fn check_state(&self, key: CheckKey) -> Arc<Mutex<IncrementalCheck>> {
-        let mut checks = cache_lock(&self.checks);
+        let mut checks = lock(&self.checks);
         let state = match checks.sets.iter().position(|(k, _)| *k == key) {
             Some(at) => checks.sets.remove(at).1,
             None => Arc::default(),
@@ -235,7 +231,7 @@ impl Cache {
     fn read_disk(&self, path: &Path, relative: &str) -> std::io::Result<SourceFile> {
         let stamp = stamp_of(path);
         if let Some(stamp) = stamp {
-            if let Some((cached, file)) = cache_lock(&self.files).get(path) {
+            if let Some((cached, file)) = lock(&self.files).get(path) {
                 if *cached == stamp {
                     return Ok(SourceFile {
                         path: relative.to_string(),
@@ -247,9 +243,46 @@ impl Cache {
         let file = SourceFile::from_bytes(relative, std::fs::read(path)?);
         // A stamp taken before the read: a write in between is seen at the next check.
         if let Some(stamp) = stamp {
-            cache_lock(&self.files).insert(path.to_path_buf(), (stamp, file.clone()));
+            lock(&self.files).insert(path.to_path_buf(), (stamp, file.clone()));
         }
         Ok(file)
+    }
+}
+
+/// The analysis's view of the files: a snapshot of the open documents, keyed by path, read
+/// instead of the disk.
+#[derive(Clone, Default)]
+pub struct Overlay {
+    pub files: HashMap<PathBuf, Document>,
+    /// What files not open are read through, and memberships are remembered in.
+    pub cache: Arc<Cache>,
+}
+
+impl Overlay {
+    /// The open `file:` documents by absolute path, reading other files through `cache`.
+    pub fn new(documents: &Documents, cache: Arc<Cache>) -> Self {
+        Self {
+            cache,
+            files: documents
+                .iter()
+                .filter_map(|(uri, doc)| Some((from_proto::file_path(uri)?, doc.clone())))
+                .collect(),
+        }
+    }
+
+    pub fn get(&self, path: &Path) -> Option<&Document> {
+        self.files.get(path)
+    }
+
+    /// The newest edit among the files of a set; an analysis of those files taken at
+    /// `stamp` or later is current.
+    pub fn stamp_of<'a>(&self, paths: impl IntoIterator<Item = &'a Path>) -> u64 {
+        paths
+            .into_iter()
+            .filter_map(|p| self.files.get(p))
+            .map(|d| d.stamp)
+            .max()
+            .unwrap_or(0)
     }
 }
 

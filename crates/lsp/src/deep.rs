@@ -18,11 +18,11 @@ use cedarcheck_prover::{Cache, CheckedSet, DeepOptions};
 use cedarcheck_workspace::{AnalysisConfig, DeepMode, PolicySetFiles};
 use tower_lsp_server::ls_types::MessageType;
 
-use crate::analysis::{self, SetFindings};
-use crate::documents::Overlay;
+use crate::analysis::{self, Overlay, SetFindings};
 use crate::handlers::diagnostics::{publish_sets, Part};
-use crate::server::{lock, State};
+use crate::server::State;
 use crate::tasks;
+use crate::tasks::lock;
 
 /// How long a set must stay unedited before its deep analysis starts.
 pub const DEBOUNCE: Duration = Duration::from_millis(400);

@@ -2,13 +2,11 @@
 //! by incremental changes.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use cedarcheck_analyzer::LineIndex;
 use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
-use crate::analysis::Cache;
 use crate::from_proto;
 
 #[derive(Clone, Debug)]
@@ -55,8 +53,7 @@ impl Document {
     }
 }
 
-/// Open documents by URI, and the files they are, for reading a policy set with the
-/// editor's buffers in place of the files on disk.
+/// Open documents by URI.
 #[derive(Default)]
 pub struct Documents {
     by_uri: HashMap<Uri, Document>,
@@ -79,42 +76,9 @@ impl Documents {
         self.by_uri.remove(uri)
     }
 
-    /// The open `file:` documents by absolute path, reading other files through `cache`.
-    pub fn overlay(&self, cache: Arc<Cache>) -> Overlay {
-        Overlay {
-            cache,
-            files: self
-                .by_uri
-                .iter()
-                .filter_map(|(uri, doc)| Some((from_proto::file_path(uri)?, doc.clone())))
-                .collect(),
-        }
-    }
-}
-
-/// A snapshot of the open documents, keyed by path: what the analysis reads instead of the
-/// disk.
-#[derive(Clone, Default)]
-pub struct Overlay {
-    pub files: HashMap<PathBuf, Document>,
-    /// What files not open are read through, and memberships are remembered in.
-    pub cache: Arc<Cache>,
-}
-
-impl Overlay {
-    pub fn get(&self, path: &Path) -> Option<&Document> {
-        self.files.get(path)
-    }
-
-    /// The newest edit among the files of a set; an analysis of those files taken at
-    /// `stamp` or later is current.
-    pub fn stamp_of<'a>(&self, paths: impl IntoIterator<Item = &'a Path>) -> u64 {
-        paths
-            .into_iter()
-            .filter_map(|p| self.files.get(p))
-            .map(|d| d.stamp)
-            .max()
-            .unwrap_or(0)
+    /// The open documents with their URIs.
+    pub fn iter(&self) -> impl Iterator<Item = (&Uri, &Document)> {
+        self.by_uri.iter()
     }
 }
 

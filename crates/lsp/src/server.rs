@@ -5,15 +5,17 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
-use crate::documents::{Document, Documents, Overlay};
+use crate::analysis::Overlay;
+use crate::documents::{Document, Documents};
 use crate::handlers::{self, code_lens, diagnostics, rule_docs};
-use crate::{analysis, deep, from_proto, tasks};
+use crate::tasks::{self, lock};
+use crate::{analysis, deep, from_proto};
 
 /// Shared by the handlers and the background jobs they start.
 pub struct State {
@@ -39,21 +41,13 @@ pub struct State {
     shutdown: AtomicBool,
 }
 
-/// Locks ignoring poisoning: a panicking handler never leaves these half-updated (they are
-/// only held for plain assignments), and the server must keep answering.
-pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 impl State {
     pub fn shut_down(&self) -> bool {
         self.shutdown.load(Ordering::SeqCst)
     }
 
     pub fn overlay(&self) -> Overlay {
-        lock(&self.documents).overlay(self.cache.clone())
+        Overlay::new(&lock(&self.documents), self.cache.clone())
     }
 
     /// The open documents, the edit stamp they are current as of and `uri`'s document, taken
@@ -63,7 +57,7 @@ impl State {
     pub fn snapshot(&self, uri: &Uri) -> (Overlay, u64, Option<Document>) {
         let documents = lock(&self.documents);
         (
-            documents.overlay(self.cache.clone()),
+            Overlay::new(&documents, self.cache.clone()),
             self.stamp(),
             documents.get(uri).cloned(),
         )

@@ -5,6 +5,7 @@
 use std::any::Any;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::{Mutex, MutexGuard};
 
 use futures::FutureExt;
 use tower_lsp_server::jsonrpc;
@@ -53,4 +54,12 @@ fn panic_message(panic: &(dyn Any + Send)) -> String {
         .map(|s| (*s).to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a handler panicked".into())
+}
+
+/// Locks ignoring poisoning: a panicking handler never leaves the server's state half-updated
+/// (its locks are only held for plain assignments), and the server must keep answering.
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

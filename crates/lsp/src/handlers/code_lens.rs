@@ -14,9 +14,9 @@ use cedarcheck_workspace::PolicySetFiles;
 use serde_json::{json, Value};
 use tower_lsp_server::ls_types::{CodeLens, Command, Uri};
 
-use crate::analysis::{self, PolicyItem};
-use crate::documents::Overlay;
+use crate::analysis::{self, Overlay, PolicyItem};
 use crate::handlers::diagnostics::test_job;
+use crate::tasks::lock;
 use crate::{from_proto, to_proto};
 
 /// The command of the lens: its argument is `{"uri": …, "policy": id}`.
@@ -66,17 +66,11 @@ impl LastRuns {
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
-    fn runs(&self) -> std::sync::MutexGuard<'_, Vec<(SetKey, Arc<SetRun>)>> {
-        self.runs
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     /// The run of `set`'s tests at `stamp`: the last one if it is of this stamp, else a new one.
     fn run(&self, job: &analysis::TestJob, overlay: &Overlay, stamp: u64) -> Arc<SetRun> {
         let generation = self.generation.load(std::sync::atomic::Ordering::SeqCst);
         let key = (job.root.clone(), job.set.clone());
-        if let Some((_, run)) = self.runs().iter().find(|(k, _)| *k == key) {
+        if let Some((_, run)) = lock(&self.runs).iter().find(|(k, _)| *k == key) {
             if run.stamp == stamp && run.generation == generation {
                 return run.clone();
             }
@@ -86,7 +80,7 @@ impl LastRuns {
             generation,
             policies: exercised(job, overlay),
         });
-        let mut runs = self.runs();
+        let mut runs = lock(&self.runs);
         runs.retain(|(k, _)| *k != key);
         runs.push((key, run.clone()));
         if runs.len() > KEPT_RUNS {

@@ -15,9 +15,9 @@ use tower_lsp_server::ls_types::{
     Diagnostic, DiagnosticSeverity, MessageType, Position, Range, Uri,
 };
 
-use crate::analysis::{self, Alone, FileFindings, SetFindings};
-use crate::documents::Overlay;
-use crate::server::{lock, State};
+use crate::analysis::{self, Alone, FileFindings, Overlay, SetFindings};
+use crate::server::State;
+use crate::tasks::lock;
 use crate::{deep, from_proto, tasks, to_proto};
 
 /// Which analysis a file's diagnostics came from; a file's published list is their union.

@@ -17,7 +17,8 @@ use tower_lsp_server::ls_types::{
 };
 
 use crate::handlers::definition;
-use crate::server::{lock, State};
+use crate::server::State;
+use crate::tasks::lock;
 use crate::{from_proto, to_proto};
 
 pub fn hover(state: &State, params: &HoverParams) -> Option<Hover> {

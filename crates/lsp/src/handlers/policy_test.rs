@@ -14,8 +14,8 @@ use std::str::FromStr;
 use cedar_policy::{ActionConstraint, EntityUid, PrincipalConstraint, ResourceConstraint};
 use serde_json::{json, Value};
 
-use crate::analysis::{self, PolicyItem};
-use crate::documents::{Document, Overlay};
+use crate::analysis::{self, Overlay, PolicyItem};
+use crate::documents::Document;
 use crate::handlers::diagnostics::test_job;
 
 /// The test case of `policy` (text of the whole policy) and the file it goes to, when the

@@ -17,8 +17,7 @@ use tower_lsp_server::ls_types::{
     Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, Position, Range,
 };
 
-use crate::analysis::{self, TestFileRun};
-use crate::documents::Overlay;
+use crate::analysis::{self, Overlay, TestFileRun};
 use crate::handlers::diagnostics::uri_of;
 use crate::to_proto;
 
