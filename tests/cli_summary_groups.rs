@@ -35,7 +35,8 @@ fn project(policies: impl IntoIterator<Item = (String, String)>) -> TempDir {
 }
 
 /// `n` policies `p01`, `p02`, … in their own files, each reading `context.mfa` with neither
-/// principal nor resource constrained: three findings a policy.
+/// principal nor resource constrained: two findings a policy (the schema error, and the broad
+/// permit whose only guard is the context, with its open resource as related information).
 fn workspace(n: usize) -> TempDir {
     project((1..=n).map(|i| {
         let text = "permit (principal, action == Action::\"read\", resource)\n\
@@ -49,19 +50,17 @@ fn check(dir: &Path, args: &[&str]) -> (i32, String, String) {
 }
 
 /// The pretty block for the twenty-policy workspace: the same schema error from every policy,
-/// and the two scope warnings whose messages differ only by the policy's id.
+/// and the scope warning whose message differs only by the policy's id.
 const PRETTY_BLOCK: &str = "\
 Most frequent:
   20 × error[schema-error] attribute `mfa` in context for Action::\"read\" not found  (first at policies/p01.cedar:3:8)
-  20 × warn[unscoped-principal] permit `…` applies to every principal  (first at policies/p01.cedar:2:9)
-  20 × warn[unscoped-resource] permit `…` applies to every resource  (first at policies/p01.cedar:2:46)
-Found 20 errors, 40 warnings (20 policies in 21 files).
+  20 × warn[unscoped-principal] permit `…` applies to every principal, and its only guard is the request's `context`, which the caller supplies  (first at policies/p01.cedar:2:9)
+Found 20 errors, 20 warnings (20 policies in 21 files).
 ";
 
 const COMPACT_NOTES: &str = "\
 note: most frequent: 20 × error[schema-error] attribute `mfa` in context for Action::\"read\" not found (first at policies/p01.cedar:3:8)
-note: most frequent: 20 × warn[unscoped-principal] permit `…` applies to every principal (first at policies/p01.cedar:2:9)
-note: most frequent: 20 × warn[unscoped-resource] permit `…` applies to every resource (first at policies/p01.cedar:2:46)
+note: most frequent: 20 × warn[unscoped-principal] permit `…` applies to every principal, and its only guard is the request's `context`, which the caller supplies (first at policies/p01.cedar:2:9)
 ";
 
 #[test]
@@ -75,7 +74,7 @@ fn pretty_prints_every_finding_then_the_most_frequent_groups() {
         20,
         "{stdout}"
     );
-    assert_eq!(stdout.matches("] Warning:").count(), 40, "{stdout}");
+    assert_eq!(stdout.matches("] Warning:").count(), 20, "{stdout}");
     for i in 1..=20 {
         let at = format!("─[ policies/p{i:02}.cedar:3:8 ]");
         assert!(stdout.contains(&at), "{at} missing:\n{stdout}");
@@ -95,7 +94,7 @@ fn compact_keeps_stdout_one_finding_a_line_and_notes_the_groups_on_stderr() {
     assert_eq!(code, 1, "{stdout}");
     let lines: Vec<&str> = stdout.lines().collect();
     let (summary, findings) = lines.split_last().unwrap();
-    assert_eq!(findings.len(), 60, "{stdout}");
+    assert_eq!(findings.len(), 40, "{stdout}");
     assert!(
         findings.iter().all(|line| line.starts_with("policies/p")),
         "{stdout}"
@@ -110,7 +109,7 @@ fn compact_keeps_stdout_one_finding_a_line_and_notes_the_groups_on_stderr() {
     );
     assert_eq!(
         *summary,
-        "Found 20 errors, 40 warnings (20 policies in 21 files)."
+        "Found 20 errors, 20 warnings (20 policies in 21 files)."
     );
     assert!(!stdout.contains("frequent"), "{stdout}");
     assert!(stderr.ends_with(COMPACT_NOTES), "{stderr}");
@@ -127,11 +126,11 @@ fn fewer_than_three_repeats_print_no_block() {
         "{stdout}"
     );
     assert!(
-        stdout.ends_with("───╯\nFound 2 errors, 4 warnings (2 policies in 3 files).\n"),
+        stdout.ends_with("───╯\nFound 2 errors, 2 warnings (2 policies in 3 files).\n"),
         "{stdout}"
     );
     let (_, stdout, stderr) = check(dir.path(), &["--format", "compact"]);
-    assert_eq!(stdout.lines().count(), 7, "{stdout}");
+    assert_eq!(stdout.lines().count(), 5, "{stdout}");
     assert!(!stdout.contains("frequent"), "{stdout}");
     assert!(!stderr.contains("frequent"), "{stderr}");
 }
