@@ -384,6 +384,24 @@ pub struct TestJob {
     pub jobs: usize,
 }
 
+/// The job that runs `files`, tests of `set`, as `cedarcheck test` runs them.
+pub fn test_job(workspace: &Workspace, set: &PolicySetFiles, files: Vec<String>) -> TestJob {
+    let label = match (&set.name, &workspace.config) {
+        (Some(name), _) => name.clone(),
+        (None, Some(config)) => {
+            cedarcheck_test_runner::loader::display(&config.path, &workspace.root)
+        }
+        (None, None) => "every *.cedar of the workspace".into(),
+    };
+    TestJob {
+        root: workspace.root.clone(),
+        set: set.clone(),
+        label,
+        files,
+        jobs: workspace.analysis().jobs,
+    }
+}
+
 /// What one test file's run found, with the text it ran on.
 pub struct TestFileRun {
     /// Absolute path.

@@ -11,6 +11,7 @@ pub mod documents;
 mod framing;
 pub mod from_proto;
 pub mod handlers;
+pub mod names;
 mod scan;
 pub mod server;
 pub mod tasks;

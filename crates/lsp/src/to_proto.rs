@@ -9,6 +9,8 @@ use tower_lsp_server::ls_types::{
     NumberOrString, Position, Range, Uri,
 };
 
+use crate::analysis::Overlay;
+
 /// The name diagnostics carry as their `source`.
 pub const SOURCE: &str = "cedarcheck";
 
@@ -47,6 +49,14 @@ pub fn severity(level: Level) -> DiagnosticSeverity {
 
 pub fn file_uri(path: &Path) -> Option<Uri> {
     Uri::from_file_path(path)
+}
+
+/// The client's URI for an open file (it may spell it differently), else the file's URI.
+pub fn uri_of(overlay: &Overlay, path: &Path) -> Option<Uri> {
+    match overlay.get(path) {
+        Some(doc) => Some(doc.uri.clone()),
+        None => file_uri(path),
+    }
 }
 
 /// A file's text, for locating spans in it.

@@ -15,7 +15,6 @@ use tower_lsp_server::ls_types::{
 };
 
 use crate::analysis::{self, PolicyItem};
-use crate::handlers::diagnostics::uri_of;
 use crate::handlers::{config_edit, membership_fix, policy_test, rule_docs};
 use crate::server::State;
 use crate::{from_proto, to_proto};
@@ -149,7 +148,7 @@ fn policy_test_action(
         .workspace
         .root
         .clone();
-    let test_uri = uri_of(&overlay, &root.join(&found.test))?;
+    let test_uri = to_proto::uri_of(&overlay, &root.join(&found.test))?;
     Some(CodeActionOrCommand::CodeAction(CodeAction {
         title: format!(
             "Create a test from the request of `{}` in {}",
@@ -185,7 +184,7 @@ fn ignore_in_config(
         ),
     };
     let overlay = state.overlay();
-    let config_uri = uri_of(&overlay, &config)?;
+    let config_uri = to_proto::uri_of(&overlay, &config)?;
     let title = format!("Ignore `{rule}` in {}", cedarcheck_workspace::CONFIG_FILE);
     let action = |edit: WorkspaceEdit| {
         CodeActionOrCommand::CodeAction(CodeAction {
@@ -378,7 +377,7 @@ fn add_test_case(
                     text: entry,
                 },
             );
-            let test_uri = uri_of(&overlay, &root.join(test))?;
+            let test_uri = to_proto::uri_of(&overlay, &root.join(test))?;
             return Some(action(
                 format!("Create a test from this request in {test}"),
                 diagnostic,

@@ -15,7 +15,6 @@ use serde_json::{json, Value};
 use tower_lsp_server::ls_types::{CodeLens, Command, Uri};
 
 use crate::analysis::{self, Overlay, PolicyItem};
-use crate::handlers::diagnostics::test_job;
 use crate::tasks::lock;
 use crate::{from_proto, to_proto};
 
@@ -153,7 +152,7 @@ fn tested_policies(
         if set.tests.is_empty() || !set.policies.contains(relative) {
             continue;
         }
-        let job = test_job(&membership.workspace, set, set.tests.clone());
+        let job = analysis::test_job(&membership.workspace, set, set.tests.clone());
         let run = runs.run(&job, overlay, stamp);
         for item in items.iter().filter(|item| !item.template) {
             let qualified = format!("{relative}#{}", item.id);

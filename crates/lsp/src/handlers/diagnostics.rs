@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use cedarcheck_analyzer::Settings;
-use cedarcheck_workspace::{PolicySetFiles, Workspace};
 use tower_lsp_server::ls_types::{
     Diagnostic, DiagnosticSeverity, MessageType, Position, Range, Uri,
 };
@@ -255,7 +254,7 @@ async fn run_tests(
         if overlay.stamp_of(depends.iter().map(PathBuf::as_path)) > snapshot {
             continue;
         }
-        let Some(uri) = uri_of(&overlay, &path) else {
+        let Some(uri) = to_proto::uri_of(&overlay, &path) else {
             continue;
         };
         let merged = lock(&state.diagnostics).set(&uri, Part::Tests, snapshot, diagnostics);
@@ -275,7 +274,7 @@ pub async fn publish_sets(state: &State, sets: &[SetFindings], part: Part, snaps
             continue;
         }
         for file in &set.files {
-            let Some(uri) = uri_of(&overlay, &file.path) else {
+            let Some(uri) = to_proto::uri_of(&overlay, &file.path) else {
                 continue;
             };
             let diagnostics = diagnostics_of(file, set, &overlay, rule_docs.as_deref());
@@ -301,14 +300,6 @@ fn version_in(overlay: &Overlay, path: &Path) -> Option<i32> {
     overlay.get(path).map(|doc| doc.version)
 }
 
-/// The client's URI for an open file (it may spell it differently), else the file's URI.
-pub fn uri_of(overlay: &Overlay, path: &Path) -> Option<Uri> {
-    match overlay.get(path) {
-        Some(doc) => Some(doc.uri.clone()),
-        None => to_proto::file_uri(path),
-    }
-}
-
 fn diagnostics_of(
     file: &FileFindings,
     set: &SetFindings,
@@ -318,7 +309,7 @@ fn diagnostics_of(
     let related = |relative: &str| {
         let other = set.file(relative)?;
         Some((
-            uri_of(overlay, &other.path)?,
+            to_proto::uri_of(overlay, &other.path)?,
             to_proto::Located {
                 text: &other.text,
                 index: &other.index,
@@ -429,7 +420,7 @@ pub fn compute(
         let is_test = set.tests.iter().any(|f| f == relative);
         let is_schema = set.schema.as_deref() == Some(relative);
         if is_test {
-            refresh.tests.push(test_job(
+            refresh.tests.push(analysis::test_job(
                 &membership.workspace,
                 set,
                 vec![relative.to_string()],
@@ -446,7 +437,7 @@ pub fn compute(
             if !dependent.is_empty() {
                 refresh
                     .tests
-                    .push(test_job(&membership.workspace, set, dependent));
+                    .push(analysis::test_job(&membership.workspace, set, dependent));
             }
         }
         let outcome = {
@@ -475,28 +466,6 @@ pub fn compute(
         }
     }
     refresh
-}
-
-/// The job that runs `files`, tests of `set`, as `cedarcheck test` runs them.
-pub fn test_job(
-    workspace: &Workspace,
-    set: &PolicySetFiles,
-    files: Vec<String>,
-) -> analysis::TestJob {
-    let label = match (&set.name, &workspace.config) {
-        (Some(name), _) => name.clone(),
-        (None, Some(config)) => {
-            cedarcheck_test_runner::loader::display(&config.path, &workspace.root)
-        }
-        (None, None) => "every *.cedar of the workspace".into(),
-    };
-    analysis::TestJob {
-        root: workspace.root.clone(),
-        set: set.clone(),
-        label,
-        files,
-        jobs: workspace.analysis().jobs,
-    }
 }
 
 /// The tracked test files of the workspace a JSON file outside every set lies in: an
@@ -536,7 +505,7 @@ fn dependent_tests(
                 continue;
             }
             jobs.entry(*index)
-                .or_insert_with(|| test_job(&membership.workspace, set, Vec::new()))
+                .or_insert_with(|| analysis::test_job(&membership.workspace, set, Vec::new()))
                 .files
                 .push(membership.relative.clone());
         }

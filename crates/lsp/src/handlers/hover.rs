@@ -16,7 +16,7 @@ use tower_lsp_server::ls_types::{
     Hover, HoverContents, HoverParams, MarkupContent, MarkupKind, NumberOrString,
 };
 
-use crate::handlers::definition;
+use crate::names::{self, Name};
 use crate::server::State;
 use crate::tasks::lock;
 use crate::{from_proto, to_proto};
@@ -72,12 +72,16 @@ fn schema_hover(state: &State, params: &HoverParams) -> Option<String> {
     let position = &params.text_document_position_params;
     let (text, index) = state.text(&position.text_document.uri)?;
     let offset = from_proto::offset(&text, &index, position.position);
-    let name = definition::name_at(&text, offset)?;
-    let (schema_path, schema, _) = definition::schema_of(state, &position.text_document.uri)?;
-    let (_, whole) = definition::declaration(&schema, &name)?;
+    let name = names::name_at(&text, offset)?;
+    let (schema_path, schema, _) = names::schema_of(
+        &state.overlay(),
+        &state.folders(),
+        &position.text_document.uri,
+    )?;
+    let (_, whole) = names::declaration(&schema, &name)?;
     let what = match &name {
-        definition::Name::EntityType(path) => format!("entity type `{path}`"),
-        definition::Name::Action(id) => format!("action `\"{id}\"`"),
+        Name::EntityType(path) => format!("entity type `{path}`"),
+        Name::Action(id) => format!("action `\"{id}\"`"),
     };
     let file = schema_path
         .file_name()
@@ -115,7 +119,7 @@ fn attribute_hover(
     }
     let (text, index) = state.text(uri)?;
     let offset = from_proto::offset(&text, &index, position.position);
-    let (_, schema, _) = definition::schema_of(state, uri)?;
+    let (_, schema, _) = names::schema_of(&state.overlay(), &state.folders(), uri)?;
     let found = attribute_at(&text, offset, &schema)?;
     Some((text, index, found))
 }

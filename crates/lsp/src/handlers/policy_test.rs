@@ -16,7 +16,6 @@ use serde_json::{json, Value};
 
 use crate::analysis::{self, Overlay, PolicyItem};
 use crate::documents::Document;
-use crate::handlers::diagnostics::test_job;
 
 /// The test case of `policy` (text of the whole policy) and the file it goes to, when the
 /// set has a test file to append to: `(test file, its text, the case)`.
@@ -221,7 +220,7 @@ fn run_draft(
     overlay
         .files
         .insert(path.clone(), Document::new(uri, appended.to_string(), 0, 0));
-    let job = test_job(workspace, set, vec![test.to_string()]);
+    let job = analysis::test_job(workspace, set, vec![test.to_string()]);
     let run = analysis::run_tests(&job, &overlay).into_iter().next()?;
     let report = run.report?;
     let tested = report.tests.iter().rev().find(|t| t.name == name)?;

@@ -18,7 +18,6 @@ use tower_lsp_server::ls_types::{
 };
 
 use crate::analysis::{self, Overlay, TestFileRun};
-use crate::handlers::diagnostics::uri_of;
 use crate::to_proto;
 
 /// The diagnostics of one test file's run. `root` is what the run's paths are relative to.
@@ -167,7 +166,7 @@ fn related(
 ) -> Vec<DiagnosticRelatedInformation> {
     let at = |file: &str, line: usize, column: usize, message: String| {
         let path = root.join(file);
-        let uri = uri_of(overlay, &path)?;
+        let uri = to_proto::uri_of(overlay, &path)?;
         let character = analysis::read(root, file, overlay)
             .ok()
             .map(|source| {
