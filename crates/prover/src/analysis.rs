@@ -3,14 +3,6 @@
 
 use cedar_policy::Effect;
 use cedar_policy_core::ast::{EntityReference, PrincipalOrResourceConstraint};
-use cedarcheck_analyzer::rules::deep::{
-    allows_all as allows_all_rule, equivalent_policies as equivalent_rule,
-    forbid_may_error as forbid_error_rule, invariant_violated as invariant_rule,
-    overridden_permit as overridden_rule, permit_may_error as permit_error_rule,
-    redundant_forbid as redundant_forbid_rule, redundant_permit as redundant_permit_rule,
-    unconditional_permit as unconditional_rule, unreachable_action as unreachable_rule,
-    vacuous_policy as vacuous_rule,
-};
 
 use crate::environment::EnvCx;
 use crate::rules::*;
@@ -32,10 +24,10 @@ pub async fn analyze_env(cx: &mut EnvCx<'_>) -> Vec<Verdict> {
     // Single-policy questions. A vacuous policy takes part in nothing else.
     let mut live = Vec::new();
     for &p in &cx.job.policies {
-        if shared.enabled(&vacuous_rule::RULE) {
+        if shared.enabled(DeepRule::VacuousPolicy) {
             let outcome = vacuous_policy::check(cx, p).await;
             let dead = outcome.is_holds();
-            push(&vacuous_rule::RULE, About::Policy(p), outcome);
+            push(DeepRule::VacuousPolicy, About::Policy(p), outcome);
             if dead {
                 continue;
             }
@@ -44,23 +36,23 @@ pub async fn analyze_env(cx: &mut EnvCx<'_>) -> Vec<Verdict> {
         let permit = cx.subject(p).effect() == Effect::Permit;
         // A permit without conditions grants its scope, as it says: nothing to ask.
         let conditional = cx.subject(p).policy.has_non_scope_constraint();
-        if permit && conditional && shared.enabled(&unconditional_rule::RULE) {
+        if permit && conditional && shared.enabled(DeepRule::UnconditionalPermit) {
             push(
-                &unconditional_rule::RULE,
+                DeepRule::UnconditionalPermit,
                 About::Policy(p),
                 unconditional_permit::check(cx, p).await,
             );
         }
-        if permit && shared.enabled(&permit_error_rule::RULE) {
+        if permit && shared.enabled(DeepRule::PermitMayError) {
             push(
-                &permit_error_rule::RULE,
+                DeepRule::PermitMayError,
                 About::Policy(p),
                 permit_may_error::check(cx, p).await,
             );
         }
-        if !permit && shared.enabled(&forbid_error_rule::RULE) {
+        if !permit && shared.enabled(DeepRule::ForbidMayError) {
             push(
-                &forbid_error_rule::RULE,
+                DeepRule::ForbidMayError,
                 About::Policy(p),
                 forbid_may_error::check(cx, p).await,
             );
@@ -80,15 +72,16 @@ pub async fn analyze_env(cx: &mut EnvCx<'_>) -> Vec<Verdict> {
     };
     let mut single_covers = Vec::new();
     for &p in &permits {
-        if shared.enabled(&overridden_rule::RULE) {
+        if shared.enabled(DeepRule::OverriddenPermit) {
             let candidates = overlapping(cx, p, &forbids);
             push(
-                &overridden_rule::RULE,
+                DeepRule::OverriddenPermit,
                 About::Policy(p),
                 overridden_permit::check(cx, p, &candidates).await,
             );
         }
-        if shared.enabled(&redundant_permit_rule::RULE) || shared.enabled(&equivalent_rule::RULE) {
+        if shared.enabled(DeepRule::RedundantPermit) || shared.enabled(DeepRule::EquivalentPolicies)
+        {
             let candidates = overlapping(cx, p, &permits);
             let outcome = redundant_permit::check(cx, p, &candidates).await;
             if let Outcome::Holds { related, .. } = &outcome {
@@ -96,11 +89,12 @@ pub async fn analyze_env(cx: &mut EnvCx<'_>) -> Vec<Verdict> {
                     single_covers.push((p, cover));
                 }
             }
-            push(&redundant_permit_rule::RULE, About::Policy(p), outcome);
+            push(DeepRule::RedundantPermit, About::Policy(p), outcome);
         }
     }
     for &f in &forbids {
-        if shared.enabled(&redundant_forbid_rule::RULE) || shared.enabled(&equivalent_rule::RULE) {
+        if shared.enabled(DeepRule::RedundantForbid) || shared.enabled(DeepRule::EquivalentPolicies)
+        {
             let candidates = overlapping(cx, f, &forbids);
             let outcome = redundant_forbid::check(cx, f, &candidates).await;
             if let Outcome::Holds { related, .. } = &outcome {
@@ -108,17 +102,17 @@ pub async fn analyze_env(cx: &mut EnvCx<'_>) -> Vec<Verdict> {
                     single_covers.push((f, cover));
                 }
             }
-            push(&redundant_forbid_rule::RULE, About::Policy(f), outcome);
+            push(DeepRule::RedundantForbid, About::Policy(f), outcome);
         }
     }
-    if shared.enabled(&equivalent_rule::RULE) {
+    if shared.enabled(DeepRule::EquivalentPolicies) {
         // An equivalent pair usually shows up twice (each covers the other); ask once.
         let mut asked = std::collections::HashSet::new();
         for (covered, cover) in single_covers {
             let (a, b) = (covered.min(cover), covered.max(cover));
             if asked.insert((a, b)) {
                 push(
-                    &equivalent_rule::RULE,
+                    DeepRule::EquivalentPolicies,
                     About::Pair(a, b),
                     equivalent_policies::check(cx, covered, cover).await,
                 );
@@ -126,28 +120,28 @@ pub async fn analyze_env(cx: &mut EnvCx<'_>) -> Vec<Verdict> {
         }
     }
 
-    if shared.enabled(&allows_all_rule::RULE) && !permits.is_empty() {
+    if shared.enabled(DeepRule::AllowsAll) && !permits.is_empty() {
         push(
-            &allows_all_rule::RULE,
+            DeepRule::AllowsAll,
             About::Environment(env),
             allows_all::check(cx, &live).await,
         );
     }
     // Asked over every policy that can apply, vacuous or not: one question per environment.
-    if shared.enabled(&unreachable_rule::RULE)
+    if shared.enabled(DeepRule::UnreachableAction)
         && !unreachable_action::intentionally_denied(shared.intentionally_denied, cx.job)
     {
         push(
-            &unreachable_rule::RULE,
+            DeepRule::UnreachableAction,
             About::Environment(env),
             unreachable_action::check(cx).await,
         );
     }
-    if shared.enabled(&invariant_rule::RULE) {
+    if shared.enabled(DeepRule::InvariantViolated) {
         let policies = cx.job.policies.clone();
         for &i in &cx.job.invariants.clone() {
             push(
-                &invariant_rule::RULE,
+                DeepRule::InvariantViolated,
                 About::Invariant(i),
                 invariant_violated::check(cx, i, &policies).await,
             );

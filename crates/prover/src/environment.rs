@@ -57,8 +57,8 @@ pub struct Shared<'a> {
 }
 
 impl Shared<'_> {
-    pub fn enabled(&self, rule: &cedarcheck_analyzer::Rule) -> bool {
-        self.enabled.contains(rule.id)
+    pub fn enabled(&self, rule: crate::rules::DeepRule) -> bool {
+        self.enabled.contains(rule.declaration().id)
     }
 
     /// Users' ids for the internal ids in `reasons`.

@@ -28,7 +28,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cedar_policy::{EntityUid, Policy, PolicyId, PolicySet, Schema};
-use cedarcheck_analyzer::{Finding, LoadedSet, PolicyKind, Settings, Source, RULES};
+use cedarcheck_analyzer::{Finding, LoadedSet, PolicyKind, Settings};
 
 pub use cache::Cache;
 pub use checked_set::{prove_set, CheckedSet, SetProof};
@@ -101,9 +101,10 @@ pub fn analyze(input: &DeepInput<'_>, options: DeepOptions<'_>) -> DeepReport {
         Some(invariants) => analyzed(invariants, "invariant:"),
         None => (Vec::new(), Vec::new()),
     };
-    let enabled = RULES
+    let enabled = rules::DeepRule::ALL
         .iter()
-        .filter(|rule| matches!(rule.source, Source::Deep) && input.settings.may_be_on(rule))
+        .map(|rule| rule.declaration())
+        .filter(|rule| input.settings.may_be_on(rule))
         .map(|rule| rule.id)
         .collect();
     let display_ids = subjects
@@ -202,7 +203,7 @@ pub fn analyze(input: &DeepInput<'_>, options: DeepOptions<'_>) -> DeepReport {
     // Verdicts about actions are reported per action, at the schema's declaration.
     let (actions, verdicts): (Vec<_>, Vec<_>) = verdicts
         .into_iter()
-        .partition(|v| v.rule.id == cedarcheck_analyzer::rules::deep::unreachable_action::RULE.id);
+        .partition(|v| v.rule == rules::DeepRule::UnreachableAction);
     let mut findings = report::findings(verdicts, &context);
     // A cancelled run has not asked about every environment of an action: it claims nothing.
     if !options

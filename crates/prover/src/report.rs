@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use cedar_policy::Effect;
 use cedar_policy_core::ast::Template;
-use cedarcheck_analyzer::rules::deep as declared;
 use cedarcheck_analyzer::{
     action_reads_only, scan_head, Finding, Level, LoadedSet, PolicyKind, Related, Settings, Span,
 };
@@ -14,7 +13,7 @@ use serde_json::Value;
 
 use crate::counterexample::{Raised, Replay};
 use crate::environment::{EnvJob, Shared, Subject};
-use crate::rules::*;
+use crate::rules::{redundant_permit, DeepRule, Said};
 use crate::verdict::{About, Outcome, Verdict};
 
 /// Where a loaded set's policies are.
@@ -122,10 +121,11 @@ pub struct Context<'a> {
 }
 
 pub fn findings(verdicts: Vec<Verdict>, cx: &Context<'_>) -> Vec<Finding> {
+    // Grouped by rule id, then subject: the order findings come out in before sorting.
     let mut groups: BTreeMap<(&'static str, About), Vec<Verdict>> = BTreeMap::new();
     for verdict in verdicts {
         groups
-            .entry((verdict.rule.id, verdict.about))
+            .entry((verdict.rule.declaration().id, verdict.about))
             .or_default()
             .push(verdict);
     }
@@ -136,9 +136,8 @@ pub fn findings(verdicts: Vec<Verdict>, cx: &Context<'_>) -> Vec<Finding> {
     // Pairs reported as equivalent explain their members' redundancy; say it once.
     let equivalent: BTreeSet<(usize, usize)> = groups
         .iter()
-        .filter(|((rule, _), vs)| {
-            *rule == declared::equivalent_policies::RULE.id
-                && vs.iter().all(|v| v.outcome.is_holds())
+        .filter(|(_, vs)| {
+            vs[0].rule == DeepRule::EquivalentPolicies && vs.iter().all(|v| v.outcome.is_holds())
         })
         .filter_map(|((_, about), vs)| match about {
             About::Pair(a, b) if vs.len() == cx.envs_of_either(*a, *b) => Some((*a, *b)),
@@ -169,8 +168,8 @@ fn settle_mutual_covers(
     equivalent: &BTreeSet<(usize, usize)>,
 ) -> BTreeMap<usize, usize> {
     let redundancy = [
-        declared::redundant_permit::RULE.id,
-        declared::redundant_forbid::RULE.id,
+        DeepRule::RedundantPermit.declaration().id,
+        DeepRule::RedundantForbid.declaration().id,
     ];
     let single_cover = |v: &Verdict| match &v.outcome {
         Outcome::Holds { related, .. } if related.len() == 1 => Some(related[0]),
@@ -322,7 +321,7 @@ impl Context<'_> {
             About::Environment(_) => (&shared.subjects[anchor?], &self.policies),
         };
         let (file, mut span) = locator.place(subject);
-        let configured = self.settings.level(rule, &file)?;
+        let configured = self.settings.level(rule.declaration(), &file)?;
         let related: Vec<usize> = holds
             .iter()
             .flat_map(|v| match &v.outcome {
@@ -336,10 +335,7 @@ impl Context<'_> {
         if let About::Policy(p) = about {
             let explained = related.len() == 1
                 && (equivalent.contains(&(p.min(related[0]), p.max(related[0]))));
-            if explained
-                && (rule.id == declared::redundant_permit::RULE.id
-                    || rule.id == declared::redundant_forbid::RULE.id)
-            {
+            if explained && matches!(rule, DeepRule::RedundantPermit | DeepRule::RedundantForbid) {
                 return None;
             }
         }
@@ -395,8 +391,7 @@ impl Context<'_> {
         });
         // A may-error finding stands on the expression that raises the error in its
         // counterexample (a link's on the link, pointing at the expression in its template).
-        let may_error = rule.id == declared::forbid_may_error::RULE.id
-            || rule.id == declared::permit_may_error::RULE.id;
+        let may_error = matches!(rule, DeepRule::ForbidMayError | DeepRule::PermitMayError);
         let (mut raised_words, mut raised_in_template) = (None, None);
         if let (About::Policy(_), true, Some(cex)) = (about, may_error, &counterexample) {
             if let Some((words, at, in_template)) =
@@ -406,44 +401,22 @@ impl Context<'_> {
                 (raised_words, raised_in_template) = (Some(words), in_template);
             }
         }
-        let message = match rule.id {
-            id_ if id_ == declared::vacuous_policy::RULE.id => {
-                vacuous_policy::message(kind, id, &phrase)
-            }
-            id_ if id_ == declared::unconditional_permit::RULE.id => {
-                unconditional_permit::message(id, &phrase)
-            }
-            id_ if id_ == declared::overridden_permit::RULE.id => {
-                overridden_permit::message(id, &names, &phrase)
-            }
-            id_ if id_ == declared::redundant_permit::RULE.id => {
-                redundant_permit::message(id, &names, &phrase)
-            }
-            id_ if id_ == declared::redundant_forbid::RULE.id => {
-                redundant_forbid::message(id, &names, &phrase)
-            }
-            id_ if id_ == declared::equivalent_policies::RULE.id => {
-                let About::Pair(a, _) = about else {
-                    return None;
-                };
-                equivalent_policies::message(kind, id, &format!("`{}`", shared.subjects[a].id))
-            }
-            id_ if id_ == declared::allows_all::RULE.id => {
-                allows_all::message(&self.env_list(&holds_envs))
-            }
-            id_ if id_ == declared::forbid_may_error::RULE.id => {
-                forbid_may_error::message(id, &phrase, raised_words.as_deref())
-            }
-            id_ if id_ == declared::permit_may_error::RULE.id => {
-                permit_may_error::message(id, &phrase, raised_words.as_deref())
-            }
-            _ => invariant_violated::message(
-                subject.effect(),
-                id,
-                detail.as_deref().unwrap_or("decided differently"),
-                &format!("for {}", self.env_list(&holds_envs)),
-            ),
+        let other = match about {
+            About::Pair(a, _) => Some(format!("`{}`", shared.subjects[a].id)),
+            _ => None,
         };
+        let env_list = self.env_list(&holds_envs);
+        let message = rule.message(&Said {
+            kind,
+            id,
+            effect: Some(subject.effect()),
+            envs: &phrase,
+            env_list: &env_list,
+            by: &names,
+            other: other.as_deref(),
+            raised: raised_words.as_deref(),
+            detail: detail.as_deref(),
+        });
         let message = if unknown.is_empty() {
             message
         } else {
@@ -453,7 +426,8 @@ impl Context<'_> {
                 unknown[0].1
             )
         };
-        let mut finding = Finding::new(rule, &file, span, message).with_policy(id.as_str());
+        let mut finding =
+            Finding::new(rule.declaration(), &file, span, message).with_policy(id.as_str());
         finding.level = level;
         let related_subjects: Vec<usize> = match about {
             About::Pair(a, _) => vec![a],
@@ -479,7 +453,7 @@ impl Context<'_> {
 
     fn unknown(
         &self,
-        rule: &'static cedarcheck_analyzer::Rule,
+        rule: DeepRule,
         about: About,
         subject: &Subject,
         file: String,
@@ -493,12 +467,12 @@ impl Context<'_> {
         };
         let envs: Vec<usize> = unknown.iter().map(|(e, _)| *e).collect();
         let mut finding = Finding::new(
-            rule,
+            rule.declaration(),
             &file,
             span,
             format!(
                 "unknown: could not decide {} for {what} in {}: {}",
-                rule.id,
+                rule.declaration().id,
                 self.env_list(&envs),
                 unknown[0].1
             ),
@@ -506,7 +480,7 @@ impl Context<'_> {
         .with_policy(subject.id.as_str())
         .with_help(unknown_help(unknown[0].1, &subject.text));
         // An invariant that cannot be proven is as serious as a failing test.
-        finding.level = if rule.id == declared::invariant_violated::RULE.id {
+        finding.level = if rule == DeepRule::InvariantViolated {
             Level::Warn
         } else {
             Level::Info

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use cedarcheck_analyzer::Rule;
+use crate::rules::DeepRule;
 
 /// What a verdict is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -47,7 +47,7 @@ impl Outcome {
 }
 
 pub struct Verdict {
-    pub rule: &'static Rule,
+    pub rule: DeepRule,
     pub about: About,
     pub env: usize,
     pub outcome: Outcome,

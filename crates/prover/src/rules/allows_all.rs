@@ -1,7 +1,11 @@
 //! `allows-all`: the policy set allows every valid request of the environment.
 
+pub use cedarcheck_analyzer::rules::deep::allows_all::RULE;
+
 use crate::environment::{EnvCx, Query};
 use crate::verdict::Outcome;
+
+use super::Said;
 
 /// `policies` are the ones that can apply in the environment.
 pub async fn check(cx: &mut EnvCx<'_>, policies: &[usize]) -> Outcome {
@@ -20,6 +24,6 @@ pub async fn check(cx: &mut EnvCx<'_>, policies: &[usize]) -> Outcome {
     }
 }
 
-pub fn message(env: &str) -> String {
-    format!("the policy set allows every valid request for {env}: no condition, forbid or attribute can deny any of them")
+pub fn message(said: &Said<'_>) -> String {
+    format!("the policy set allows every valid request for {}: no condition, forbid or attribute can deny any of them", said.env_list)
 }

@@ -2,10 +2,14 @@
 //! invariant matches a request the set denies. The violating request is replayed through the
 //! Authorizer, and the policies that decided it are named.
 
+pub use cedarcheck_analyzer::rules::deep::invariant_violated::RULE;
+
 use cedar_policy::{Decision, Effect, PolicySet};
 
 use crate::environment::{with_effect, Answer, EnvCx, Query};
 use crate::verdict::Outcome;
+
+use super::Said;
 
 pub async fn check(cx: &mut EnvCx<'_>, invariant: usize, policies: &[usize]) -> Outcome {
     let cex = match cx
@@ -62,7 +66,7 @@ pub async fn check(cx: &mut EnvCx<'_>, invariant: usize, policies: &[usize]) -> 
             cx,
             &replay,
             &cex,
-            &format!("invariant-violated: {}", inv.id),
+            &format!("{}: {}", RULE.id, inv.id),
         )),
         detail: Some(detail),
     }
@@ -75,8 +79,11 @@ fn quoted(ids: &[String]) -> String {
         .join(", ")
 }
 
-pub fn message(effect: Effect, id: &str, detail: &str, envs: &str) -> String {
-    match effect {
+pub fn message(said: &Said<'_>) -> String {
+    let id = said.id;
+    let detail = said.detail.unwrap_or("decided differently");
+    let envs = format!("for {}", said.env_list);
+    match said.effect.unwrap_or(Effect::Forbid) {
         Effect::Forbid => format!("invariant `{id}` does not hold {envs}: a request it forbids is {detail}"),
         Effect::Permit => format!("invariant `{id}` does not hold {envs}: a request it requires to be allowed is {detail}"),
     }

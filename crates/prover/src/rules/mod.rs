@@ -1,24 +1,97 @@
-//! The proofs behind the deep rules, one file per rule (each rule is declared and documented in
-//! `cedarcheck_analyzer::rules::deep`). Each asks its queries in one request environment and
-//! returns an [`Outcome`]; `report` turns outcomes across environments into findings.
+//! The deep rules, one file per rule. Each file re-exports its rule's declaration (`RULE`: id,
+//! category, default level and documentation, kept in `cedarcheck_analyzer::rules::deep` so
+//! that `cedarcheck rules`, the config and SARIF list every rule), and holds its proof
+//! (`check`: the queries it asks in one request environment, returning an [`Outcome`]) and its
+//! `message` (how a finding words what the proof found). `report` turns outcomes across
+//! environments into findings, dispatching on [`DeepRule`].
+//!
+//! Adding a deep rule: declare it in `crates/analyzer/src/rules/deep/<id>.rs` and the analyzer's
+//! registry, write `<id>.rs` here with `RULE`, `check` and `message`, add one line to
+//! `deep_rules!` below, and ask its `check` in `analysis.rs`. A file without `RULE`, `check` or
+//! `message` does not compile, and a declared deep rule without a line here fails a test.
 
-pub mod allows_all;
-pub mod equivalent_policies;
-pub mod forbid_may_error;
-pub mod invariant_violated;
-pub mod overridden_permit;
-pub mod permit_may_error;
-pub mod redundant_forbid;
-pub mod redundant_permit;
-pub mod unconditional_permit;
-pub mod unreachable_action;
-pub mod vacuous_policy;
-
-use cedar_policy::{PolicySet, Schema};
+use cedar_policy::{Effect, PolicySet, Schema};
+use cedarcheck_analyzer::Rule;
 
 use crate::counterexample::{self, Replay};
 use crate::environment::{Answer, EnvCx, Query};
 use crate::verdict::Outcome;
+
+/// What the report knows when it words a finding; each rule's `message` takes what it needs.
+#[derive(Default)]
+pub struct Said<'a> {
+    /// "permit", "forbid" or "template-linked policy".
+    pub kind: &'a str,
+    /// The policy's, invariant's or action's id, as users read it.
+    pub id: &'a str,
+    /// The policy's or invariant's effect.
+    pub effect: Option<Effect>,
+    /// Where it holds: "in all 3 request environments it applies to", "in 1 of its 4 …: (…)".
+    pub envs: &'a str,
+    /// The environments where it holds, listed: "(Ops::Agent, …), (…) and 2 more".
+    pub env_list: &'a str,
+    /// The policies that explain it, quoted: the overriding forbids, the covering permits.
+    pub by: &'a [String],
+    /// The other policy of a pair, quoted.
+    pub other: Option<&'a str>,
+    /// The error the counterexample raises, in words, naming the expression.
+    pub raised: Option<&'a str>,
+    /// Rule-specific words from the proof (which policy decided a violating request).
+    pub detail: Option<&'a str>,
+}
+
+/// Declares the deep rules: one line each, `Variant => module`. The module must hold `RULE`,
+/// `check` and `message(&Said) -> String`; [`DeepRule`] dispatches to them exhaustively.
+macro_rules! deep_rules {
+    ($($variant:ident => $module:ident,)*) => {
+        $(pub mod $module;)*
+
+        /// A solver-backed rule. Its declaration, proof and message are in the file named
+        /// after it.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum DeepRule {
+            $($variant,)*
+        }
+
+        impl DeepRule {
+            pub const ALL: &'static [DeepRule] = &[$(DeepRule::$variant,)*];
+
+            /// Its id, category, default level and documentation.
+            pub fn declaration(self) -> &'static Rule {
+                match self {
+                    $(DeepRule::$variant => &$module::RULE,)*
+                }
+            }
+
+            /// How a finding of this rule words what the proof found.
+            pub fn message(self, said: &Said<'_>) -> String {
+                match self {
+                    $(DeepRule::$variant => $module::message(said),)*
+                }
+            }
+        }
+
+        /// Every rule's file has its proof (the arguments differ, so `analysis` calls each).
+        #[allow(dead_code)]
+        fn every_rule_has_a_check() {
+            $(let _ = $module::check;)*
+        }
+    };
+}
+
+deep_rules! {
+    VacuousPolicy => vacuous_policy,
+    UnconditionalPermit => unconditional_permit,
+    OverriddenPermit => overridden_permit,
+    RedundantPermit => redundant_permit,
+    RedundantForbid => redundant_forbid,
+    EquivalentPolicies => equivalent_policies,
+    AllowsAll => allows_all,
+    UnreachableAction => unreachable_action,
+    ForbidMayError => forbid_may_error,
+    PermitMayError => permit_may_error,
+    InvariantViolated => invariant_violated,
+}
 
 /// `Holds` for a `Yes`, `Fails` for a `No`.
 fn outcome_if_yes(answer: Answer) -> Outcome {
@@ -130,7 +203,7 @@ async fn covered_by(cx: &mut EnvCx<'_>, target: usize, candidates: &[usize]) -> 
 
 /// Shared by `forbid-may-error` and `permit-may-error`: asks for a request on which the policy
 /// errors, and confirms it with the Authorizer.
-async fn may_error(cx: &mut EnvCx<'_>, policy: usize, rule_id: &str) -> Outcome {
+async fn may_error(cx: &mut EnvCx<'_>, policy: usize, rule: &Rule) -> Outcome {
     let cex = match cx.ask(Query::NeverErrors(policy)).await {
         Answer::Yes => return Outcome::Fails,
         Answer::Unknown(reason) => return Outcome::Unknown(reason),
@@ -158,7 +231,7 @@ async fn may_error(cx: &mut EnvCx<'_>, policy: usize, rule_id: &str) -> Outcome 
             cx,
             &replay,
             &cex,
-            &format!("{rule_id}: {}", subject.id),
+            &format!("{}: {}", rule.id, subject.id),
         )),
         detail: None,
     }
@@ -184,4 +257,26 @@ fn test_case(
 /// Parses a counterexample for replay against `schema`.
 fn replay(cex: &serde_json::Value, schema: &Schema) -> Result<Replay, String> {
     Replay::parse(cex, schema).map_err(|e| format!("the counterexample does not load: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DeepRule;
+    use cedarcheck_analyzer::{Source, RULES};
+
+    /// A deep rule declared in the analyzer's registry without its file here (its proof and
+    /// message) would never be asked nor reported.
+    #[test]
+    fn every_declared_deep_rule_has_its_proof_and_message() {
+        let declared: Vec<&str> = RULES
+            .iter()
+            .filter(|rule| matches!(rule.source, Source::Deep))
+            .map(|rule| rule.id)
+            .collect();
+        let proven: Vec<&str> = DeepRule::ALL
+            .iter()
+            .map(|rule| rule.declaration().id)
+            .collect();
+        assert_eq!(proven, declared);
+    }
 }

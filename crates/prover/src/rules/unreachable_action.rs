@@ -6,11 +6,13 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use cedar_policy::{Effect, EntityUid, Schema};
-use cedarcheck_analyzer::rules::deep::unreachable_action::RULE;
+pub use cedarcheck_analyzer::rules::deep::unreachable_action::RULE;
 use cedarcheck_analyzer::{is_json_schema, Finding, Settings, Span};
 
 use crate::environment::{Answer, EnvCx, EnvJob, Query, Shared};
 use crate::verdict::{Outcome, Verdict};
+
+use super::Said;
 
 /// What `detail` says when no permit can apply in the environment.
 const NO_PERMIT: &str = "no permit";
@@ -122,7 +124,8 @@ pub fn findings(
                 path,
                 span,
                 format!(
-                    "unknown: could not decide unreachable-action for `{action}` in {}: {reason}",
+                    "unknown: could not decide {} for `{action}` in {}: {reason}",
+                    RULE.id,
                     env_list(&names)
                 ),
             )
@@ -148,21 +151,14 @@ pub fn findings(
                 env_list(&envs)
             ),
         };
-        let why = if permits.is_empty() {
-            "no permit applies to it".to_string()
-        } else {
-            let names: Vec<String> = permits.iter().map(|p| format!("`{p}`")).collect();
-            format!(
-                "the permits that apply to it ({}) never allow a request that no forbid denies",
-                names.join(", ")
-            )
+        let names: Vec<String> = permits.iter().map(|p| format!("`{p}`")).collect();
+        let said = Said {
+            id: &action,
+            envs: &where_,
+            by: &names,
+            ..Said::default()
         };
-        let mut finding = Finding::new(
-            &RULE,
-            path,
-            span,
-            format!("no request can perform `{action}`: {why}, {where_}"),
-        )
+        let mut finding = Finding::new(&RULE, path, span, message(&said))
         .with_help(format!(
             "add a permit for it, or list it in cedarcheck.toml if it is denied by design: \
              [analysis] intentionally-denied = [{}]",
@@ -172,6 +168,19 @@ pub fn findings(
         findings.push(finding);
     }
     findings
+}
+
+/// `said.id` is the action, `said.by` the permits that apply to it (none: no permit does).
+pub fn message(said: &Said<'_>) -> String {
+    let why = if said.by.is_empty() {
+        "no permit applies to it".to_string()
+    } else {
+        format!(
+            "the permits that apply to it ({}) never allow a request that no forbid denies",
+            said.by.join(", ")
+        )
+    };
+    format!("no request can perform `{}`: {why}, {}", said.id, said.envs)
 }
 
 fn env_list(envs: &[&str]) -> String {

@@ -1,3 +1,6 @@
+//! `allows-all`, solver-backed: declared and documented here; its proof (`check`) and
+//! message are in `crates/prover/src/rules/allows_all.rs`, which re-exports `RULE`.
+
 use crate::{Category, Level, Rule, Source};
 
 pub const RULE: Rule = Rule {

@@ -1,3 +1,6 @@
+//! `equivalent-policies`, solver-backed: declared and documented here; its proof (`check`) and
+//! message are in `crates/prover/src/rules/equivalent_policies.rs`, which re-exports `RULE`.
+
 use crate::{Category, Level, Rule, Source};
 
 pub const RULE: Rule = Rule {

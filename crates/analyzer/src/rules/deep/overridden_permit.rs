@@ -1,3 +1,6 @@
+//! `overridden-permit`, solver-backed: declared and documented here; its proof (`check`) and
+//! message are in `crates/prover/src/rules/overridden_permit.rs`, which re-exports `RULE`.
+
 use crate::{Category, Level, Rule, Source};
 
 pub const RULE: Rule = Rule {

@@ -1,3 +1,6 @@
+//! `permit-may-error`, solver-backed: declared and documented here; its proof (`check`) and
+//! message are in `crates/prover/src/rules/permit_may_error.rs`, which re-exports `RULE`.
+
 use crate::{Category, Level, Rule, Source};
 
 pub const RULE: Rule = Rule {

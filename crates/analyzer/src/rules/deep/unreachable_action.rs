@@ -1,3 +1,6 @@
+//! `unreachable-action`, solver-backed: declared and documented here; its proof (`check`) and
+//! message are in `crates/prover/src/rules/unreachable_action.rs`, which re-exports `RULE`.
+
 use crate::{Category, Level, Rule, Source};
 
 pub const RULE: Rule = Rule {

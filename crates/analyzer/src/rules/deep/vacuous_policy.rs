@@ -1,3 +1,6 @@
+//! `vacuous-policy`, solver-backed: declared and documented here; its proof (`check`) and
+//! message are in `crates/prover/src/rules/vacuous_policy.rs`, which re-exports `RULE`.
+
 use crate::{Category, Level, Rule, Source};
 
 pub const RULE: Rule = Rule {
