@@ -16,13 +16,9 @@ use std::time::Duration;
 use cedarcheck_analyzer::Settings;
 use cedarcheck_prover::{Cache, CheckedSet, DeepOptions};
 use cedarcheck_workspace::{AnalysisConfig, DeepMode, PolicySetFiles};
-use tower_lsp_server::ls_types::MessageType;
 
 use crate::analysis::{self, Overlay, SetFindings};
-use crate::handlers::diagnostics::{publish_sets, Part};
-use crate::server::State;
-use crate::tasks;
-use crate::tasks::lock;
+use crate::tasks::{self, lock};
 
 /// How long a set must stay unedited before its deep analysis starts.
 pub const DEBOUNCE: Duration = Duration::from_millis(400);
@@ -81,96 +77,104 @@ impl Jobs {
         }
     }
 
-    fn is_current(&self, key: &SetKey, generation: u64) -> bool {
-        !self.disabled.load(Ordering::SeqCst)
-            && lock(&self.sets)
-                .get(key)
-                .is_some_and(|job| job.generation == generation)
-    }
-
-    /// Schedules the set's deep analysis after [`DEBOUNCE`], superseding any scheduled one
-    /// and cancelling a running one.
-    pub fn schedule(&self, state: Arc<State>, request: Request) {
+    /// Schedules the set's deep analysis, superseding any scheduled one and cancelling a
+    /// running one; `None` when deep analysis is off. Run it with [`Jobs::run`].
+    pub fn schedule(&self, request: &Request) -> Option<Ticket> {
         if self.disabled.load(Ordering::SeqCst) || request.analysis.deep == DeepMode::Off {
-            return;
+            return None;
         }
         let key = (request.root.clone(), request.index);
-        let (generation, cancel, running) = {
-            let mut sets = lock(&self.sets);
-            let job = sets.entry(key.clone()).or_default();
-            let (generation, cancel) = job.supersede();
-            (generation, cancel, job.running.clone())
-        };
-        tokio::spawn(async move {
-            tokio::time::sleep(DEBOUNCE).await;
-            if !state.deep.is_current(&key, generation) {
-                return;
-            }
-            let mut cache = running.lock().await;
-            if !state.deep.is_current(&key, generation) {
-                return;
-            }
-            let snapshot = state.stamp();
-            let overlay = state.overlay();
-            let previous = cache.clone();
-            let outcome =
-                tasks::blocking(move || run(&request, &overlay, previous, Some(cancel))).await;
-            match outcome {
-                Ok(Ok(Outcome::Findings(set, learned))) => {
+        let mut sets = lock(&self.sets);
+        let job = sets.entry(key.clone()).or_default();
+        let (generation, cancel) = job.supersede();
+        Some(Ticket {
+            key,
+            generation,
+            cancel,
+            running: job.running.clone(),
+        })
+    }
+
+    /// Whether `ticket` is still the newest schedule of its set (and deep analysis still on).
+    pub fn is_current(&self, ticket: &Ticket) -> bool {
+        !self.disabled.load(Ordering::SeqCst)
+            && lock(&self.sets)
+                .get(&ticket.key)
+                .is_some_and(|job| job.generation == ticket.generation)
+    }
+
+    /// Runs a scheduled analysis after [`DEBOUNCE`], once the set's running one ended, on the
+    /// edit stamp and overlay `snapshot` takes then; `None` when a newer schedule superseded it
+    /// before it started. Learned solver answers are kept for the set's next run.
+    pub async fn run(
+        &self,
+        ticket: &Ticket,
+        request: Request,
+        snapshot: impl FnOnce() -> (u64, Overlay),
+    ) -> Option<(u64, Result<Outcome, String>)> {
+        tokio::time::sleep(DEBOUNCE).await;
+        if !self.is_current(ticket) {
+            return None;
+        }
+        let mut cache = ticket.running.lock().await;
+        if !self.is_current(ticket) {
+            return None;
+        }
+        let (stamp, overlay) = snapshot();
+        let previous = cache.clone();
+        let cancel = ticket.cancel.clone();
+        let outcome =
+            tasks::blocking(move || prove(&request, &overlay, previous, Some(cancel))).await;
+        let outcome = match outcome {
+            Ok(Ok((outcome, learned))) => {
+                if let Some(learned) = learned {
                     *cache = learned;
-                    drop(cache);
-                    if state.deep.is_current(&key, generation) {
-                        publish_sets(&state, &[set], Part::Deep, snapshot).await;
-                    }
                 }
-                Ok(Ok(Outcome::Cancelled(learned))) => *cache = learned,
-                Ok(Ok(Outcome::NoSolver)) => {
-                    if !state.deep.told_no_solver.swap(true, Ordering::SeqCst) {
-                        state
-                            .client
-                            .show_message(MessageType::INFO, cedarcheck_no_solver())
-                            .await;
-                    }
-                }
-                Ok(Ok(Outcome::NoSchema)) => {}
-                Ok(Err(message)) | Err(message) => {
-                    state
-                        .client
-                        .log_message(
-                            MessageType::ERROR,
-                            format!("cedarcheck: deep analysis failed: {message}"),
-                        )
-                        .await;
-                }
+                Ok(outcome)
             }
-        });
+            Ok(Err(message)) | Err(message) => Err(message),
+        };
+        Some((stamp, outcome))
+    }
+
+    /// Whether the missing-solver message is still to be shown (it is shown once).
+    pub fn tell_no_solver(&self) -> bool {
+        !self.told_no_solver.swap(true, Ordering::SeqCst)
     }
 }
 
-fn cedarcheck_no_solver() -> &'static str {
+/// A scheduled run of one set's deep analysis.
+pub struct Ticket {
+    key: SetKey,
+    generation: u64,
+    cancel: Arc<AtomicBool>,
+    running: Arc<tokio::sync::Mutex<Cache>>,
+}
+
+pub fn no_solver_message() -> &'static str {
     "cedarcheck: deep analysis is off because cvc5 was not found (install it with \
      `apt-get install cvc5` or `brew install cvc5`, or set $CVC5 to a cvc5 binary)"
 }
 
 pub enum Outcome {
-    Findings(SetFindings, Cache),
-    /// A newer edit or shutdown stopped the run: its findings are incomplete and stale; the
-    /// cache holds what it learned besides what was known before.
-    Cancelled(Cache),
+    Findings(SetFindings),
+    /// A newer edit or shutdown stopped the run: its findings are incomplete and stale.
+    Cancelled,
     NoSolver,
     NoSchema,
 }
 
 /// The deep rules for one set, over the editor's buffers, as `cedarcheck check` runs them;
-/// setting `cancel` stops the run.
-pub fn run(
+/// setting `cancel` stops the run. With the outcome comes the query cache to keep, when it
+/// changed: a cancelled run's holds what it learned besides what was known before.
+fn prove(
     request: &Request,
     overlay: &Overlay,
     cache: Cache,
     cancel: Option<Arc<AtomicBool>>,
-) -> Result<Outcome, String> {
+) -> Result<(Outcome, Option<Cache>), String> {
     let Some(cvc5) = cedarcheck_prover::find_cvc5() else {
-        return Ok(Outcome::NoSolver);
+        return Ok((Outcome::NoSolver, None));
     };
     let root = &request.root;
     let input = analysis::read_set(root, &request.set, overlay).map_err(|e| e.to_string())?;
@@ -198,21 +202,21 @@ pub fn run(
             cancel,
         },
     ) else {
-        return Ok(Outcome::NoSchema);
+        return Ok((Outcome::NoSchema, None));
     };
     let deep = proof.deep;
     if deep.cancelled {
         // The run's cache keeps only what it used, and it stopped early.
         let mut learned = known;
         learned.merge(deep.cache);
-        return Ok(Outcome::Cancelled(learned));
+        return Ok((Outcome::Cancelled, Some(learned)));
     }
     let sources = input
         .files()
         .into_iter()
         .chain(&proof.invariant_input.policies);
-    Ok(Outcome::Findings(
-        analysis::group(root, sources, deep.findings),
-        deep.cache,
+    Ok((
+        Outcome::Findings(analysis::group(root, sources, deep.findings)),
+        Some(deep.cache),
     ))
 }

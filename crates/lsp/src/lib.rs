@@ -7,13 +7,16 @@
 
 pub mod analysis;
 pub mod deep;
+pub mod diagnostics;
 pub mod documents;
 mod framing;
 pub mod from_proto;
 pub mod handlers;
 pub mod names;
+pub mod publish;
 mod scan;
 pub mod server;
+pub mod state;
 pub mod tasks;
 pub mod to_proto;
 

@@ -16,7 +16,7 @@ use tower_lsp_server::ls_types::{
 
 use crate::analysis::{self, PolicyItem};
 use crate::handlers::{config_edit, membership_fix, policy_test, rule_docs};
-use crate::server::State;
+use crate::state::State;
 use crate::{from_proto, to_proto};
 
 pub fn code_actions(state: &State, params: &CodeActionParams) -> Option<CodeActionResponse> {

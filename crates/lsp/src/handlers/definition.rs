@@ -4,7 +4,7 @@
 use tower_lsp_server::ls_types::{GotoDefinitionParams, GotoDefinitionResponse, Location};
 
 use crate::names::{declaration, name_at, schema_of};
-use crate::server::State;
+use crate::state::State;
 use crate::{from_proto, to_proto};
 
 pub fn definition(state: &State, params: &GotoDefinitionParams) -> Option<GotoDefinitionResponse> {

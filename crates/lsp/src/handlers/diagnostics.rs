@@ -5,7 +5,7 @@
 //! schema or entities file they depend on (for the test files that are open or show failures).
 //! A result computed before a newer edit is never published.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -15,85 +15,10 @@ use tower_lsp_server::ls_types::{
 };
 
 use crate::analysis::{self, Alone, FileFindings, Overlay, SetFindings};
-use crate::server::State;
+use crate::diagnostics::Part;
+use crate::state::State;
 use crate::tasks::lock;
-use crate::{deep, from_proto, tasks, to_proto};
-
-/// Which analysis a file's diagnostics came from; a file's published list is their union.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Part {
-    /// Parse, validation and static rules of the file's set.
-    Static,
-    /// Notes about the document itself: no workspace, not in any set, too large.
-    Notes,
-    /// The solver-backed rules.
-    Deep,
-    /// A test file's errors and failing tests.
-    Tests,
-}
-
-/// The diagnostics of every file, by part, each with the edit stamp it was computed at.
-#[derive(Default)]
-pub struct Store {
-    files: HashMap<Uri, BTreeMap<Part, (u64, Vec<Diagnostic>)>>,
-}
-
-impl Store {
-    /// Records `part` of `uri`'s diagnostics computed at `stamp` and returns the file's new
-    /// list, or `None` when a newer result of that part is already recorded. Static results
-    /// retire deep ones computed before them: those describe text that changed.
-    pub fn set(
-        &mut self,
-        uri: &Uri,
-        part: Part,
-        stamp: u64,
-        diagnostics: Vec<Diagnostic>,
-    ) -> Option<Vec<Diagnostic>> {
-        let parts = self.files.entry(uri.clone()).or_default();
-        if parts.get(&part).is_some_and(|(s, _)| *s > stamp) {
-            return None;
-        }
-        if part == Part::Static {
-            parts.retain(|p, (s, _)| *p != Part::Deep || *s >= stamp);
-        }
-        parts.insert(part, (stamp, diagnostics));
-        Some(
-            parts
-                .values()
-                .flat_map(|(_, d)| d.iter().cloned())
-                .collect(),
-        )
-    }
-
-    /// Whether `uri` has diagnostics of `part`.
-    pub fn has(&self, uri: &Uri, part: Part) -> bool {
-        self.files
-            .get(uri)
-            .and_then(|parts| parts.get(&part))
-            .is_some_and(|(_, d)| !d.is_empty())
-    }
-
-    /// The files whose `part` is not empty.
-    pub fn with(&self, part: Part) -> impl Iterator<Item = &Uri> {
-        self.files
-            .iter()
-            .filter(move |(_, parts)| parts.get(&part).is_some_and(|(_, d)| !d.is_empty()))
-            .map(|(uri, _)| uri)
-    }
-
-    /// What was last published for `uri`.
-    pub fn published(&self, uri: &Uri) -> Vec<Diagnostic> {
-        self.files
-            .get(uri)
-            .map(|parts| {
-                parts
-                    .values()
-                    .flat_map(|(_, d)| d.iter().cloned())
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-}
+use crate::{deep, from_proto, publish, tasks, to_proto};
 
 /// What one refresh computed.
 pub struct Refresh {
@@ -128,13 +53,13 @@ pub async fn refresh(state: Arc<State>, uri: Uri, stamp: u64) {
     .await;
     match result {
         Ok(Some(refresh)) => {
-            publish_sets(&state, &refresh.sets, Part::Static, snapshot).await;
+            publish::sets(&state, &refresh.sets, Part::Static, snapshot).await;
             if let Some(buffer) = &refresh.buffer {
                 let set = SetFindings {
                     root: PathBuf::new(),
                     files: Vec::new(),
                 };
-                let diagnostics = diagnostics_of(
+                let diagnostics = publish::diagnostics_of(
                     buffer,
                     &set,
                     &Overlay::default(),
@@ -143,7 +68,7 @@ pub async fn refresh(state: Arc<State>, uri: Uri, stamp: u64) {
                 let merged =
                     lock(&state.diagnostics).set(&uri, Part::Static, snapshot, diagnostics);
                 if let Some(merged) = merged {
-                    publish(&state, &uri, merged, version).await;
+                    publish::publish(&state, &uri, merged, version).await;
                 }
             }
             // Notes are published when there are some, or to clear old ones: a test file's
@@ -156,10 +81,12 @@ pub async fn refresh(state: Arc<State>, uri: Uri, stamp: u64) {
                     .flatten()
             };
             if let Some(diagnostics) = notes {
-                publish(&state, &uri, diagnostics, version).await;
+                publish::publish(&state, &uri, diagnostics, version).await;
             }
             for request in refresh.deep {
-                state.deep.schedule(state.clone(), request);
+                if let Some(ticket) = state.deep.schedule(&request) {
+                    tokio::spawn(run_deep(state.clone(), ticket, request));
+                }
             }
             if !refresh.tests.is_empty() {
                 run_tests(&state, &uri, stamp, refresh.tests, tests_overlay, snapshot).await;
@@ -172,6 +99,40 @@ pub async fn refresh(state: Arc<State>, uri: Uri, stamp: u64) {
                 .log_message(
                     MessageType::ERROR,
                     format!("cedarcheck: checking {} failed: {panic}", uri.as_str()),
+                )
+                .await;
+        }
+    }
+}
+
+/// Runs a scheduled deep analysis when it is due and publishes its findings, unless a newer
+/// schedule of the set superseded it meanwhile.
+async fn run_deep(state: Arc<State>, ticket: deep::Ticket, request: deep::Request) {
+    let snapshot = || (state.stamp(), state.overlay());
+    let Some((stamp, outcome)) = state.deep.run(&ticket, request, snapshot).await else {
+        return;
+    };
+    match outcome {
+        Ok(deep::Outcome::Findings(set)) => {
+            if state.deep.is_current(&ticket) {
+                publish::sets(&state, &[set], Part::Deep, stamp).await;
+            }
+        }
+        Ok(deep::Outcome::Cancelled | deep::Outcome::NoSchema) => {}
+        Ok(deep::Outcome::NoSolver) => {
+            if state.deep.tell_no_solver() {
+                state
+                    .client
+                    .show_message(MessageType::INFO, deep::no_solver_message())
+                    .await;
+            }
+        }
+        Err(message) => {
+            state
+                .client
+                .log_message(
+                    MessageType::ERROR,
+                    format!("cedarcheck: deep analysis failed: {message}"),
                 )
                 .await;
         }
@@ -259,75 +220,9 @@ async fn run_tests(
         };
         let merged = lock(&state.diagnostics).set(&uri, Part::Tests, snapshot, diagnostics);
         if let Some(merged) = merged {
-            publish(state, &uri, merged, version_in(&overlay, &path)).await;
+            publish::publish(state, &uri, merged, publish::version_in(&overlay, &path)).await;
         }
     }
-}
-
-/// Publishes the findings of analyses taken at `snapshot`, set by set, skipping a set when
-/// one of its open files changed since.
-pub async fn publish_sets(state: &State, sets: &[SetFindings], part: Part, snapshot: u64) {
-    let overlay = state.overlay();
-    let rule_docs = state.rule_docs();
-    for set in sets {
-        if overlay.stamp_of(set.files.iter().map(|f| f.path.as_path())) > snapshot {
-            continue;
-        }
-        for file in &set.files {
-            let Some(uri) = to_proto::uri_of(&overlay, &file.path) else {
-                continue;
-            };
-            let diagnostics = diagnostics_of(file, set, &overlay, rule_docs.as_deref());
-            let merged = lock(&state.diagnostics).set(&uri, part, snapshot, diagnostics);
-            if let Some(merged) = merged {
-                publish(state, &uri, merged, version_in(&overlay, &file.path)).await;
-            }
-        }
-    }
-}
-
-/// `version`: of the text the diagnostics were computed on (not of the document now: a newer
-/// edit may have come meanwhile, and its own diagnostics follow).
-async fn publish(state: &State, uri: &Uri, diagnostics: Vec<Diagnostic>, version: Option<i32>) {
-    state
-        .client
-        .publish_diagnostics(uri.clone(), diagnostics, version)
-        .await;
-}
-
-/// The version of an open file in `overlay`, which the caller found no newer than its results.
-fn version_in(overlay: &Overlay, path: &Path) -> Option<i32> {
-    overlay.get(path).map(|doc| doc.version)
-}
-
-fn diagnostics_of(
-    file: &FileFindings,
-    set: &SetFindings,
-    overlay: &Overlay,
-    rule_docs: Option<&str>,
-) -> Vec<Diagnostic> {
-    let related = |relative: &str| {
-        let other = set.file(relative)?;
-        Some((
-            to_proto::uri_of(overlay, &other.path)?,
-            to_proto::Located {
-                text: &other.text,
-                index: &other.index,
-            },
-        ))
-    };
-    let cx = to_proto::DiagnosticContext {
-        file: to_proto::Located {
-            text: &file.text,
-            index: &file.index,
-        },
-        related: &related,
-        rule_docs,
-    };
-    file.findings
-        .iter()
-        .map(|finding| to_proto::diagnostic(finding, &cx))
-        .collect()
 }
 
 fn note(severity: DiagnosticSeverity, message: String) -> Diagnostic {

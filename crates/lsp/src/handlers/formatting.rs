@@ -5,7 +5,7 @@ use cedar_policy_formatter::{policies_str_to_pretty, Config};
 use tower_lsp_server::jsonrpc;
 use tower_lsp_server::ls_types::{DocumentFormattingParams, TextEdit};
 
-use crate::server::State;
+use crate::state::State;
 use crate::{tasks, to_proto};
 
 /// What `cedar format` and `cedarcheck fmt` use: 80 columns, 2-space indent.

@@ -17,7 +17,7 @@ use tower_lsp_server::ls_types::{
 };
 
 use crate::names::{self, Name};
-use crate::server::State;
+use crate::state::State;
 use crate::tasks::lock;
 use crate::{from_proto, to_proto};
 

@@ -5,7 +5,7 @@ use tower_lsp_server::ls_types::{
 };
 
 use crate::analysis;
-use crate::server::State;
+use crate::state::State;
 use crate::to_proto;
 
 pub fn document_symbols(
