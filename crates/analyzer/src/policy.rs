@@ -1,7 +1,8 @@
 //! One policy or template as the per-policy rules see it.
 
 use cedar_policy_core::ast::{
-    ActionConstraint, Effect, Expr, ExprKind, PrincipalOrResourceConstraint, Template, UnaryOp, Var,
+    ActionConstraint, BinaryOp, Effect, Expr, ExprKind, PrincipalOrResourceConstraint, Template,
+    UnaryOp, Var,
 };
 
 use crate::policy_syntax::PolicyHead;
@@ -151,15 +152,43 @@ impl<'a> PolicyUnit<'a> {
     }
 
     /// Whether the permit is granted to a group (`principal in G`, `is T in G`) or by a
-    /// relationship its conditions test (`resource.owner == principal`): a role grant.
+    /// relationship its conditions test between principal and resource
+    /// (`resource.owner == principal`, `principal in resource.readers`): a role grant. A
+    /// condition on the principal alone (`unless { principal == User::"mallory" }`,
+    /// `principal.kind == "agent"`) names no role.
     pub fn granted_to_a_role(&self) -> bool {
         match self.template.principal_constraint().as_inner() {
             PrincipalOrResourceConstraint::In(_) | PrincipalOrResourceConstraint::IsIn(..) => true,
             PrincipalOrResourceConstraint::Any | PrincipalOrResourceConstraint::Is(_) => {
-                self.conditions_mention(Var::Principal)
+                self.relates_principal_to_resource()
             }
             PrincipalOrResourceConstraint::Eq(_) => false,
         }
+    }
+
+    /// Whether a condition compares the principal with the resource: one side of an `==`,
+    /// `in`, `.contains(…)` or `.containsAny/All(…)` reads `principal`, the other `resource`.
+    pub fn relates_principal_to_resource(&self) -> bool {
+        let reads = |e: &Expr, var: Var| {
+            e.subexpressions()
+                .any(|s| matches!(s.expr_kind(), ExprKind::Var(v) if *v == var))
+        };
+        self.condition_exprs().any(|e| match e.expr_kind() {
+            ExprKind::BinaryApp { op, arg1, arg2 }
+                if matches!(
+                    op,
+                    BinaryOp::Eq
+                        | BinaryOp::In
+                        | BinaryOp::Contains
+                        | BinaryOp::ContainsAll
+                        | BinaryOp::ContainsAny
+                ) =>
+            {
+                (reads(arg1, Var::Principal) && reads(arg2, Var::Resource))
+                    || (reads(arg1, Var::Resource) && reads(arg2, Var::Principal))
+            }
+            _ => false,
+        })
     }
 
     /// Whether the conditions read `context` and nothing else the request names: their only
@@ -223,22 +252,89 @@ pub fn expr_span(expr: &Expr, fallback: Span) -> Span {
 /// Verbs that name an action which reads: an action so named does not change state.
 const READ_VERBS: &[&str] = &[
     "get", "list", "read", "view", "describe", "search", "query", "show", "head", "lookup", "find",
-    "fetch", "browse", "watch", "download", "inspect", "see", "discover",
+    "fetch", "browse", "watch", "inspect", "see", "discover",
 ];
 
-/// Whether an action's name says it reads: its last `:`/`/`/`.`-separated part starts with a
-/// read verb followed by nothing, a separator or a capital (`GetObject`, `read_file`, `list`,
-/// not `Listen` or `getaway`).
+/// Words that make a name do more than read (`read_write`, `GetOrCreateUser`,
+/// `GetObjectThenDelete`): a write verb, or a word that joins a second action to the first.
+const NOT_ONLY_READING: &[&str] = &[
+    "write",
+    "create",
+    "delete",
+    "update",
+    "put",
+    "post",
+    "patch",
+    "set",
+    "remove",
+    "modify",
+    "edit",
+    "exec",
+    "execute",
+    "run",
+    "reboot",
+    "restart",
+    "kill",
+    "grant",
+    "revoke",
+    "attach",
+    "detach",
+    "start",
+    "stop",
+    "add",
+    "change",
+    "deploy",
+    "upload",
+    "send",
+    "invoke",
+    "approve",
+    "reset",
+    "rotate",
+    "assign",
+    "destroy",
+    "drop",
+    "insert",
+    "purge",
+    "terminate",
+    "disable",
+    "enable",
+    "download",
+    "export",
+    "copy",
+    "move",
+    "share",
+    "and",
+    "or",
+    "then",
+    "plus",
+];
+
+/// Whether an action's name says it only reads: the words of its last `:`/`/`/`.`-separated
+/// part (split at `_`, `-`, spaces and lower-to-upper case changes) begin with a read verb, and
+/// none of them writes or joins another action (`GetObject`, `read_file`, `list`; not `Listen`,
+/// `getaway`, `read_write`, `GetOrCreateUser`). A guess from the name, so it errs towards
+/// "changes state": that keeps a finding loud.
 pub fn action_reads_only(name: &str) -> bool {
     let last = name.rsplit([':', '/', '.']).next().unwrap_or(name);
-    READ_VERBS.iter().any(|verb| {
-        last.len() >= verb.len()
-            && last[..verb.len()].eq_ignore_ascii_case(verb)
-            && last[verb.len()..]
-                .chars()
-                .next()
-                .is_none_or(|c| c.is_ascii_uppercase() || matches!(c, '_' | '-' | ' '))
-    })
+    let mut words: Vec<String> = Vec::new();
+    let mut previous_lower = false;
+    for c in last.chars() {
+        if matches!(c, '_' | '-' | ' ') {
+            words.push(String::new());
+            previous_lower = false;
+            continue;
+        }
+        if words.is_empty() || (c.is_uppercase() && previous_lower) {
+            words.push(String::new());
+        }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+        words.last_mut().unwrap().extend(c.to_lowercase());
+    }
+    words.retain(|w| !w.is_empty());
+    words
+        .first()
+        .is_some_and(|first| READ_VERBS.contains(&first.as_str()))
+        && !words.iter().any(|w| NOT_ONLY_READING.contains(&w.as_str()))
 }
 
 #[cfg(test)]

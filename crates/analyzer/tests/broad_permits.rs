@@ -198,3 +198,59 @@ fn two_policies_under_one_id_keep_their_own_findings() {
         ]
     );
 }
+
+#[test]
+fn a_condition_on_the_principal_alone_is_no_role() {
+    // Everyone but mallory, on every action: no role is named, so it warns.
+    let policies = "@id(\"all-but-mallory\")\npermit (principal, action, resource)\nunless { principal == User::\"mallory\" };\n";
+    let found = findings(policies);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (
+            found[0].0.as_str(),
+            found[0].1.as_str(),
+            found[0].2.as_str()
+        ),
+        ("unscoped-action", "warn", "2:20")
+    );
+    assert_eq!(
+        found[0].4,
+        ["2:28 also unscoped-resource: permit `all-but-mallory` applies to every resource"]
+    );
+}
+
+#[test]
+fn an_action_that_reads_and_writes_is_not_reading() {
+    for action in [
+        "read_write",
+        "GetOrCreate",
+        "GetThenDelete",
+        "DownloadBackup",
+    ] {
+        let schema_action =
+            format!("action {action} appliesTo {{ principal: [User], resource: [Doc] }};");
+        let input = PolicySetInput {
+            policies: vec![SourceFile::new(
+                "p.cedar",
+                format!(
+                    "@id(\"p\")\npermit (principal, action == Action::\"{action}\", resource);\n"
+                ),
+            )],
+            schema: Some(SourceFile::new(
+                "s.cedarschema",
+                format!("entity User; entity Doc;\n{schema_action}\n"),
+            )),
+            links: vec![],
+        };
+        let levels: Vec<(String, String)> = check(&input, &Settings::default())
+            .findings
+            .into_iter()
+            .map(|f| (f.rule.to_string(), f.level.to_string()))
+            .collect();
+        assert_eq!(
+            levels,
+            [("unscoped-principal".to_string(), "warn".to_string())],
+            "{action}"
+        );
+    }
+}

@@ -490,9 +490,9 @@ fn unguarded_attribute_reports_the_first_unguarded_read_once() {
             "`context.is_mcp_tool_known` is read without `context has is_mcp_tool_known`: a \
              request without it makes this forbid error, and Cedar skips it (fails open)"
                 .to_string(),
-            "guard the read: `context has is_mcp_tool_known && context.is_mcp_tool_known …` \
-             skips requests without it; in a forbid, `!(context has is_mcp_tool_known) || \
-             context.is_mcp_tool_known …` forbids them too"
+            "write `when { !(context has is_mcp_tool_known) || (context.is_mcp_tool_known == \
+             false || !context.is_mcp_tool_known) }`: a request without it is then forbidden \
+             too (fail closed)"
                 .to_string(),
             "context.is_mcp_tool_known".to_string(),
         )]

@@ -1,9 +1,9 @@
 use std::collections::BTreeMap;
 
-use cedar_policy_core::ast::{Effect, Expr, ExprKind, UnaryOp, Var};
+use cedar_policy_core::ast::{BinaryOp, Effect, Expr, ExprKind, Literal, UnaryOp, Var};
 
 use crate::policy::expr_span;
-use crate::{Category, Finding, Level, PolicyUnit, Rule, Source, Span};
+use crate::{Category, ClauseKind, Finding, Level, PolicyUnit, Rule, Source, Span};
 
 pub const RULE: Rule = Rule {
     id: "unguarded-attribute",
@@ -12,8 +12,8 @@ pub const RULE: Rule = Rule {
     summary: "without a schema, a `context`, `principal` or `resource` attribute read with no `has` guard before it",
     source: Source::Policy(check),
     doc: r#"## What it does
-Reports a read of `context.X` (or `context.X.Y`, `principal.X`, `resource.X`) that no `has`
-test guards: a guard is `context has X` on the left of an enclosing `&&` (`context has X &&
+Reports a read of `context.X` (or `context.X.Y`, `principal.X`, `resource.X`, or a tag:
+`resource.getTag("env")`) that no `has` (for a tag, `hasTag`) test guards: a guard is `context has X` on the left of an enclosing `&&` (`context has X &&
 context.X == …`), in the condition of an enclosing `if`, or negated on the left of an `||`
 (`!(context has X) || context.X == …`). One finding per policy and path, at its first
 unguarded read.
@@ -45,8 +45,45 @@ when { !(context has is_mcp_tool_known) || context.is_mcp_tool_known == false };
 "#,
 };
 
-/// A variable and the attributes read from it, in order: `context.a.b` is `(context, [a, b])`.
+/// A variable and the attributes read from it, in order: `context.a.b` is `(context, [a, b])`;
+/// a tag read `resource.getTag("env")` ends in a [`TAG`]-marked segment.
 type Path = (Var, Vec<String>);
+
+/// Marks a path segment that is a tag, not an attribute (no attribute name starts with NUL in
+/// a policy anyone writes).
+const TAG: char = '\0';
+
+/// How a path reads in Cedar, and the `has`/`hasTag` test that guards it.
+fn read_and_guard(var: Var, segments: &[String]) -> (String, String) {
+    let mut read = var.to_string();
+    let mut attrs: Vec<&str> = Vec::new();
+    let mut guards: Vec<String> = Vec::new();
+    for segment in segments {
+        match segment.strip_prefix(TAG) {
+            Some(tag) => {
+                if !attrs.is_empty() {
+                    guards.push(format!("{var} has {}", attrs.join(".")));
+                }
+                guards.push(format!("{read}.hasTag({tag:?})"));
+                read = format!("{read}.getTag({tag:?})");
+                attrs.clear();
+            }
+            None => {
+                read = format!("{read}.{segment}");
+                attrs.push(segment);
+            }
+        }
+    }
+    if !attrs.is_empty() {
+        let base = guards.is_empty().then(|| var.to_string());
+        match base {
+            Some(base) => guards.push(format!("{base} has {}", attrs.join("."))),
+            // After a tag, attributes of its value: guard them one by one.
+            None => guards.push(format!("{read} has …")),
+        }
+    }
+    (read, guards.join(" && "))
+}
 
 fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {
     // With a schema, strict validation rejects an unguarded read of an optional attribute (or,
@@ -65,9 +102,8 @@ fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {
         Effect::Forbid => ("forbid", "Cedar skips it (fails open)"),
         Effect::Permit => ("permit", "Cedar skips it (it never grants)"),
     };
-    for ((var, attrs), span) in reads {
-        let read = format!("{var}.{}", attrs.join("."));
-        let guard = format!("{var} has {}", attrs.join("."));
+    for ((var, segments), span) in reads {
+        let (read, guard) = read_and_guard(var, &segments);
         let mut finding = unit
             .finding(
                 &RULE,
@@ -77,15 +113,57 @@ fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {
                      {kind} error, and {consequence}"
                 ),
             )
-            .with_help(format!(
-                "guard the read: `{guard} && {read} …` skips requests without it; in a forbid, \
-                 `!({guard}) || {read} …` forbids them too"
-            ));
+            .with_help(guarded_rewrite(unit, span, &guard));
         if unit.effect() == Effect::Permit {
             // One level below the rule's level (see `settle`).
             finding.level = Level::Warn;
         }
         out.push(finding);
+    }
+}
+
+/// The clause that reads at `span`, rewritten with `guard` so that a request without the key
+/// is decided the fail-closed way: a forbid still forbids it, a permit does not grant it.
+/// (Guarding only the read is wrong under a `!`: `!context.x` would become
+/// `context has x && !context.x`, which no longer forbids a request without `x`.)
+fn guarded_rewrite(unit: &PolicyUnit<'_>, span: Span, guard: &str) -> String {
+    let clause = unit
+        .clauses()
+        .into_iter()
+        .find(|c| c.span.start <= span.start && span.end <= c.span.end);
+    let Some(clause) = clause else {
+        return format!("guard the condition that reads it with `{guard}`");
+    };
+    let at = expr_span(clause.body, clause.span);
+    let body = unit
+        .file
+        .text
+        .get(at.start..at.end)
+        .filter(|text| !text.trim_start().starts_with('{'))
+        .map_or_else(|| clause.body.to_string(), str::to_string);
+    let keyword = clause.kind.keyword();
+    // A forbid's `when` and a permit's `unless` must hold for requests without the key.
+    let hold = (unit.effect() == Effect::Forbid) == (clause.kind == ClauseKind::When);
+    let rewrite = if hold {
+        format!("{keyword} {{ !({guard}) || ({body}) }}")
+    } else {
+        format!("{keyword} {{ {guard} && ({body}) }}")
+    };
+    match unit.effect() {
+        Effect::Forbid => {
+            format!("write `{rewrite}`: a request without it is then forbidden too (fail closed)")
+        }
+        Effect::Permit => format!(
+            "write `{rewrite}`: a request without it is then not permitted, without an error"
+        ),
+    }
+}
+
+/// The string literal `expr` is.
+fn string(expr: &Expr) -> Option<String> {
+    match expr.expr_kind() {
+        ExprKind::Lit(Literal::String(s)) => Some(s.to_string()),
+        _ => None,
     }
 }
 
@@ -122,6 +200,16 @@ fn facts(expr: &Expr, value: bool, out: &mut Vec<Path>) {
                 }
             }
         }
+        ExprKind::BinaryApp {
+            op: BinaryOp::HasTag,
+            arg1,
+            arg2,
+        } if value => {
+            if let (Some((var, mut segments)), Some(tag)) = (path(arg1), string(arg2)) {
+                segments.push(format!("{TAG}{tag}"));
+                out.push((var, segments));
+            }
+        }
         ExprKind::And { left, right } if value => {
             facts(left, true, out);
             facts(right, true, out);
@@ -146,9 +234,23 @@ fn walk(expr: &Expr, guards: &[Path], fallback: Span, reads: &mut BTreeMap<Path,
         facts(test, value, &mut more);
         more
     };
+    let read = match expr.expr_kind() {
+        ExprKind::GetAttr { .. } => path(expr),
+        ExprKind::BinaryApp {
+            op: BinaryOp::GetTag,
+            arg1,
+            arg2,
+        } => path(arg1)
+            .zip(string(arg2))
+            .map(|((var, mut segments), tag)| {
+                segments.push(format!("{TAG}{tag}"));
+                (var, segments)
+            }),
+        _ => None,
+    };
     match expr.expr_kind() {
-        ExprKind::GetAttr { .. } if path(expr).is_some() => {
-            let Some(read) = path(expr) else { return };
+        _ if read.is_some() => {
+            let Some(read) = read else { return };
             // Every prefix must be present: `context.a.b` needs `context.a` and `context.a.b`.
             let guarded = (1..=read.1.len())
                 .all(|n| guards.iter().any(|g| g.0 == read.0 && g.1 == read.1[..n]));

@@ -20,7 +20,8 @@ later and resource types added to the schema later. Least privilege names what m
 How loud it is follows the risk: `warn` when anyone may do it — the principal is open, or only
 its type is given (`principal is ServiceAccount`: every service account) — and an action changes
 state; `info` when the scope names who (`principal == E`, `principal in Role::"admin"`) or the
-conditions test the principal — a role grant such as
+conditions relate the principal to the resource (`resource.owner == principal`) — a role grant
+such as
 `permit (principal in Role::"admin", action in [...], resource)`, where the schema's `appliesTo`
 already fixes the resource types — or when every action only reads, as `unscoped-principal`
 judges it. On the same policy the other `unscoped-*` rules,
@@ -65,7 +66,7 @@ fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {
             .with_help(
                 "constrain `resource` with `==`, `in` or `is`, or test it in a `when` clause; if every resource is meant, add @cedarcheck_ignore(\"unscoped-resource\")",
             );
-        let role_grant = unit.principal_named() || unit.conditions_mention(Var::Principal);
+        let role_grant = unit.principal_named() || unit.relates_principal_to_resource();
         let anyone_reads = unit.actions_read_only() && !unit.guarded_by_context_only();
         if role_grant || anyone_reads {
             // A grant to a named principal or role, which the schema bounds, or reading.
