@@ -42,6 +42,12 @@ Use instead (a request without the key is forbidden too):
 forbid (principal, action, resource)
 when { !(context has is_mcp_tool_known) || context.is_mcp_tool_known == false };
 ```
+
+The help writes that rewrite for the clause at hand, so that the policy fails closed: a
+forbid's `when` becomes `!(guard) || (…)` and its `unless` becomes `guard && (…)`, a permit's the
+other way round. Guarding only the read would be wrong under a `!`: `!context.break_glass`
+guarded as `context has break_glass && !context.break_glass` no longer forbids a request that
+leaves the key out.
 "#,
 };
 
