@@ -1,9 +1,17 @@
 //! `cedarcheck lsp`: cedarcheck's findings, live in the editor.
 //!
-//! The server is wiring (taplo's shape): [`server`] receives the protocol's messages and hands
-//! each feature to its handler under [`handlers`]; [`analysis`] is the one place that calls the
-//! analysis core, over the editor's buffers ([`documents`]); every conversion between LSP types
-//! and the core's byte spans lives in [`from_proto`] and [`to_proto`].
+//! The server is wiring (taplo's and rust-analyzer's shape), in layers where each module
+//! imports only modules below it:
+//! - [`server`] receives the protocol's messages and hands each feature to its handler under
+//!   [`handlers`]; handlers are leaves that only the server calls.
+//! - [`state`] is what they share: the open documents ([`documents`], text sync only), the
+//!   diagnostics store ([`diagnostics`]), the deep jobs ([`deep`]), the last test runs
+//!   ([`test_runs`]) and the caches. [`publish`] sends diagnostics from the store to the client.
+//! - [`analysis`] is the one place that calls the analysis core, over its view of the files
+//!   ([`analysis::Overlay`]: the buffers in place of the disk); [`names`] resolves the
+//!   entity types and actions a policy names in the schema, for definition and hover.
+//! - every conversion between LSP types and the core's byte spans lives in [`from_proto`] and
+//!   [`to_proto`]; [`tasks`] runs work off the protocol's task and holds the one `lock`.
 
 pub mod analysis;
 pub mod deep;
@@ -18,6 +26,7 @@ mod scan;
 pub mod server;
 pub mod state;
 pub mod tasks;
+pub mod test_runs;
 pub mod to_proto;
 
 pub use server::Server;

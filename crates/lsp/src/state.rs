@@ -16,8 +16,8 @@ use crate::deep::Jobs;
 use crate::diagnostics::Store;
 use crate::documents::{Document, Documents};
 use crate::from_proto;
-use crate::handlers::code_lens::LastRuns;
 use crate::tasks::lock;
+use crate::test_runs::LastRuns;
 
 /// Shared by the handlers and the background jobs they start.
 pub struct State {

@@ -7,128 +7,16 @@
 //! the run of the current text — tests run with Cedar's authorizer, never the solver — and is
 //! run again only when a document changed, or was opened, saved or closed, since.
 
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-
-use cedarcheck_workspace::PolicySetFiles;
 use serde_json::{json, Value};
+use std::path::PathBuf;
 use tower_lsp_server::ls_types::{CodeLens, Command, Uri};
 
 use crate::analysis::{self, Overlay, PolicyItem};
-use crate::tasks::lock;
+use crate::test_runs::{LastRuns, Outcome};
 use crate::{from_proto, to_proto};
 
 /// The command of the lens: its argument is `{"uri": …, "policy": id}`.
 pub const EVALUATE: &str = "cedarcheck.evaluate";
-
-/// One test that exercised a policy, as the lens's command shows it.
-#[derive(Clone, Debug)]
-struct Outcome {
-    /// `file:line`, root-relative.
-    at: String,
-    name: String,
-    decision: &'static str,
-    /// The determining policies, by the ids tests use.
-    determining: Vec<String>,
-    /// `policy: message` of the errors.
-    errors: Vec<String>,
-    /// Why the test fails; empty when it passes.
-    failures: Vec<String>,
-}
-
-/// A set's tests as they ran on the text of one edit stamp: per policy of the set (file and
-/// the id tests use), the tests that exercised it.
-struct SetRun {
-    stamp: u64,
-    generation: u64,
-    policies: Vec<(String, String, Vec<Outcome>)>,
-}
-
-/// A set: the workspace root and its files.
-type SetKey = (PathBuf, PolicySetFiles);
-
-/// The last test run of each set, for the lenses.
-#[derive(Default)]
-pub struct LastRuns {
-    runs: Mutex<Vec<(SetKey, Arc<SetRun>)>>,
-    /// Bumped when files may have changed on disk (a document opened, saved or closed).
-    generation: std::sync::atomic::AtomicU64,
-}
-
-/// How many sets keep their last run.
-const KEPT_RUNS: usize = 16;
-
-impl LastRuns {
-    /// Files may have changed on disk: every run is stale.
-    pub fn clear(&self) {
-        self.generation
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    }
-
-    /// The run of `set`'s tests at `stamp`: the last one if it is of this stamp, else a new one.
-    fn run(&self, job: &analysis::TestJob, overlay: &Overlay, stamp: u64) -> Arc<SetRun> {
-        let generation = self.generation.load(std::sync::atomic::Ordering::SeqCst);
-        let key = (job.root.clone(), job.set.clone());
-        if let Some((_, run)) = lock(&self.runs).iter().find(|(k, _)| *k == key) {
-            if run.stamp == stamp && run.generation == generation {
-                return run.clone();
-            }
-        }
-        let run = Arc::new(SetRun {
-            stamp,
-            generation,
-            policies: exercised(job, overlay),
-        });
-        let mut runs = lock(&self.runs);
-        runs.retain(|(k, _)| *k != key);
-        runs.push((key, run.clone()));
-        if runs.len() > KEPT_RUNS {
-            runs.remove(0);
-        }
-        run
-    }
-}
-
-/// Runs the job's tests and files each under the policies that exercised it.
-fn exercised(job: &analysis::TestJob, overlay: &Overlay) -> Vec<(String, String, Vec<Outcome>)> {
-    let mut policies: Vec<(String, String, Vec<Outcome>)> = Vec::new();
-    for run in analysis::run_tests(job, overlay) {
-        let (Some(report), Some(set)) = (&run.report, &run.set) else {
-            continue;
-        };
-        if policies.is_empty() {
-            policies = set
-                .policies
-                .iter()
-                .map(|p| (p.file.clone(), p.id.clone(), Vec::new()))
-                .collect();
-        }
-        for test in &report.tests {
-            let Some(actual) = &test.actual else {
-                continue;
-            };
-            let outcome = Outcome {
-                at: format!("{}:{}", report.path, test.line),
-                name: test.name.clone(),
-                decision: actual.decision.as_str(),
-                determining: actual.reason.clone(),
-                errors: actual
-                    .errors
-                    .iter()
-                    .map(|e| format!("{}: {}", e.policy, e.message))
-                    .collect(),
-                failures: test.failures.clone(),
-            };
-            for (_, id, outcomes) in &mut policies {
-                let erred = actual.errors.iter().any(|e| e.policy == *id);
-                if actual.reason.contains(id) || erred {
-                    outcomes.push(outcome.clone());
-                }
-            }
-        }
-    }
-    policies
-}
 
 /// The policies of the document at `uri` with the tests that exercised each.
 fn tested_policies(

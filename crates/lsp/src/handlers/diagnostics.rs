@@ -3,7 +3,8 @@
 //! them later ([`crate::deep`]). Test files get the results of their tests
 //! ([`super::test_files`]): on a change to the test file itself, and on a change to a policy,
 //! schema or entities file they depend on (for the test files that are open or show failures).
-//! A result computed before a newer edit is never published.
+//! Results go out through [`crate::publish`]; one computed before a newer edit is never
+//! published.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
