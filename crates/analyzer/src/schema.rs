@@ -41,6 +41,9 @@ pub fn load_schema(file: &SourceFile, findings: &mut Vec<Finding>) -> Option<Sch
                 let mut finding =
                     finding_from_diagnostic(&schema_error::RULE, &file.path, &error, start);
                 finding.span = locate_schema_error(&file.text, &finding.message);
+                if finding.span == start {
+                    finding.span = locate_by_deserializing(&file.text).unwrap_or(start);
+                }
                 settle_schema_error(&file.text, true, &error, &mut finding);
                 findings.push(finding);
                 None
@@ -224,6 +227,26 @@ fn first_reference(text: &str, json: bool, name: &str) -> Option<Span> {
 
 /// Cedar's JSON-schema errors name the offending type or attribute in backticks but give no
 /// position; point at the first place the schema text mentions that name.
+/// Where a JSON schema stops being one, for errors that name no declaration (`invalid type:
+/// string "User", expected a sequence`): reading the text itself as Cedar's JSON schema
+/// stops where serde_json is, just after the offending value; the span is that value when it
+/// is a string, else the place.
+fn locate_by_deserializing(text: &str) -> Option<Span> {
+    use cedar_policy_core::validator::{json_schema::Fragment, RawName};
+    let error = serde_json::from_str::<Fragment<RawName>>(text).err()?;
+    if error.line() == 0 {
+        return None;
+    }
+    let line_start = crate::LineIndex::new(text).line_start(error.line())?;
+    let end = (line_start + error.column()).min(text.len());
+    let before = text.get(..end)?;
+    let span = match before.strip_suffix('"') {
+        Some(inside) => Span::new(inside.rfind('"')?, end),
+        None => Span::empty_at(end.saturating_sub(1)),
+    };
+    Some(span)
+}
+
 fn locate_schema_error(text: &str, message: &str) -> Span {
     message
         .split('`')

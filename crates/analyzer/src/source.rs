@@ -56,8 +56,9 @@ pub const JSON_POLICY_SET_KEYS: &[&str] = &["staticPolicies", "templates", "temp
 
 /// Judges a JSON file by its name where the name is Cedar's (`*.cedarschema.json`, and
 /// `*.entities.json` or `*.links.json`, which are data), else by its content: an object whose
-/// every key is a namespace mapping to `entityTypes`/`actions`/`commonTypes` is a schema when
-/// Cedar parses it as one; an object of `staticPolicies`/`templates`/`templateLinks`, or one
+/// every key is a namespace mapping to `entityTypes`/`actions`/`commonTypes` is a schema, and
+/// stays one when Cedar cannot read it (its errors are then reported at their place rather
+/// than the file being passed over); an object of `staticPolicies`/`templates`/`templateLinks`, or one
 /// with `effect`, `principal`, `action` and `resource`, is policies. A file that is not JSON is
 /// a schema when named `cedarschema.json` or `*schema.cedar.json`, policies when named
 /// `*.cedar.json` (so that its error is reported), and nothing otherwise.
@@ -87,10 +88,7 @@ pub fn json_content(path: &str, text: &str) -> JsonContent {
         return JsonContent::Policies;
     }
     if has_schema_shape(&object) {
-        let value = serde_json::Value::Object(object);
-        if cedar_policy::SchemaFragment::from_json_value(value).is_ok() {
-            return JsonContent::Schema { by_content: true };
-        }
+        return JsonContent::Schema { by_content: true };
     }
     by_name
 }
@@ -107,14 +105,23 @@ fn is_json_policies(object: &serde_json::Map<String, serde_json::Value>) -> bool
     policy_set || policy
 }
 
-/// Every key maps to an object of schema sections, with `entityTypes` or `actions` among them.
+/// Every key is a namespace: an object with `entityTypes`, `actions` or `commonTypes` among its
+/// keys, each of those an object of declarations that are objects. Only the shape is judged,
+/// not the declarations, so that a misspelt key inside one still makes a schema (with its
+/// `schema-error`) and not a file passed over.
 fn has_schema_shape(object: &serde_json::Map<String, serde_json::Value>) -> bool {
-    const SECTIONS: &[&str] = &["entityTypes", "actions", "commonTypes", "annotations"];
+    const SECTIONS: &[&str] = &["entityTypes", "actions", "commonTypes"];
     !object.is_empty()
         && object.values().all(|namespace| {
             namespace.as_object().is_some_and(|sections| {
-                sections.keys().all(|k| SECTIONS.contains(&k.as_str()))
-                    && (sections.contains_key("entityTypes") || sections.contains_key("actions"))
+                SECTIONS.iter().any(|k| sections.contains_key(*k))
+                    && SECTIONS.iter().all(|k| {
+                        sections.get(*k).is_none_or(|section| {
+                            section
+                                .as_object()
+                                .is_some_and(|decls| decls.values().all(|d| d.is_object()))
+                        })
+                    })
             })
         })
 }
@@ -198,6 +205,15 @@ mod tests {
         assert_eq!(json_content("x/schema.json", schema), by_content);
         assert_eq!(json_content("cedarschema.json", schema), by_content);
         assert_eq!(json_content("a/schema.cedar.json", schema), by_content);
+        // Shaped as a schema but not one Cedar reads: still the schema, so that its errors
+        // are reported (a misspelt `shape`, a type that is not a list).
+        for broken in [
+            r#"{"App": {"entityTypes": {"User": {"shap": {"type": "Record"}}}, "actions": {}}}"#,
+            r#"{"App": {"entityTypes": {}, "actions": {"read": {"appliesTo": {"principalTypes": "User"}}}}}"#,
+            r#"{"": {"commonTypes": {"T": {"type": "Strin"}}, "entityTypes": {}, "actions": {}}}"#,
+        ] {
+            assert_eq!(json_content("schema.json", broken), by_content, "{broken}");
+        }
         assert_eq!(
             json_content("s.cedarschema.json", "not json"),
             JsonContent::Schema { by_content: false }
