@@ -96,7 +96,12 @@ impl LoadedSet {
                     span: first.id_span,
                     message: format!("`{}` is first used here", first.id),
                 })
-                .with_help("give every policy its own @id(\"…\")"),
+                .with_help(if json::is_json_policy_file(&files[entry.file].path) {
+                    // A key is the id in Cedar's JSON policy format (README, "Configuration").
+                    "give every policy its own key (or its own \"annotations\": {\"id\": \"…\"})"
+                } else {
+                    "give every policy its own @id(\"…\")"
+                }),
             );
         }
         entry.internal_id = self.unique_internal_id(&entry.id);

@@ -7,23 +7,45 @@
 //! object: its span — and the place of every finding about it that cannot be placed more
 //! precisely — is the object from its `{` to its `}` in the file. A policy's Cedar id is its key
 //! in `staticPolicies` or `templates`, and `policy0` for a file that is a single policy.
+//!
+//! A key is an explicit id, as `@id` is in Cedar syntax (README, "Configuration"): a keyed
+//! policy without an `"annotations": {"id": …}` of its own is given the `id` annotation of its
+//! key, located at the key, so that it keeps its key as its id in a set of several files and
+//! `missing-policy-id` leaves it alone.
 
 use std::collections::BTreeMap;
 use std::error::Error;
 
 use cedar_policy::PolicyId;
-use cedar_policy_core::ast;
+use cedar_policy_core::ast::{self, Expr};
 use cedar_policy_core::parser::Loc;
 use serde_json::value::RawValue;
 
 use super::Item;
+use crate::policy::loc_span;
 use crate::rules::parse_error;
 use crate::source::JSON_POLICY_SET_KEYS;
-use crate::{Finding, SourceFile, Span};
+use crate::{Finding, PolicyUnit, SourceFile, Span};
 
 /// Whether a policy file is read as JSON: every policy file named `*.json` is.
 pub(crate) fn is_json_policy_file(path: &str) -> bool {
     path.ends_with(".json")
+}
+
+impl PolicyUnit<'_> {
+    /// Whether the policy is written in Cedar's JSON format.
+    pub(crate) fn is_json(&self) -> bool {
+        is_json_policy_file(&self.file.path)
+    }
+
+    /// `expr` as a finding quotes it: its source text where it has one, else (an expression of
+    /// a JSON policy, which carries no locations) as Cedar prints it in Cedar syntax.
+    pub(crate) fn expr_text(&self, expr: &Expr) -> String {
+        expr.source_loc()
+            .map(loc_span)
+            .and_then(|span| self.file.text.get(span.start..span.end))
+            .map_or_else(|| expr.to_string(), |text| text.trim().to_string())
+    }
 }
 
 /// The policies and templates of a JSON policy file in file order, or `None` with a
@@ -52,7 +74,7 @@ pub(super) fn parse_file(
     if top.contains_key("effect") {
         let object = span_of(text, text.trim());
         let id = PolicyId::new("policy0");
-        match parse_item(text, object, &id, false) {
+        match parse_item(text, object, &id, false, None) {
             Ok(item) => items.push((id, item)),
             Err(message) => fail(findings, object, message),
         }
@@ -93,8 +115,9 @@ pub(super) fn parse_file(
                         };
                     for (id, policy) in policies {
                         let object = span_of(text, policy.get());
+                        let key = key_span(text, object);
                         let id = PolicyId::new(id);
-                        match parse_item(text, object, &id, is_template) {
+                        match parse_item(text, object, &id, is_template, key) {
                             Ok(item) => items.push((id, item)),
                             Err(message) => fail(findings, object, message),
                         }
@@ -133,8 +156,15 @@ pub(super) fn parse_file(
     Some(items)
 }
 
-/// One policy or template from the JSON object at `object` in `text`, located at that object.
-fn parse_item(text: &str, object: Span, id: &PolicyId, is_template: bool) -> Result<Item, String> {
+/// One policy or template from the JSON object at `object` in `text`, located at that object;
+/// `key`, where the object is the value of a key, is where that key is written.
+fn parse_item(
+    text: &str,
+    object: Span,
+    id: &PolicyId,
+    is_template: bool,
+    key: Option<Span>,
+) -> Result<Item, String> {
     let what = if is_template { "template" } else { "policy" };
     let json = text.get(object.start..object.end).unwrap_or_default();
     let value: serde_json::Value = serde_json::from_str(json)
@@ -149,34 +179,78 @@ fn parse_item(text: &str, object: Span, id: &PolicyId, is_template: bool) -> Res
         format!("invalid JSON {what} `{id}`: {message}")
     };
     let loc = Loc::new(object.start..object.end, text.into());
+    let key = key.map(|key| ast::Annotation {
+        val: id.to_string().into(),
+        loc: Some(Loc::new(key.start..key.end, text.into())),
+    });
     if is_template {
         let template = cedar_policy::Template::from_json(Some(id.clone()), value)
             .map_err(|error| explain(&error))?;
         Ok(Item::Template(cedar_policy::Template::from(located(
             template.as_ref(),
             loc,
+            key,
         ))))
     } else {
         let policy = cedar_policy::Policy::from_json(Some(id.clone()), value)
             .map_err(|error| explain(&error))?;
-        let located = ast::StaticPolicy::try_from(located(policy.as_ref().template(), loc))
+        let located = ast::StaticPolicy::try_from(located(policy.as_ref().template(), loc, key))
             .map_err(|error| explain(&error))?;
         Ok(Item::Static(cedar_policy::Policy::from(located)))
     }
 }
 
-/// `template` with the location `loc`: JSON policies come without one.
-fn located(template: &ast::Template, loc: Loc) -> ast::Template {
+/// `template` with the location `loc` (JSON policies come without one) and, unless it has an
+/// `id` annotation, `key` as its `id`.
+fn located(template: &ast::Template, loc: Loc, key: Option<ast::Annotation>) -> ast::Template {
+    let id_key: ast::AnyId = "id".parse().expect("`id` is an identifier");
+    let annotations = match key {
+        Some(key) if template.annotations_arc().get(&id_key).is_none() => std::sync::Arc::new(
+            template
+                .annotations_arc()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .chain([(id_key, key)])
+                .collect(),
+        ),
+        _ => template.annotations_arc().clone(),
+    };
     ast::Template::new_shared(
         template.id().clone(),
         Some(loc),
-        template.annotations_arc().clone(),
+        annotations,
         template.effect(),
         template.principal_constraint().clone(),
         template.action_constraint().clone(),
         template.resource_constraint().clone(),
         template.non_scope_constraints_arc().cloned(),
     )
+}
+
+/// Where the key whose value is the object at `object` is written, quotes included: the
+/// string before the `:` that precedes the object.
+fn key_span(text: &str, object: Span) -> Option<Span> {
+    let before = text
+        .get(..object.start)?
+        .trim_end()
+        .strip_suffix(':')?
+        .trim_end();
+    let body = before.strip_suffix('"')?;
+    let bytes = body.as_bytes();
+    // The opening quote: the last `"` not escaped by an odd run of backslashes.
+    let mut at = body.len();
+    while let Some(quote) = body[..at].rfind('"') {
+        let backslashes = bytes[..quote]
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b'\\')
+            .count();
+        if backslashes % 2 == 0 {
+            return Some(Span::new(quote, before.len()));
+        }
+        at = quote;
+    }
+    None
 }
 
 /// Where `part`, a slice of `text`, lies in it.

@@ -46,7 +46,13 @@ fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {
                     unit.id
                 ),
             )
-            .with_help("add an annotation such as @id(\"agent-read-logs\") above the policy"),
+            .with_help(if unit.is_json() {
+                // Cedar's JSON policy format has no `@`: annotations are a member.
+                "add a member such as \"annotations\": {\"id\": \"agent-read-logs\"} to the \
+                 policy's object"
+            } else {
+                "add an annotation such as @id(\"agent-read-logs\") above the policy"
+            }),
         );
     }
 }
