@@ -60,14 +60,7 @@ fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {
         let Some(what) = non_entity(arg2) else {
             continue;
         };
-        let text = |e: &Expr| {
-            let span = expr_span(e, unit.span);
-            unit.file
-                .text
-                .get(span.start..span.end)
-                .unwrap_or("")
-                .trim()
-        };
+        let text = |e: &Expr| unit.expr_text(e);
         let (kind, consequence) = match unit.effect() {
             Effect::Forbid => ("forbid", "Cedar skips it (fails open)"),
             Effect::Permit => ("permit", "Cedar skips it (it never grants)"),
