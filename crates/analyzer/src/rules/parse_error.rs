@@ -69,7 +69,29 @@ pub fn unreadable_cedar(file: &SourceFile, syntax: Syntax) -> Option<Finding> {
     if let Some(offset) = file.invalid_utf8_at {
         return Some(not_utf8(file, offset));
     }
+    if file.text.starts_with(BYTE_ORDER_MARK) {
+        return Some(byte_order_mark(file));
+    }
     excessive_nesting(&file.text, syntax).map(|offset| too_deeply_nested(file, offset))
+}
+
+const BYTE_ORDER_MARK: char = '\u{feff}';
+
+/// A file that starts with a UTF-8 byte-order mark (some Windows editors write one): Cedar's
+/// parser does not accept it, and Cedar's own message (an unexpected token) would not say why.
+pub fn byte_order_mark(file: &SourceFile) -> Finding {
+    Finding::new(
+        &RULE,
+        &file.path,
+        Span::new(0, BYTE_ORDER_MARK.len_utf8()),
+        "this file starts with a UTF-8 byte-order mark (U+FEFF), which Cedar does not accept"
+            .to_string(),
+    )
+    .with_help(format!(
+        "save the file as UTF-8 without a byte-order mark (in VS Code: \"Save with Encoding\" → \
+         UTF-8), or remove it with `sed -i '1s/^\\xEF\\xBB\\xBF//' {}`",
+        file.path
+    ))
 }
 
 /// A JSON syntax or shape error, located where serde_json stopped.
