@@ -322,3 +322,214 @@ fn json_policies_decide_the_tests() {
         "{stdout}"
     );
 }
+
+/// A `schema.json` shaped as a Cedar schema that Cedar cannot read is still the set's schema:
+/// its `schema-error` stands where the mistake is (a misspelt `shape`; a `principalTypes` that
+/// is not a list) and the note says it was found by content, never a silent run without
+/// validation.
+#[test]
+fn a_broken_schema_found_by_content_is_the_schema_and_its_error_is_located() {
+    let policy = "@id(\"r\")\npermit (principal is App::User, action == App::Action::\"read\", \
+                  resource is App::Doc)\nwhen { principal.nme == \"x\" };\n";
+    for (schema, expected) in [
+        (
+            "{\n  \"App\": {\n    \"entityTypes\": {\n      \"User\": { \"shap\": {\"type\": \
+             \"Record\", \"attributes\": {\"name\": {\"type\": \"String\"}}} },\n      \"Doc\": \
+             {}\n    },\n    \"actions\": {\n      \"read\": { \"appliesTo\": { \
+             \"principalTypes\": [\"User\"], \"resourceTypes\": [\"Doc\"] } }\n    }\n  }\n}\n",
+            "schema.json:4:17: error[schema-error] unknown field `shap`, expected one of \
+             `memberOfTypes`, `shape`, `tags`, `enum`, `external`, `annotations`\n",
+        ),
+        (
+            "{\n  \"App\": {\n    \"entityTypes\": { \"User\": {}, \"Doc\": {} },\n    \
+             \"actions\": {\n      \"read\": { \"appliesTo\": { \"principalTypes\": \"User\", \
+             \"resourceTypes\": [\"Doc\"] } }\n    }\n  }\n}\n",
+            // Column 50 of line 5 is the `"` that opens the value "User".
+            "schema.json:5:50: error[schema-error] invalid type: string \"User\", expected a \
+             sequence\n",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("p.cedar"), policy).unwrap();
+        std::fs::write(dir.path().join("schema.json"), schema).unwrap();
+        std::fs::write(dir.path().join("package.json"), "{\"name\": \"x\"}\n").unwrap();
+        let (code, stdout, stderr) = cedarcheck(dir.path(), &["check", "--format", "compact"]);
+        assert_eq!(code, 1, "{stdout}{stderr}");
+        assert_eq!(
+            stdout,
+            format!("{expected}Found 1 error (1 policy in 2 files).\n")
+        );
+        assert_eq!(
+            notes(&stderr),
+            ["note: schema: schema.json (found by content)"]
+        );
+        if expected.contains("5:50") {
+            assert_eq!(
+                schema.lines().nth(4).unwrap()[49..].get(..6),
+                Some("\"User\"")
+            );
+        }
+    }
+}
+
+/// Ids of Cedar JSON-format policies: a key is an explicit id, as `@id` is, so in a set of
+/// several files it is never prefixed with its file, `missing-policy-id` leaves the policy
+/// alone, and a run-tests file names it as a reason (Cedar's Authorizer decides the tests); an
+/// `"annotations": {"id": …}` wins over the key. A JSON policy without a key still gets
+/// `missing-policy-id`, whose help says how to add an id in JSON. The `in` on a set of strings
+/// is quoted as Cedar prints the expression, not as the JSON it was read from, and Cedar's
+/// Authorizer shows the error the finding claims (one error per request).
+#[test]
+fn json_policies_are_named_by_their_keys_and_quoted_as_cedar() {
+    let dir = tempfile::tempdir().unwrap();
+    let gateway = r#"{
+  "staticPolicies": {
+    "anyone": {
+      "effect": "permit",
+      "principal": {"op": "All"},
+      "action": {"op": "==", "entity": {"type": "Action", "id": "get"}},
+      "resource": {"op": "All"},
+      "conditions": []
+    },
+    "named": {
+      "effect": "forbid",
+      "principal": {"op": "All"},
+      "action": {"op": "==", "entity": {"type": "Action", "id": "get"}},
+      "resource": {"op": "All"},
+      "conditions": [{"kind": "when", "body": {"==": {"left": {"Var": "principal"}, "right": {"Value": {"__entity": {"type": "User", "id": "mallory"}}}}}}],
+      "annotations": {"id": "no-mallory"}
+    }
+  },
+  "templates": {},
+  "templateLinks": []
+}
+"#;
+    let single = r#"{
+  "effect": "forbid",
+  "principal": {"op": "All"},
+  "action": {"op": "All"},
+  "resource": {"op": "All"},
+  "conditions": [{"kind": "when", "body": {"in": {"left": {".": {"left": {"Var": "context"}, "attr": "method"}}, "right": {"Set": [{"Value": "DELETE"}, {"Value": "PUT"}]}}}}]
+}
+"#;
+    std::fs::write(dir.path().join("gateway.cedar.json"), gateway).unwrap();
+    std::fs::write(dir.path().join("single.json"), single).unwrap();
+    std::fs::write(
+        dir.path().join("cedarcheck.toml"),
+        "tests = [\"tests/*.json\"]\n",
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("tests")).unwrap();
+    std::fs::write(
+        dir.path().join("tests/get.json"),
+        r#"[{"name": "anyone gets", "request": {"principal": "User::\"alice\"", "action": "Action::\"get\"", "resource": "Doc::\"d\"", "context": {"method": "GET"}}, "entities": [], "decision": "allow", "reason": ["anyone"], "num_errors": 1},
+ {"name": "not mallory", "request": {"principal": "User::\"mallory\"", "action": "Action::\"get\"", "resource": "Doc::\"d\"", "context": {"method": "GET"}}, "entities": [], "decision": "deny", "reason": ["no-mallory"], "num_errors": 1}]
+"#,
+    )
+    .unwrap();
+
+    let (code, stdout, stderr) = cedarcheck(dir.path(), &["check", "--format", "compact"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert_eq!(
+        stdout,
+        "gateway.cedar.json:3:15: info[unscoped-principal] permit `anyone` applies to every \
+         principal\n\
+         single.json:1:1: error[in-non-entity] `context.method in [\"DELETE\", \"PUT\"]`: `in` \
+         works on entities only, and its right side is a set of strings; this makes the forbid \
+         error at runtime, and Cedar skips it (fails open)\n\
+         single.json:1:1: info[missing-policy-id] policy has no @id; it is known as \
+         `single.json#policy0`\n\
+         single.json:1:1: error[unguarded-attribute] `context.method` is read without `context \
+         has method`: a request without it makes this forbid error, and Cedar skips it (fails \
+         open)\n\
+         Found 2 errors, 2 infos (3 policies in 2 files).\n"
+    );
+    let (_, stdout, _) = cedarcheck(dir.path(), &["check", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let help = |rule: &str| {
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .map(|f| f["help"].clone())
+            .unwrap()
+    };
+    assert_eq!(
+        help("in-non-entity"),
+        "test set membership with `.contains`: `[\"DELETE\", \"PUT\"].contains(context.method)`"
+    );
+    assert_eq!(
+        help("missing-policy-id"),
+        "add a member such as \"annotations\": {\"id\": \"agent-read-logs\"} to the policy's \
+         object"
+    );
+
+    let (code, stdout, stderr) = cedarcheck(dir.path(), &["test", "--format", "compact"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.starts_with("2 passed, 0 failed (1 file, "),
+        "{stdout}"
+    );
+
+    // The same key in another file is a duplicate id, at the key, related to the first.
+    std::fs::write(
+        dir.path().join("more.cedar.json"),
+        "{\"staticPolicies\": {\n  \"anyone\": {\"effect\": \"permit\", \"principal\": {\"op\": \
+         \"All\"}, \"action\": {\"op\": \"All\"}, \"resource\": {\"op\": \"All\"}, \
+         \"conditions\": [{\"kind\": \"when\", \"body\": {\"Value\": false}}]}\n}, \
+         \"templates\": {}, \"templateLinks\": []}\n",
+    )
+    .unwrap();
+    let (_, stdout, _) = cedarcheck(dir.path(), &["check", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let duplicate = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "duplicate-policy-id")
+        .unwrap();
+    assert_eq!(duplicate["level"], "error");
+    assert_eq!(duplicate["message"], "policy id `anyone` is already used");
+    assert_eq!(duplicate["file"], "more.cedar.json");
+    assert_eq!(
+        duplicate["start"],
+        serde_json::json!({"line": 2, "column": 3})
+    );
+    assert_eq!(
+        duplicate["help"],
+        "give every policy its own key (or its own \"annotations\": {\"id\": \"…\"})"
+    );
+    assert_eq!(duplicate["related"][0]["file"], "gateway.cedar.json");
+    assert_eq!(
+        duplicate["related"][0]["start"],
+        serde_json::json!({"line": 3, "column": 5})
+    );
+}
+
+/// A `.cedar` file saved with a UTF-8 byte-order mark: one `parse-error` at 1:1 that says so
+/// and how to remove it, never "not Cedar".
+#[test]
+fn a_byte_order_mark_is_named_with_how_to_remove_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bom.cedar"),
+        "\u{feff}@id(\"a\")\npermit (principal, action, resource) when { false };\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = cedarcheck(dir.path(), &["check", "--format", "compact"]);
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(
+        stdout,
+        "bom.cedar:1:1: error[parse-error] this file starts with a UTF-8 byte-order mark \
+         (U+FEFF), which Cedar does not accept\n\
+         Found 1 error (0 policies in 1 file).\n"
+    );
+    let (_, stdout, _) = cedarcheck(dir.path(), &["check", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        json["findings"][0]["help"],
+        "save the file as UTF-8 without a byte-order mark (in VS Code: \"Save with Encoding\" → \
+         UTF-8), or remove it with `sed -i '1s/^\\xEF\\xBB\\xBF//' bom.cedar`"
+    );
+}
