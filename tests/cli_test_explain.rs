@@ -30,10 +30,31 @@ fn test(args: &[&str]) -> (i32, String, String) {
 }
 
 fn json_of(args: &[&str]) -> Value {
+    json_in(&fixture(), args)
+}
+
+fn json_in(dir: &std::path::Path, args: &[&str]) -> Value {
     let mut all = vec!["test", "--format", "json"];
     all.extend_from_slice(args);
-    let (_, stdout, stderr) = support::cedarcheck(&fixture(), &all);
+    let (_, stdout, stderr) = support::cedarcheck(dir, &all);
     serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\n{stderr}"))
+}
+
+/// `cedarcheck test --color never ARGS` in `dir`: exit code, stdout without the summary
+/// line (it has the time the run took), that line, and stderr.
+fn test_in(dir: &std::path::Path, args: &[&str]) -> (i32, String, String, String) {
+    let mut all = vec!["test", "--color", "never"];
+    all.extend_from_slice(args);
+    let (code, stdout, stderr) = support::cedarcheck(dir, &all);
+    let (body, summary) = stdout
+        .trim_end()
+        .rsplit_once('\n')
+        .map_or(("", stdout.trim_end()), |(body, summary)| (body, summary));
+    let mut body = body.to_string();
+    if !body.is_empty() {
+        body.push('\n');
+    }
+    (code, body, summary.to_string(), stderr)
 }
 
 #[test]
@@ -339,3 +360,208 @@ fn without_a_config_yaml_tests_are_found_and_other_yaml_is_skipped() {
         "{stderr}"
     );
 }
+
+/// tests/fixtures/test_explain_links: a template with a condition and one link of it, a
+/// permit that a forbid overrides, and a permit that reads an entity literal's attribute.
+fn links_fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/test_explain_links")
+}
+
+#[test]
+fn a_template_link_is_explained_at_its_template_in_the_template_file() {
+    let (code, stdout, summary, _) = test_in(&links_fixture(), &[]);
+    assert_eq!(code, 1);
+    assert!(
+        summary.starts_with("0 passed, 4 failed (1 file, "),
+        "{summary}"
+    );
+    assert_eq!(stdout, LINKS, "{stdout}");
+    // In JSON, the link names its template; `at` is in the template's file (links.json has
+    // 3 lines), at the condition and at the scope element as the template writes them.
+    let json = json_in(&links_fixture(), &[]);
+    let tests = &json["files"][0]["tests"];
+    assert_eq!(
+        tests[0]["explanation"][2],
+        json!({
+            "policy": "alice-views-q3",
+            "effect": "permit",
+            "template": "viewer",
+            "outcome": "condition",
+            "clause": "when",
+            "text": "!resource.archived",
+            "at": {"file": "policies.cedar", "line": 7, "column": 8},
+            "value": "false",
+            "error": null,
+            "values": [{"text": "resource.archived", "value": "true", "error": null}]
+        })
+    );
+    assert_eq!(
+        tests[1]["explanation"][2],
+        json!({
+            "policy": "alice-views-q3",
+            "effect": "permit",
+            "template": "viewer",
+            "outcome": "scope-mismatch",
+            "element": "principal",
+            "scope": "principal == User::\"alice\"",
+            "at": {"file": "policies.cedar", "line": 6, "column": 9}
+        })
+    );
+}
+
+#[test]
+fn a_permit_a_forbid_overrode_names_the_forbid() {
+    let json = json_in(&links_fixture(), &[]);
+    assert_eq!(
+        json["files"][0]["tests"][2]["explanation"][0],
+        json!({
+            "policy": "owner-edits",
+            "effect": "permit",
+            "outcome": "applied",
+            "overridden_by": ["no-edits-when-frozen"]
+        })
+    );
+    // The pretty line is in LINKS: "permit owner-edits: scope matches and every condition
+    // holds, but forbid no-edits-when-frozen overrode it".
+}
+
+#[test]
+fn an_entity_literal_attribute_shows_its_value_or_its_error() {
+    let json = json_in(&links_fixture(), &[]);
+    assert_eq!(
+        json["files"][0]["tests"][3]["explanation"][1],
+        json!({
+            "policy": "managers-delete",
+            "effect": "permit",
+            "outcome": "condition",
+            "clause": "when",
+            "text": "Group::\"admins\".manager == principal",
+            "at": {"file": "policies.cedar", "line": 15, "column": 8},
+            "value": null,
+            "error": "entity `Group::\"admins\"` does not exist",
+            "values": [
+                {"text": "Group::\"admins\".manager", "value": null, "error": "entity `Group::\"admins\"` does not exist"},
+                {"text": "principal", "value": "User::\"bob\"", "error": null}
+            ]
+        })
+    );
+}
+
+const LINKS: &str = r#"FAIL tests/links.json:9: alice views an archived report in q3
+  request   principal User::"alice"
+            action    Action::"view"
+            resource  Doc::"old-report"
+            context   {}
+  decision  expected allow, got deny
+  reasons   (none expected, none determined)
+  because   permit alice-views-q3 (a link of template viewer): policies.cedar:7:8: when `!resource.archived` is false
+                resource.archived = true
+            permits whose scope does not match: owner-edits (action == Action::"edit"), managers-delete (action == Action::"delete")
+  why       expected allow, got deny
+
+FAIL tests/links.json:14: bob views the report
+  request   principal User::"bob"
+            action    Action::"view"
+            resource  Doc::"old-report"
+            context   {}
+  decision  expected allow, got deny
+  reasons   (none expected, none determined)
+  because   permits whose scope does not match: owner-edits (action == Action::"edit"), managers-delete (action == Action::"delete"), alice-views-q3 (a link of template viewer: principal == User::"alice")
+  why       expected allow, got deny
+
+FAIL tests/links.json:19: bob edits his frozen report
+  request   principal User::"bob"
+            action    Action::"edit"
+            resource  Doc::"old-report"
+            context   {}
+  decision  expected allow, got deny
+  reasons   + no-edits-when-frozen  determined the decision
+  because   permit owner-edits: scope matches and every condition holds, but forbid no-edits-when-frozen overrode it
+            permits whose scope does not match: managers-delete (action == Action::"delete"), alice-views-q3 (a link of template viewer: principal == User::"alice")
+  why       expected allow, got deny
+
+FAIL tests/links.json:24: bob deletes the report
+  request   principal User::"bob"
+            action    Action::"delete"
+            resource  Doc::"old-report"
+            context   {}
+  decision  expected allow, got deny
+  reasons   (none expected, none determined)
+  errors    1 (0 expected):
+            managers-delete: entity `Group::"admins"` does not exist
+  because   permit managers-delete: policies.cedar:15:8: when `Group::"admins".manager == principal` raised an error: entity `Group::"admins"` does not exist
+                Group::"admins".manager = error: entity `Group::"admins"` does not exist
+                principal               = User::"bob"
+            permits whose scope does not match: owner-edits (action == Action::"edit"), alice-views-q3 (a link of template viewer: principal == User::"alice")
+  why       expected allow, got deny
+
+"#;
+
+/// tests/fixtures/test_explain_json_policies: a policy set in Cedar's JSON format, with a
+/// forbid whose `when` is a `>` and whose `unless` reads the context.
+#[test]
+fn a_json_policy_is_explained_as_written_at_its_condition_in_the_json() {
+    let dir =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/test_explain_json_policies");
+    let (code, stdout, summary, _) = test_in(&dir, &[]);
+    assert_eq!(code, 1);
+    assert!(
+        summary.starts_with("0 passed, 3 failed (1 file, "),
+        "{summary}"
+    );
+    assert_eq!(stdout, JSON_POLICIES, "{stdout}");
+    let json = json_in(&dir, &[]);
+    assert_eq!(
+        json["files"][0]["tests"][0]["explanation"][1],
+        json!({
+            "policy": "big-uploads",
+            "effect": "forbid",
+            "outcome": "condition",
+            "clause": "when",
+            "text": "(context.mb * 1024) > 4096",
+            "at": {"file": "policies/api.cedar.json", "line": 16, "column": 9},
+            "value": "false",
+            "error": null,
+            "values": [{"text": "context.mb * 1024", "value": "3072", "error": null}]
+        })
+    );
+    assert_eq!(
+        json["files"][0]["tests"][2]["explanation"][0]["at"],
+        json!({"file": "policies/api.cedar.json", "line": 6, "column": 17})
+    );
+}
+
+const JSON_POLICIES: &str = r#"FAIL tests/uploads.json:4: a 3 GB upload is forbidden
+  request   principal User::"u"
+            action    Action::"get"
+            resource  Route::"r"
+            context   {"mb":3,"trusted":false}
+  decision  expected forbidden, got allow
+  reasons   + get-anything  determined the decision
+  because   permit get-anything: scope matches and every condition holds
+            forbid big-uploads: policies/api.cedar.json:16:9: when `(context.mb * 1024) > 4096` is false
+                context.mb * 1024 = 3072
+  why       expected forbidden, got allow
+
+FAIL tests/uploads.json:9: a trusted 5000 GB upload is forbidden
+  request   principal User::"u"
+            action    Action::"get"
+            resource  Route::"r"
+            context   {"mb":5000,"trusted":true}
+  decision  expected forbidden, got allow
+  reasons   + get-anything  determined the decision
+  because   permit get-anything: scope matches and every condition holds
+            forbid big-uploads: policies/api.cedar.json:17:9: unless `context.trusted` is true
+  why       expected forbidden, got allow
+
+FAIL tests/uploads.json:14: posting is allowed
+  request   principal User::"u"
+            action    Action::"post"
+            resource  Route::"r"
+            context   {"mb":1,"trusted":true}
+  decision  expected allow, got deny
+  reasons   (none expected, none determined)
+  because   permits whose scope does not match: get-anything (action == Action::"get")
+  why       expected allow, got deny
+
+"#;

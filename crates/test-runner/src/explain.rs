@@ -7,12 +7,18 @@
 //! Every value is Cedar's: the condition's source text (and each operand's) is parsed as a
 //! [`cedar_policy::Expression`] and evaluated with [`cedar_policy::eval_expression`] against
 //! the test's own request and entities. Nothing here evaluates Cedar itself.
+//!
+//! A policy in Cedar's JSON format has no Cedar text: its conditions are shown as Cedar prints
+//! the JSON (`cedar_policy_core::est`, which keeps `>` as `>`), placed at their items of the
+//! policy object's `conditions` (docs/test-output.md).
 
 use std::str::FromStr;
 
 use cedar_policy::{eval_expression, Entities, EvalResult, Expression, Policy, Request};
-use cedar_policy_core::ast::{self, Effect, ExprKind};
+use cedar_policy_core::ast::{self, BinaryOp, Effect, ExprKind};
+use cedar_policy_core::est;
 use cedarcheck_analyzer::{scan_head, ClauseKind, LineIndex, PolicyUnit, SourceFile, Span};
+use serde_json::value::RawValue;
 
 use crate::evaluate::Actual;
 use crate::set_under_test::SetUnderTest;
@@ -38,6 +44,10 @@ pub struct PolicyWhy {
     pub policy: String,
     /// `permit` or `forbid`.
     pub effect: &'static str,
+    /// For a template link: the template it links. Its text is what the explanation quotes,
+    /// and its file is where `at` points.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
     #[serde(flatten)]
     pub outcome: Outcome,
 }
@@ -45,8 +55,12 @@ pub struct PolicyWhy {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "outcome", rename_all = "kebab-case")]
 pub enum Outcome {
-    /// Its scope matched and every condition held.
-    Applied,
+    /// Its scope matched and every condition held. For a permit on a denied request: the
+    /// forbids that overrode it (those that determined the decision).
+    Applied {
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        overridden_by: Vec<String>,
+    },
     /// Its scope does not match the request: `scope` is the element that does not.
     ScopeMismatch {
         element: &'static str,
@@ -115,8 +129,30 @@ pub fn explain(
         .filter(|&(index, policy)| wanted(policy, index))
         .map(|(index, policy)| {
             let info = &set.info[index];
-            explain_policy(policy, &info.id, &info.file, request, entities)
+            // A link's text is its template's, in the template's file.
+            let file = info.template.as_ref().map_or(&info.file, |t| &t.file);
+            let mut why = explain_policy(policy, &info.id, file, request, entities);
+            why.template = info.template.as_ref().map(|t| t.id.clone());
+            if let Outcome::Applied { overridden_by } = &mut why.outcome {
+                if why.effect == "permit" && actual.decision == Decision::Deny {
+                    *overridden_by = overriding_forbids(set, actual);
+                }
+            }
+            why
         })
+        .collect()
+}
+
+/// The forbids that determined a denied request, by the ids tests use.
+fn overriding_forbids(set: &SetUnderTest, actual: &Actual) -> Vec<String> {
+    set.policies
+        .policies()
+        .filter(|p| p.effect() == cedar_policy::Effect::Forbid)
+        .filter_map(|p| set.info_index(p.id()))
+        .filter(|index| actual.determining.contains(index))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .map(|index| set.info[index].id.clone())
         .collect()
 }
 
@@ -140,11 +176,20 @@ impl Source<'_> {
     fn text_of(&self, span: Span) -> Option<&str> {
         self.text.get(span.start..span.end)
     }
+
+    /// Where a JSON value borrowed from this source's text starts.
+    fn place_of_json(&self, raw: &RawValue) -> Place {
+        let start = (raw.get().as_ptr() as usize).saturating_sub(self.text.as_ptr() as usize);
+        self.place(Span::new(start, start + raw.get().len()))
+    }
 }
 
 fn span_of(loc: &cedar_policy_core::parser::Loc) -> Span {
     Span::new(loc.start(), loc.end())
 }
+
+/// The fields of a policy written in Cedar's JSON format, borrowed from its file's text.
+type JsonFields<'a> = std::collections::BTreeMap<String, &'a RawValue>;
 
 /// One policy: its scope against the request, then its conditions in order.
 pub fn explain_policy(
@@ -165,13 +210,22 @@ pub fn explain_policy(
         index: LineIndex::new(&loc.src),
     });
     let policy_span = core.loc().map(span_of);
+    // A JSON policy is located at its object: its fields place its scope and conditions.
+    let json: Option<JsonFields> = source
+        .as_ref()
+        .zip(policy_span)
+        .and_then(|(source, span)| source.text_of(span))
+        .filter(|text| text.starts_with('{'))
+        .and_then(|text| serde_json::from_str(text).ok());
     let head = source
         .as_ref()
         .zip(policy_span)
+        .filter(|_| json.is_none())
         .and_then(|(source, span)| scan_head(&source.text, span));
     let why = |outcome| PolicyWhy {
         policy: id.to_string(),
         effect,
+        template: None,
         outcome,
     };
 
@@ -208,17 +262,30 @@ pub fn explain_policy(
             .and_then(|(source, span)| source.text_of(span))
             .filter(|written| !written.contains('?'))
             .map_or(text, str::to_string);
+        let at = match (&source, span, &json) {
+            (Some(source), Some(span), _) => Some(source.place(span)),
+            (Some(source), None, Some(fields)) => {
+                fields.get(element).map(|raw| source.place_of_json(raw))
+            }
+            _ => None,
+        };
         return why(Outcome::ScopeMismatch {
             element,
             scope: written,
-            at: source.as_ref().zip(span).map(|(s, span)| s.place(span)),
+            at,
         });
     }
+    let applied = || {
+        why(Outcome::Applied {
+            overridden_by: Vec::new(),
+        })
+    };
 
     // The conditions, in order: Cedar evaluates them as one conjunction, left to right.
-    let Some((source, policy_span)) = source.as_ref().zip(policy_span) else {
-        return conditions_without_source(core, request, entities)
-            .map_or(why(Outcome::Applied), |c| why(Outcome::Condition(c)));
+    let Some((source, policy_span)) = source.as_ref().zip(policy_span).filter(|_| json.is_none())
+    else {
+        return json_conditions(policy, source.as_ref(), json.as_ref(), request, entities)
+            .map_or_else(applied, |c| why(Outcome::Condition(c)));
     };
     let unit_file = SourceFile::new(file, source.text.clone());
     let unit = PolicyUnit {
@@ -231,66 +298,137 @@ pub fn explain_policy(
         head,
     };
     for clause in unit.clauses() {
-        let (parts, holds) = match clause.kind {
-            ClauseKind::When => (conjuncts(clause.body), true),
-            ClauseKind::Unless => (vec![clause.body], false),
-        };
-        for part in parts {
-            let text = part
-                .source_loc()
-                .and_then(|loc| source.text_of(span_of(loc)))
-                .map_or_else(|| part.to_string(), str::to_string);
-            let result = evaluate(&text, request, entities);
-            if matches!(&result, Ok(EvalResult::Bool(b)) if *b == holds) {
-                continue;
-            }
-            return why(Outcome::Condition(Condition {
-                clause: clause.kind.keyword(),
-                at: part.source_loc().map(|loc| source.place(span_of(loc))),
-                values: operands(part)
-                    .into_iter()
-                    .map(|operand| {
-                        // As written, unless Cedar located it at the whole condition (the
-                        // receiver of a method call is): then as Cedar prints it.
-                        let whole = part.source_loc().map(span_of);
-                        let text = operand
-                            .source_loc()
-                            .map(span_of)
-                            .filter(|span| Some(*span) != whole)
-                            .and_then(|span| source.text_of(span))
-                            .map_or_else(|| operand.to_string(), str::to_string);
-                        read(text, request, entities)
-                    })
-                    .collect(),
-                text,
-                value: result.as_ref().ok().map(ToString::to_string),
-                error: result.err(),
-            }));
+        let holds = clause.kind == ClauseKind::When;
+        let place = |part: &ast::Expr| part.source_loc().map(|loc| source.place(span_of(loc)));
+        if let Some(condition) = first_failing(
+            clause.kind.keyword(),
+            clause.body,
+            holds,
+            &source.text,
+            &place,
+            request,
+            entities,
+        ) {
+            return why(Outcome::Condition(condition));
         }
     }
-    why(Outcome::Applied)
+    applied()
 }
 
-/// A policy without source text (a JSON policy): its conditions as one, printed by Cedar.
-fn conditions_without_source(
-    core: &ast::Policy,
+/// The first part of a clause body that kept the policy from applying — a conjunct of a
+/// `when` that is not true, or an `unless` that is not false — with the values it read.
+/// `text` is what the body's source locations index; `place` says where a part is.
+fn first_failing(
+    clause: &'static str,
+    body: &ast::Expr,
+    holds: bool,
+    text: &str,
+    place: &dyn Fn(&ast::Expr) -> Option<Place>,
     request: &Request,
     entities: &Entities,
 ) -> Option<Condition> {
-    let body = core.non_scope_constraints()?;
-    let text = body.to_string();
-    let result = evaluate(&text, request, entities);
-    if matches!(result, Ok(EvalResult::Bool(true))) {
-        return None;
+    let text_of = |expr: &ast::Expr| {
+        expr.source_loc()
+            .and_then(|loc| text.get(loc.start()..loc.end()))
+    };
+    let parts = if holds { conjuncts(body) } else { vec![body] };
+    for part in parts {
+        let written = text_of(part).map_or_else(|| part.to_string(), str::to_string);
+        let result = evaluate(&written, request, entities);
+        if matches!(&result, Ok(EvalResult::Bool(b)) if *b == holds) {
+            continue;
+        }
+        let whole = part.source_loc().map(span_of);
+        return Some(Condition {
+            clause,
+            at: place(part),
+            values: operands(part)
+                .into_iter()
+                .map(|operand| {
+                    // As written, unless Cedar located it at the whole condition (the
+                    // receiver of a method call is): then as Cedar prints it.
+                    let own = operand
+                        .source_loc()
+                        .filter(|loc| Some(span_of(loc)) != whole)
+                        .and_then(|loc| text.get(loc.start()..loc.end()));
+                    read(
+                        own.map_or_else(|| operand.to_string(), str::to_string),
+                        request,
+                        entities,
+                    )
+                })
+                .collect(),
+            text: written,
+            value: result.as_ref().ok().map(ToString::to_string),
+            error: result.err(),
+        });
     }
-    Some(Condition {
-        clause: "when",
-        text,
-        at: None,
-        value: result.as_ref().ok().map(ToString::to_string),
-        error: result.err(),
-        values: Vec::new(),
-    })
+    None
+}
+
+/// A policy in Cedar's JSON format: each clause of its `conditions` as Cedar prints the
+/// JSON, parsed back so that its parts and operands are found as in Cedar text, and placed
+/// at its item of `conditions` when the policy came from a file. Without a file (a policy
+/// set an integration test names), Cedar's own JSON of the policy.
+fn json_conditions(
+    policy: &Policy,
+    source: Option<&Source>,
+    fields: Option<&JsonFields>,
+    request: &Request,
+    entities: &Entities,
+) -> Option<Condition> {
+    let clauses: Vec<(est::Clause, Option<Place>)> = match (source, fields) {
+        (Some(source), Some(fields)) => {
+            let items: Vec<&RawValue> = fields
+                .get("conditions")
+                .and_then(|raw| serde_json::from_str(raw.get()).ok())
+                .unwrap_or_default();
+            items
+                .into_iter()
+                .filter_map(|raw| {
+                    let clause = serde_json::from_str(raw.get()).ok()?;
+                    Some((clause, Some(source.place_of_json(raw))))
+                })
+                .collect()
+        }
+        _ => {
+            let json = policy.to_json().ok()?;
+            serde_json::from_value::<Vec<est::Clause>>(json.get("conditions")?.clone())
+                .ok()?
+                .into_iter()
+                .map(|clause| (clause, None))
+                .collect()
+        }
+    };
+    for (clause, at) in clauses {
+        let (keyword, body, holds) = match &clause {
+            est::Clause::When(body) => ("when", body, true),
+            est::Clause::Unless(body) => ("unless", body, false),
+        };
+        let printed = body.to_string();
+        let Ok(parsed) = ast::Expr::from_str(&printed) else {
+            // Not expected (Cedar parses what it prints), but then the clause as a whole.
+            let result = evaluate(&printed, request, entities);
+            if matches!(&result, Ok(EvalResult::Bool(b)) if *b == holds) {
+                continue;
+            }
+            return Some(Condition {
+                clause: keyword,
+                text: printed,
+                at,
+                value: result.as_ref().ok().map(ToString::to_string),
+                error: result.err(),
+                values: Vec::new(),
+            });
+        };
+        let place = |_: &ast::Expr| at.clone();
+        if let Some(condition) =
+            first_failing(keyword, &parsed, holds, &printed, &place, request, entities)
+        {
+            return Some(condition);
+        }
+    }
+    None
 }
 
 /// The top-level `&&` operands of a `when` body, left to right.
@@ -307,7 +445,8 @@ fn conjuncts(expr: &ast::Expr) -> Vec<&ast::Expr> {
 
 /// The values a condition reads: the operands of a comparison or call, what `like`, `has`
 /// and `is` test, each side of an `||` (through a `!`); constants are left out, they say
-/// what they are.
+/// what they are. An attribute or tag of an entity literal (`Group::"admins".manager`) is no
+/// constant: it reads the entities, and may raise the error.
 fn operands(expr: &ast::Expr) -> Vec<&ast::Expr> {
     let found: Vec<&ast::Expr> = match expr.expr_kind() {
         ExprKind::UnaryApp { arg, .. } => {
@@ -326,13 +465,24 @@ fn operands(expr: &ast::Expr) -> Vec<&ast::Expr> {
         _ => Vec::new(),
     };
     // A literal or a constant call (`ip("10.0.0.0/8")`) says what it is.
-    found
-        .into_iter()
-        .filter(|e| {
-            e.subexpressions()
-                .any(|sub| matches!(sub.expr_kind(), ExprKind::Var(_)))
-        })
-        .collect()
+    found.into_iter().filter(|e| reads_the_request(e)).collect()
+}
+
+/// Whether an expression reads the request or the entities: a variable, an attribute or tag
+/// (of an entity literal too), or the hierarchy (`in`).
+fn reads_the_request(expr: &ast::Expr) -> bool {
+    expr.subexpressions().any(|sub| {
+        matches!(
+            sub.expr_kind(),
+            ExprKind::Var(_)
+                | ExprKind::GetAttr { .. }
+                | ExprKind::HasAttr { .. }
+                | ExprKind::BinaryApp {
+                    op: BinaryOp::In | BinaryOp::GetTag | BinaryOp::HasTag,
+                    ..
+                }
+        )
+    })
 }
 
 fn read(text: String, request: &Request, entities: &Entities) -> ValueRead {
@@ -364,7 +514,12 @@ pub fn report_lines(explanation: &[PolicyWhy]) -> Vec<String> {
             .iter()
             .filter(|why| why.effect == effect)
             .filter_map(|why| match &why.outcome {
-                Outcome::ScopeMismatch { scope, .. } => Some(format!("{} ({scope})", why.policy)),
+                Outcome::ScopeMismatch { scope, .. } => Some(match &why.template {
+                    Some(template) => {
+                        format!("{} (a link of template {template}: {scope})", why.policy)
+                    }
+                    None => format!("{} ({scope})", why.policy),
+                }),
                 _ => None,
             })
             .collect();
@@ -382,9 +537,25 @@ impl PolicyWhy {
     /// The explanation as lines: the first names the policy and what happened, the next
     /// (indented) the values read.
     pub fn lines(&self) -> Vec<String> {
-        let head = format!("{} {}", self.effect, self.policy);
+        let head = match &self.template {
+            Some(template) => format!(
+                "{} {} (a link of template {template})",
+                self.effect, self.policy
+            ),
+            None => format!("{} {}", self.effect, self.policy),
+        };
         match &self.outcome {
-            Outcome::Applied => vec![format!("{head}: scope matches and every condition holds")],
+            Outcome::Applied { overridden_by } if overridden_by.is_empty() => {
+                vec![format!("{head}: scope matches and every condition holds")]
+            }
+            Outcome::Applied { overridden_by } => vec![format!(
+                "{head}: scope matches and every condition holds, but {} overrode it",
+                overridden_by
+                    .iter()
+                    .map(|id| format!("forbid {id}"))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            )],
             Outcome::ScopeMismatch { scope, at, .. } => vec![match at {
                 Some(at) => format!("{head}: {at}: scope does not match: {scope}"),
                 None => format!("{head}: scope does not match: {scope}"),
@@ -571,7 +742,12 @@ mod tests {
         assert_eq!(range.values.len(), 1, "{range:?}");
         assert_eq!(range.values[0].text, "principal.level");
         let applied = why("permit (principal, action, resource);", "alice");
-        assert_eq!(applied.outcome, Outcome::Applied);
+        assert_eq!(
+            applied.outcome,
+            Outcome::Applied {
+                overridden_by: Vec::new()
+            }
+        );
     }
 
     #[test]
@@ -579,6 +755,7 @@ mod tests {
         let unmatched = |policy: &str, effect: &'static str, scope: &str| PolicyWhy {
             policy: policy.into(),
             effect,
+            template: None,
             outcome: Outcome::ScopeMismatch {
                 element: "principal",
                 scope: scope.into(),
@@ -590,7 +767,10 @@ mod tests {
             PolicyWhy {
                 policy: "b".into(),
                 effect: "permit",
-                outcome: Outcome::Applied,
+                template: None,
+                outcome: Outcome::Applied {
+                    overridden_by: Vec::new(),
+                },
             },
             unmatched("c", "forbid", "action == Action::\"write\""),
             unmatched("d", "permit", "resource in Folder::\"x\""),
@@ -614,6 +794,57 @@ mod tests {
         let found = condition(why);
         assert_eq!(found.at, None);
         assert_eq!(found.value.as_deref(), Some("false"));
-        assert!(found.text.contains("level"), "{found:?}");
+        // As written in the JSON (`>`), not as Cedar's AST holds it (`!(… <= 3)`).
+        assert_eq!(found.text, "principal.level > 3");
+        assert_eq!(
+            found.values,
+            [ValueRead {
+                text: "principal.level".into(),
+                value: Some("2".into()),
+                error: None
+            }]
+        );
+    }
+
+    #[test]
+    fn an_entity_literal_attribute_is_a_value_read_not_a_constant() {
+        let text =
+            "permit (principal, action, resource) when { Group::\"admins\".manager == principal };";
+        let found = condition(why(text, "alice"));
+        let missing = "entity `Group::\"admins\"` does not exist";
+        assert_eq!(found.error.as_deref(), Some(missing));
+        assert_eq!(
+            found.values,
+            [
+                ValueRead {
+                    text: "Group::\"admins\".manager".into(),
+                    value: None,
+                    error: Some(missing.into())
+                },
+                ValueRead {
+                    text: "principal".into(),
+                    value: Some("User::\"alice\"".into()),
+                    error: None
+                }
+            ]
+        );
+        // Independent evidence: Cedar's authorizer skips the policy for that error.
+        let set: PolicySet = text.parse().unwrap();
+        let response = Authorizer::new().is_authorized(&request("alice"), &set, &entities());
+        assert_eq!(response.decision(), CedarDecision::Deny);
+        let errors: Vec<String> = response
+            .diagnostics()
+            .errors()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains(missing), "{errors:?}");
+        // An entity literal alone, as `ip("…")`, says what it is.
+        let alone = condition(why(
+            "permit (principal, action, resource) when { principal == User::\"bob\" };",
+            "alice",
+        ));
+        assert_eq!(alone.values.len(), 1, "{alone:?}");
+        assert_eq!(alone.values[0].text, "principal");
     }
 }

@@ -25,6 +25,15 @@ pub struct PolicyInfo {
     pub id: String,
     pub file: String,
     pub line: usize,
+    /// For a template link: the template it links, whose text its explanation quotes.
+    pub template: Option<TemplateOf>,
+}
+
+/// The template a link was made from: its id and the file that holds its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TemplateOf {
+    pub id: String,
+    pub file: String,
 }
 
 #[derive(Debug)]
@@ -99,6 +108,13 @@ impl SetUnderTest {
                 line: indexes[entry.file]
                     .position(&file.text, entry.span.start)
                     .line,
+                template: entry.template.map(|t| {
+                    let template = &report.loaded.entries[t];
+                    TemplateOf {
+                        id: template.id.clone(),
+                        file: display(&files[template.file].path),
+                    }
+                }),
             });
         }
         Self {
@@ -170,6 +186,7 @@ impl SetUnderTest {
                 id: policy.id().to_string(),
                 file: policies_file.to_string(),
                 line: index.position(policies_text, offset).line,
+                template: None,
             });
         }
         Self {
