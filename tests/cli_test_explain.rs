@@ -57,6 +57,14 @@ fn test_in(dir: &std::path::Path, args: &[&str]) -> (i32, String, String, String
     (code, body, summary.to_string(), stderr)
 }
 
+fn write_files(dir: &std::path::Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
 #[test]
 fn a_wrong_decision_names_the_condition_its_place_and_the_values_it_read() {
     let (code, stdout, summary) = test(&["tests/explain.json"]);
@@ -565,3 +573,43 @@ FAIL tests/uploads.json:14: posting is allowed
   why       expected allow, got deny
 
 "#;
+
+#[test]
+fn a_json_policy_among_the_test_files_is_a_policy_not_a_test() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[
+            (
+                "p.cedar",
+                "permit (principal == User::\"a\", action, resource);\n",
+            ),
+            (
+                "single.json",
+                r#"{"effect": "forbid", "principal": {"op": "All"}, "action": {"op": "All"}, "resource": {"op": "All"}, "conditions": []}"#,
+            ),
+            (
+                "tests/t.json",
+                r#"{"tests": [{"name": "b is denied", "request": {"principal": "User::\"b\"", "action": "Action::\"r\"", "resource": "Doc::\"d\""}, "decision": "deny"}]}"#,
+            ),
+        ],
+    );
+    // Found while searching: skipped, and `-v` says what it is.
+    let (code, stdout, _, stderr) = test_in(dir.path(), &["-v", "."]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("skipped single.json: not a test file (a Cedar policy in JSON format)\n"),
+        "{stderr}"
+    );
+    // Named on the command line: an error that says so.
+    let (code, stdout, summary, _) = test_in(dir.path(), &["single.json"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        stdout,
+        "ERROR single.json:1:1: not a test file: this is a Cedar policy in JSON format; a test file is a `cedar run-tests` array, a Cedar integration test or a native `{\"tests\": […]}` file\n"
+    );
+    assert!(
+        summary.starts_with("0 passed, 0 failed, 1 file error (1 file, "),
+        "{summary}"
+    );
+}

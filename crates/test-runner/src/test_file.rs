@@ -357,6 +357,11 @@ fn parse_object(file: &str, text: &str, base: usize) -> Parsed {
         parse_integration(file, text, base)
     } else if fields.contains_key("staticPolicies") || fields.contains_key("templates") {
         Parsed::NotATest("a JSON policy set")
+    } else if ["effect", "principal", "action", "resource"]
+        .iter()
+        .all(|key| fields.contains_key(*key))
+    {
+        Parsed::NotATest("a Cedar policy in JSON format")
     } else if fields.values().any(|v| {
         serde_json::from_str::<Fields>(v.get()).is_ok_and(|f| f.contains_key("entityTypes"))
     }) {
@@ -906,6 +911,13 @@ mod tests {
                 "{text}"
             );
         }
+        // A single policy in Cedar's JSON format is a policy, and said to be one.
+        let policy = r#"{"effect": "forbid", "principal": {"op": "All"}, "action": {"op": "All"},
+            "resource": {"op": "All"}, "conditions": []}"#;
+        assert!(matches!(
+            parse("single.json", policy),
+            Parsed::NotATest("a Cedar policy in JSON format")
+        ));
         match parse("x.json", "{\n  \"tests\": [\n    {,}\n  ]\n}") {
             Parsed::Error(error) => {
                 assert_eq!(
