@@ -613,3 +613,32 @@ fn a_json_policy_among_the_test_files_is_a_policy_not_a_test() {
         "{summary}"
     );
 }
+
+#[test]
+fn a_broken_yaml_file_fails_as_an_error_not_as_an_empty_run() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[
+            ("p.cedar", "permit (principal, action == Action::\"a\", resource);\n"),
+            (
+                "t.yaml",
+                "tests:\n  - name: x\n    request:\n      principal: User::\"u\"\n     action: Action::\"a\"\n",
+            ),
+        ],
+    );
+    for args in [&[][..], &["--allow-empty"][..]] {
+        let (code, stdout, summary, stderr) = test_in(dir.path(), args);
+        assert_eq!(code, 1, "{args:?}");
+        assert_eq!(
+            stdout, "ERROR t.yaml:5:6: invalid YAML: did not find expected key\n",
+            "{args:?}"
+        );
+        assert!(
+            summary.starts_with("0 passed, 0 failed, 1 file error (1 file, "),
+            "{summary}"
+        );
+        // Not "the test files hold no tests", nor "--allow-empty accepts that".
+        assert_eq!(stderr, "", "{args:?}");
+    }
+}

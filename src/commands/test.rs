@@ -115,7 +115,9 @@ fn test(args: &TestArgs, common: &CommonArgs) -> Result<u8, String> {
         crate::exit::FINDINGS
     };
     let ran = report.tests().count();
-    if ran == 0 {
+    // A broken test file already fails the run, as the error it is; an empty run is one
+    // whose files hold no tests.
+    if ran == 0 && report.file_errors() == 0 {
         let why = if report.files.is_empty() {
             "no test files were found".to_string()
         } else if options.filter.is_some() {
