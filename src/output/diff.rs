@@ -5,8 +5,10 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use cedarcheck_analyzer::{rules, Finding, Span};
-use cedarcheck_prover::diff::{Change, DiffReport, EnvironmentDiff, Example};
+use cedarcheck_analyzer::Span;
+use cedarcheck_prover::diff::{
+    action_name, allowed_by, denied_by, request, Change, DiffReport, EnvironmentDiff, NewSide,
+};
 use serde_json::json;
 
 use super::CheckResult;
@@ -114,49 +116,6 @@ fn summary(sets: &[ComparedSet], allow_new_access: bool) -> String {
     line
 }
 
-fn action_name(action: &str) -> String {
-    action
-        .rsplit_once("::")
-        .map_or(action, |(_, id)| id)
-        .trim_matches('"')
-        .to_string()
-}
-
-fn request(example: &Example) -> String {
-    let request = &example.case["request"];
-    format!(
-        "{} on {}, context {}",
-        request["principal"].as_str().unwrap_or("?"),
-        request["resource"].as_str().unwrap_or("?"),
-        request["context"]
-    )
-}
-
-fn ids(ids: &[String]) -> String {
-    ids.iter()
-        .map(|id| format!("`{id}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn allowed_by(example: &Example) -> String {
-    format!(" (allowed by {})", ids(&example.new_reasons))
-}
-
-fn denied_by(example: &Example) -> String {
-    match (
-        example.new_reasons.as_slice(),
-        example.old_reasons.as_slice(),
-    ) {
-        ([], old) => format!(
-            " (no permit allows it any more; it was allowed by {})",
-            ids(old)
-        ),
-        (new, []) => format!(" (denied by {})", ids(new)),
-        (new, old) => format!(" (denied by {}; it was allowed by {})", ids(new), ids(old)),
-    }
-}
-
 fn document(out: &mut impl Write, sets: &[ComparedSet]) -> std::io::Result<()> {
     let envs: Vec<&EnvironmentDiff> = sets.iter().flat_map(|s| &s.report.environments).collect();
     let value = json!({
@@ -178,8 +137,7 @@ fn document(out: &mut impl Write, sets: &[ComparedSet]) -> std::io::Result<()> {
     writeln!(out)
 }
 
-/// The changes as findings: `new-access` at the permit that now allows the example (else the
-/// schema), `removed-access` at the policy that now denies it.
+/// The changes as findings (built by the prover's diff), with the new side's files as sources.
 fn as_findings(sets: &[ComparedSet]) -> CheckResult {
     let mut result = CheckResult::default();
     for set in sets {
@@ -189,63 +147,13 @@ fn as_findings(sets: &[ComparedSet]) -> CheckResult {
             result.reported_files.insert(path.clone());
             result.add_source(path.clone(), text.clone());
         }
-        let anchor = |example: Option<&Example>| -> Option<(String, Span, Option<String>)> {
-            let at = example.and_then(|e| e.new_policies.first().zip(e.new_reasons.first()));
-            match at {
-                Some((&entry, id)) => {
-                    let (file, span) = set.locations.get(entry)?.clone();
-                    Some((file, span, Some(id.clone())))
-                }
-                None => Some((set.schema_file.clone()?, Span::empty_at(0), None)),
-            }
-        };
-        for env in &set.report.environments {
-            let (who, what, on) = (&env.principal, action_name(&env.action), &env.resource);
-            let mut push = |rule, example: Option<&Example>, message: String| {
-                let Some((file, span, policy)) = anchor(example) else {
-                    return;
-                };
-                let mut finding = Finding::new(rule, file, span, message);
-                finding.policy_id = policy;
-                finding.counterexample = example.map(|e| e.case.clone());
-                result.findings.push(finding);
-            };
-            match &env.change {
-                Change::Unknown(reason) => push(
-                    &rules::new_access::RULE,
-                    None,
-                    format!("unknown: could not decide whether {who} gains access to {what} on {on}: {reason}"),
-                ),
-                Change::RemovedEnvironment => push(
-                    &rules::removed_access::RULE,
-                    None,
-                    format!("{who} can no longer {what} on {on}: the schema removed this request environment"),
-                ),
-                _ => {}
-            }
-            if let Some(example) = &env.added {
-                push(
-                    &rules::new_access::RULE,
-                    Some(example),
-                    format!(
-                        "{who} may now {what} on {on} — e.g. {}{}",
-                        request(example),
-                        allowed_by(example)
-                    ),
-                );
-            }
-            if let Some(example) = &env.removed {
-                push(
-                    &rules::removed_access::RULE,
-                    Some(example),
-                    format!(
-                        "{who} may no longer {what} on {on} — e.g. {}{}",
-                        request(example),
-                        denied_by(example)
-                    ),
-                );
-            }
-        }
+        result.findings.extend(cedarcheck_prover::diff::findings(
+            &set.report,
+            &NewSide {
+                locations: &set.locations,
+                schema_file: set.schema_file.as_deref(),
+            },
+        ));
     }
     cedarcheck_analyzer::sort_findings(&mut result.findings);
     result

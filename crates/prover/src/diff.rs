@@ -12,6 +12,9 @@ use crate::environment::Subject;
 use crate::worker::{self, solve, Worker};
 use crate::{analyzed, env_name, LoadedPolicies, SolverCommand};
 
+mod findings;
+pub use findings::{action_name, allowed_by, denied_by, findings, request, NewSide};
+
 /// One side of the comparison. Both sides are read with the new schema: the old policies that
 /// do not validate against it must be left out by the caller (`skip`), and are named.
 pub struct DiffInput<'a> {
