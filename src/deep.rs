@@ -6,7 +6,9 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use cedarcheck_analyzer::{Finding, PolicySetInput, Report, Settings, SourceFile};
+use cedarcheck_analyzer::{
+    Finding, PolicySetInput, Report, Settings, SourceFile, INVARIANT_FILE_RULES,
+};
 use cedarcheck_prover::{Cache, CheckedSet, DeepOptions, SetProof, Stats};
 use cedarcheck_workspace::{AnalysisConfig, DeepMode, PolicySetFiles};
 
@@ -186,7 +188,7 @@ pub fn run(run: &DeepRun<'_>) -> Result<DeepOutcome, String> {
             .findings
             .iter()
             .filter(|f| {
-                INVARIANT_RULES.contains(&f.rule)
+                INVARIANT_FILE_RULES.iter().any(|rule| rule.id == f.rule)
                     && invariant_input.policies.iter().any(|p| p.path == f.file)
             })
             .cloned(),
@@ -240,14 +242,6 @@ pub fn run(run: &DeepRun<'_>) -> Result<DeepOutcome, String> {
     outcome.stats = Some(deep.stats);
     Ok(outcome)
 }
-
-/// What is reported about invariant files themselves: they must parse and validate.
-const INVARIANT_RULES: &[&str] = &[
-    "parse-error",
-    "schema-error",
-    "impossible-policy",
-    "duplicate-policy-id",
-];
 
 fn read_all(root: &Path, files: &[String]) -> Result<Vec<SourceFile>, String> {
     files

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use cedarcheck_analyzer::{PolicySetInput, Report, Settings};
+use cedarcheck_analyzer::{rules, PolicySetInput, Report, Settings};
 use cedarcheck_prover::diff::{DiffInput, DiffReport};
 use cedarcheck_prover::LoadedPolicies;
 use cedarcheck_workspace::{PolicySetFiles, Workspace, CONFIG_FILE};
@@ -192,7 +192,10 @@ fn load(side: &str, input: &PolicySetInput) -> Result<Report, String> {
     let broken: Vec<String> = report
         .findings
         .iter()
-        .filter(|f| f.rule == "parse-error" || (f.rule == "schema-error" && f.policy_id.is_none()))
+        .filter(|f| {
+            f.rule == rules::parse_error::RULE.id
+                || (f.rule == rules::schema_error::RULE.id && f.policy_id.is_none())
+        })
         .map(|f| {
             let text = input
                 .policies

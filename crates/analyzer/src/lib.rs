@@ -27,7 +27,7 @@ pub use incremental::IncrementalCheck;
 pub use policy::{action_reads_only, Clause, ClauseKind, PolicyUnit};
 pub use policy_set::{LoadedSet, PolicyEntry, PolicyKind};
 pub use policy_syntax::{scan_head, PolicyHead, Syntax};
-pub use registry::{rule, RULES};
+pub use registry::{rule, INVARIANT_FILE_RULES, RULES};
 pub use rule::{Category, PolicyCheck, Rule, Source};
 pub use schema::is_json_schema;
 pub use settings::{Override, RuleLevel, Settings};

@@ -36,6 +36,15 @@ pub static RULES: &[&Rule] = &[
     &removed_access::RULE,
 ];
 
+/// What invariant files themselves are checked for: like policies, they must parse and validate
+/// (`check`, `test` and the language server report these about them, nothing else).
+pub static INVARIANT_FILE_RULES: &[&Rule] = &[
+    &parse_error::RULE,
+    &schema_error::RULE,
+    &impossible_policy::RULE,
+    &duplicate_policy_id::RULE,
+];
+
 /// The rule with this id, if there is one.
 pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|rule| rule.id == id)

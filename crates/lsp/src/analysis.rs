@@ -21,14 +21,6 @@ use crate::tasks::lock;
 /// Larger buffers are not analysed as you type: a note says so instead.
 pub const MAX_ANALYZED_BYTES: usize = 8 << 20;
 
-/// What invariant files themselves are checked for (as `cedarcheck check` does).
-pub const INVARIANT_RULES: &[&str] = &[
-    "parse-error",
-    "schema-error",
-    "impossible-policy",
-    "duplicate-policy-id",
-];
-
 /// A document's place in a workspace.
 #[derive(Clone)]
 pub struct Membership {
@@ -366,7 +358,12 @@ pub fn check_invariants(
         .cache
         .check(key, &input, settings)
         .into_iter()
-        .filter(|f| INVARIANT_RULES.contains(&f.rule) && set.invariants.contains(&f.file))
+        .filter(|f| {
+            cedarcheck_analyzer::INVARIANT_FILE_RULES
+                .iter()
+                .any(|rule| rule.id == f.rule)
+                && set.invariants.contains(&f.file)
+        })
         .collect();
     Ok(group(root, input.policies.iter(), findings))
 }

@@ -11,7 +11,7 @@ use cedar_policy::{
     ActionConstraint, Entities, EntityUid, Policy, PolicyId, PolicySet, Schema, ValidationMode,
     Validator,
 };
-use cedarcheck_analyzer::rules::parse_error;
+use cedarcheck_analyzer::rules::{duplicate_policy_id, parse_error, schema_error};
 use cedarcheck_analyzer::{LineIndex, PolicyKind, PolicySetInput, Settings, SourceFile, Syntax};
 use miette::Diagnostic;
 
@@ -56,7 +56,11 @@ pub struct SetUnderTest {
 }
 
 /// The analyzer rules whose findings make a set untestable.
-const BLOCKING_RULES: [&str; 3] = ["parse-error", "schema-error", "duplicate-policy-id"];
+const BLOCKING_RULES: [&str; 3] = [
+    parse_error::RULE.id,
+    schema_error::RULE.id,
+    duplicate_policy_id::RULE.id,
+];
 
 impl SetUnderTest {
     /// A policy set of the workspace, loaded with cedarcheck's ids. `display` turns a
@@ -90,7 +94,7 @@ impl SetUnderTest {
         let validation_errors = report
             .findings
             .iter()
-            .filter(|f| f.rule == "schema-error")
+            .filter(|f| f.rule == schema_error::RULE.id)
             .map(|f| f.message.clone())
             .collect::<Vec<_>>();
         let mut info = Vec::new();

@@ -14,7 +14,7 @@ use regex::Regex;
 use crate::cli::CommonArgs;
 use crate::deep::{self, DeepRun};
 
-const INVARIANT_RULE: &str = "invariant-violated";
+const INVARIANT_RULE: &str = cedarcheck_analyzer::rules::deep::invariant_violated::RULE.id;
 
 /// One report per invariant file of the sets whose invariants lie below one of `paths`.
 pub fn prove(
