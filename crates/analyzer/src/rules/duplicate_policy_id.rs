@@ -1,3 +1,5 @@
+//! `duplicate-policy-id`, raised by the pipeline in `policy_set.rs` while the set is assembled.
+
 use crate::{Category, Level, Rule, Source};
 
 pub const RULE: Rule = Rule {

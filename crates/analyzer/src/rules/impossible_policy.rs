@@ -1,3 +1,6 @@
+//! `impossible-policy`, raised by the pipeline in `validation.rs` when the validator finds a
+//! policy that can never apply; `explain` below says why.
+
 use std::collections::BTreeSet;
 
 use cedar_policy::{

@@ -1,3 +1,8 @@
+//! `parse-error`, raised by the pipeline wherever a file is read: policies in
+//! `policy_set.rs` (Cedar and JSON, `policy_set/json.rs`) and `incremental.rs`, schemas in
+//! `schema.rs`, links files in `links.rs`, a nesting too deep to parse in `diagnostic.rs`. The
+//! helpers below word them (the test runner uses `unreadable_cedar` for the files it reads).
+
 use crate::policy_syntax::{excessive_nesting, Syntax};
 use crate::{Category, Finding, Level, LineIndex, Rule, Source, SourceFile, Span};
 

@@ -1,3 +1,6 @@
+//! `removed-access`, reported by `cedarcheck diff`: built from a diff's changes by the prover,
+//! in `crates/prover/src/diff/findings.rs`.
+
 use crate::{Category, Level, Rule, Source};
 
 pub const RULE: Rule = Rule {

@@ -1,3 +1,6 @@
+//! `schema-error`, raised by the pipeline: strict validation of policies in `validation.rs`,
+//! a schema that does not load in `schema.rs`.
+
 use crate::{Category, Level, Rule, Source};
 
 pub const RULE: Rule = Rule {

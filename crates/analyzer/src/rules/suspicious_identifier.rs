@@ -1,3 +1,6 @@
+//! `suspicious-identifier`, raised by the pipeline in `validation.rs` from the validator's
+//! warnings about identifiers.
+
 use crate::{Category, Level, Rule, Source};
 
 pub const RULE: Rule = Rule {
