@@ -533,3 +533,52 @@ fn a_byte_order_mark_is_named_with_how_to_remove_it() {
          UTF-8), or remove it with `sed -i '1s/^\\xEF\\xBB\\xBF//' bom.cedar`"
     );
 }
+
+/// entity-literal-attribute on a JSON forbid: quoted as Cedar prints it, at the policy's
+/// object, and with the counterexample its Cedar twin gets (the rule replays the policy as
+/// loaded through cedar-policy's Authorizer: the forbid errors, the request is allowed).
+#[test]
+fn a_json_forbid_reading_an_entity_literal_gets_its_counterexample() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.cedar.json"),
+        r#"{"staticPolicies": {"no-marketing": {"effect": "forbid", "principal": {"op": "All"}, "action": {"op": "All"}, "resource": {"op": "All"},
+ "conditions": [{"kind": "when", "body": {"==": {"left": {".": {"left": {"Value": {"__entity": {"type": "Group", "id": "Marketing"}}}, "attr": "manager"}}, "right": {"Var": "principal"}}}}]}},
+ "templates": {}, "templateLinks": []}
+"#,
+    )
+    .unwrap();
+    let (code, stdout, _) = cedarcheck(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(code, 1, "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let finding = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "entity-literal-attribute")
+        .unwrap();
+    assert_eq!(finding["level"], "error");
+    assert_eq!(
+        finding["message"],
+        "`Group::\"Marketing\".manager` reads an attribute of an entity literal: a request whose \
+         entities do not include `Group::\"Marketing\"` makes this forbid error, and Cedar skips \
+         it (fails open); e.g. the request (Principal::\"principal\", Action::\"action\", \
+         Resource::\"resource\") with no entities: with a permit that allows every request, \
+         Cedar allows it"
+    );
+    assert_eq!(finding["file"], "p.cedar.json");
+    assert_eq!(
+        finding["start"],
+        serde_json::json!({"line": 1, "column": 37})
+    );
+    assert_eq!(
+        finding["counterexample"],
+        serde_json::json!({
+            "name": "entity-literal-attribute: no-marketing without Group::\"Marketing\"",
+            "request": {"principal": "Principal::\"principal\"", "action": "Action::\"action\"",
+                        "resource": "Resource::\"resource\"", "context": {}},
+            "entities": [], "decision": "allow", "reason": ["permit-every-request"],
+            "num_errors": 1
+        })
+    );
+}

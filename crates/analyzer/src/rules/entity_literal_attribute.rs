@@ -337,9 +337,9 @@ fn counterexample(unit: &PolicyUnit<'_>, entity: &EntityUID) -> Option<serde_jso
     if placeholder && unit.has_schema {
         return None;
     }
-    let text = unit.file.text.get(unit.span.start..unit.span.end)?;
-    let forbid: cedar_policy::Policy = text.parse().ok()?;
-    let forbid = forbid.new_id(cedar_policy::PolicyId::new(unit.id));
+    // The policy as loaded, not re-read from its text: a JSON policy's text is not Cedar.
+    let forbid = cedar_policy_core::ast::StaticPolicy::try_from(template.clone()).ok()?;
+    let forbid = cedar_policy::Policy::from(forbid).new_id(cedar_policy::PolicyId::new(unit.id));
     let permit = cedar_policy::Policy::parse(
         Some(cedar_policy::PolicyId::new("permit-every-request")),
         "permit (principal, action, resource);",
