@@ -7,7 +7,9 @@ pub const RULE: Rule = Rule {
     summary: "no `@id` annotation: audit logs would show `policy0`",
     source: Source::Policy(check),
     doc: r#"## What it does
-Reports a policy or template without an `@id("…")` annotation.
+Reports a policy or template without an `@id("…")` annotation. In Cedar's JSON policy format,
+a policy's key in `staticPolicies` or `templates` is its id (as is `"annotations": {"id": "…"}`),
+so only a single-policy JSON file can lack one.
 
 ## Why is this bad?
 Without `@id`, Cedar names a policy by its position: `policy0`, `policy1`, … Authorization logs,
