@@ -80,10 +80,10 @@ fn settled_extension_suggestion(message: &str) -> Option<String> {
     // As Cedar: nothing further than three edits away is suggested.
     let known: Vec<String> = known
         .iter()
-        .filter(|k| crate::validation::edit_distance(name, k) <= 3)
+        .filter(|k| crate::spelling::edit_distance(name, k) <= 3)
         .map(|k| k.to_string())
         .collect();
-    crate::validation::closest(name, &known).map(|m| format!("did you mean `{m}`?"))
+    crate::spelling::closest(name, &known).map(|m| format!("did you mean `{m}`?"))
 }
 
 #[cfg(test)]

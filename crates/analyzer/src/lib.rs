@@ -17,6 +17,7 @@ pub mod rules;
 mod schema;
 mod settings;
 mod source;
+mod spelling;
 mod suppression;
 mod validation;
 

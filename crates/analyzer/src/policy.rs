@@ -174,16 +174,16 @@ impl<'a> PolicyUnit<'a> {
                 .any(|s| matches!(s.expr_kind(), ExprKind::Var(v) if *v == var))
         };
         self.condition_exprs().any(|e| match e.expr_kind() {
-            ExprKind::BinaryApp { op, arg1, arg2 }
-                if matches!(
-                    op,
+            ExprKind::BinaryApp {
+                op:
                     BinaryOp::Eq
-                        | BinaryOp::In
-                        | BinaryOp::Contains
-                        | BinaryOp::ContainsAll
-                        | BinaryOp::ContainsAny
-                ) =>
-            {
+                    | BinaryOp::In
+                    | BinaryOp::Contains
+                    | BinaryOp::ContainsAll
+                    | BinaryOp::ContainsAny,
+                arg1,
+                arg2,
+            } => {
                 (reads(arg1, Var::Principal) && reads(arg2, Var::Resource))
                     || (reads(arg1, Var::Resource) && reads(arg2, Var::Principal))
             }
