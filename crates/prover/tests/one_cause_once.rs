@@ -27,6 +27,8 @@ fn deep(test: &str, policies: &str) -> Option<Vec<Seen>> {
         run.report
             .findings
             .iter()
+            // The fixture schema's other actions have no permit here: not what these tests are about.
+            .filter(|f| f.rule != "unreachable-action")
             .map(|f| {
                 (
                     f.rule.to_string(),
