@@ -5,8 +5,9 @@ use cedar_policy::Effect;
 use cedar_policy_core::ast::{EntityReference, PrincipalOrResourceConstraint};
 
 use crate::environment::EnvCx;
+use crate::outcome::Outcome;
 use crate::rules::*;
-use crate::verdict::{About, Outcome, Verdict};
+use crate::verdict::{About, Verdict};
 
 pub async fn analyze_env(cx: &mut EnvCx<'_>) -> Vec<Verdict> {
     let shared = cx.shared;
@@ -24,7 +25,7 @@ pub async fn analyze_env(cx: &mut EnvCx<'_>) -> Vec<Verdict> {
     // Single-policy questions. A vacuous policy takes part in nothing else.
     let mut live = Vec::new();
     for &p in &cx.job.policies {
-        if shared.enabled(DeepRule::VacuousPolicy) {
+        if shared.enabled(DeepRule::VacuousPolicy.declaration()) {
             let outcome = vacuous_policy::check(cx, p).await;
             let dead = outcome.is_holds();
             push(DeepRule::VacuousPolicy, About::Policy(p), outcome);
@@ -36,21 +37,21 @@ pub async fn analyze_env(cx: &mut EnvCx<'_>) -> Vec<Verdict> {
         let permit = cx.subject(p).effect() == Effect::Permit;
         // A permit without conditions grants its scope, as it says: nothing to ask.
         let conditional = cx.subject(p).policy.has_non_scope_constraint();
-        if permit && conditional && shared.enabled(DeepRule::UnconditionalPermit) {
+        if permit && conditional && shared.enabled(DeepRule::UnconditionalPermit.declaration()) {
             push(
                 DeepRule::UnconditionalPermit,
                 About::Policy(p),
                 unconditional_permit::check(cx, p).await,
             );
         }
-        if permit && shared.enabled(DeepRule::PermitMayError) {
+        if permit && shared.enabled(DeepRule::PermitMayError.declaration()) {
             push(
                 DeepRule::PermitMayError,
                 About::Policy(p),
                 permit_may_error::check(cx, p).await,
             );
         }
-        if !permit && shared.enabled(DeepRule::ForbidMayError) {
+        if !permit && shared.enabled(DeepRule::ForbidMayError.declaration()) {
             push(
                 DeepRule::ForbidMayError,
                 About::Policy(p),
@@ -72,7 +73,7 @@ pub async fn analyze_env(cx: &mut EnvCx<'_>) -> Vec<Verdict> {
     };
     let mut single_covers = Vec::new();
     for &p in &permits {
-        if shared.enabled(DeepRule::OverriddenPermit) {
+        if shared.enabled(DeepRule::OverriddenPermit.declaration()) {
             let candidates = overlapping(cx, p, &forbids);
             push(
                 DeepRule::OverriddenPermit,
@@ -80,7 +81,8 @@ pub async fn analyze_env(cx: &mut EnvCx<'_>) -> Vec<Verdict> {
                 overridden_permit::check(cx, p, &candidates).await,
             );
         }
-        if shared.enabled(DeepRule::RedundantPermit) || shared.enabled(DeepRule::EquivalentPolicies)
+        if shared.enabled(DeepRule::RedundantPermit.declaration())
+            || shared.enabled(DeepRule::EquivalentPolicies.declaration())
         {
             let candidates = overlapping(cx, p, &permits);
             let outcome = redundant_permit::check(cx, p, &candidates).await;
@@ -93,7 +95,8 @@ pub async fn analyze_env(cx: &mut EnvCx<'_>) -> Vec<Verdict> {
         }
     }
     for &f in &forbids {
-        if shared.enabled(DeepRule::RedundantForbid) || shared.enabled(DeepRule::EquivalentPolicies)
+        if shared.enabled(DeepRule::RedundantForbid.declaration())
+            || shared.enabled(DeepRule::EquivalentPolicies.declaration())
         {
             let candidates = overlapping(cx, f, &forbids);
             let outcome = redundant_forbid::check(cx, f, &candidates).await;
@@ -105,7 +108,7 @@ pub async fn analyze_env(cx: &mut EnvCx<'_>) -> Vec<Verdict> {
             push(DeepRule::RedundantForbid, About::Policy(f), outcome);
         }
     }
-    if shared.enabled(DeepRule::EquivalentPolicies) {
+    if shared.enabled(DeepRule::EquivalentPolicies.declaration()) {
         // An equivalent pair usually shows up twice (each covers the other); ask once.
         let mut asked = std::collections::HashSet::new();
         for (covered, cover) in single_covers {
@@ -120,7 +123,7 @@ pub async fn analyze_env(cx: &mut EnvCx<'_>) -> Vec<Verdict> {
         }
     }
 
-    if shared.enabled(DeepRule::AllowsAll) && !permits.is_empty() {
+    if shared.enabled(DeepRule::AllowsAll.declaration()) && !permits.is_empty() {
         push(
             DeepRule::AllowsAll,
             About::Environment(env),
@@ -128,7 +131,7 @@ pub async fn analyze_env(cx: &mut EnvCx<'_>) -> Vec<Verdict> {
         );
     }
     // Asked over every policy that can apply, vacuous or not: one question per environment.
-    if shared.enabled(DeepRule::UnreachableAction)
+    if shared.enabled(DeepRule::UnreachableAction.declaration())
         && !unreachable_action::intentionally_denied(shared.intentionally_denied, cx.job)
     {
         push(
@@ -137,7 +140,7 @@ pub async fn analyze_env(cx: &mut EnvCx<'_>) -> Vec<Verdict> {
             unreachable_action::check(cx).await,
         );
     }
-    if shared.enabled(DeepRule::InvariantViolated) {
+    if shared.enabled(DeepRule::InvariantViolated.declaration()) {
         let policies = cx.job.policies.clone();
         for &i in &cx.job.invariants.clone() {
             push(

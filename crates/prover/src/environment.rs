@@ -57,8 +57,9 @@ pub struct Shared<'a> {
 }
 
 impl Shared<'_> {
-    pub fn enabled(&self, rule: crate::rules::DeepRule) -> bool {
-        self.enabled.contains(rule.declaration().id)
+    /// Whether the settings leave the rule `declaration` on.
+    pub fn enabled(&self, declaration: &cedarcheck_analyzer::Rule) -> bool {
+        self.enabled.contains(declaration.id)
     }
 
     /// Users' ids for the internal ids in `reasons`.

@@ -14,6 +14,7 @@ mod checked_set;
 mod counterexample;
 pub mod diff;
 mod environment;
+mod outcome;
 mod renaming;
 mod report;
 mod rules;
@@ -169,7 +170,7 @@ pub fn analyze(input: &DeepInput<'_>, options: DeepOptions<'_>) -> DeepReport {
     cache.retain(&used);
     let unknown = verdicts
         .iter()
-        .filter(|v| matches!(v.outcome, verdict::Outcome::Unknown(_)))
+        .filter(|v| matches!(v.outcome, outcome::Outcome::Unknown(_)))
         .count();
     let n = shared.subjects.len();
     let stats = Stats {

@@ -13,8 +13,9 @@ use serde_json::Value;
 
 use crate::counterexample::{Raised, Replay};
 use crate::environment::{EnvJob, Shared, Subject};
+use crate::outcome::Outcome;
 use crate::rules::{redundant_permit, DeepRule, Said};
-use crate::verdict::{About, Outcome, Verdict};
+use crate::verdict::{About, Verdict};
 
 /// Where a loaded set's policies are.
 pub struct Locator<'a> {

@@ -3,7 +3,7 @@
 pub use cedarcheck_analyzer::rules::deep::allows_all::RULE;
 
 use crate::environment::{EnvCx, Query};
-use crate::verdict::Outcome;
+use crate::outcome::Outcome;
 
 use super::Said;
 

@@ -4,7 +4,7 @@
 pub use cedarcheck_analyzer::rules::deep::equivalent_policies::RULE;
 
 use crate::environment::{Answer, EnvCx, Query};
-use crate::verdict::Outcome;
+use crate::outcome::Outcome;
 
 use super::Said;
 

@@ -7,7 +7,7 @@ pub use cedarcheck_analyzer::rules::deep::invariant_violated::RULE;
 use cedar_policy::{Decision, Effect, PolicySet};
 
 use crate::environment::{with_effect, Answer, EnvCx, Query};
-use crate::verdict::Outcome;
+use crate::outcome::Outcome;
 
 use super::Said;
 

@@ -15,7 +15,7 @@ use cedarcheck_analyzer::Rule;
 
 use crate::counterexample::{self, Replay};
 use crate::environment::{Answer, EnvCx, Query};
-use crate::verdict::Outcome;
+use crate::outcome::Outcome;
 
 /// What the report knows when it words a finding; each rule's `message` takes what it needs.
 #[derive(Default)]

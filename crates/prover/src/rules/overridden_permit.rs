@@ -4,7 +4,7 @@
 pub use cedarcheck_analyzer::rules::deep::overridden_permit::RULE;
 
 use crate::environment::EnvCx;
-use crate::verdict::Outcome;
+use crate::outcome::Outcome;
 
 use super::Said;
 

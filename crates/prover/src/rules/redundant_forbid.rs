@@ -3,7 +3,7 @@
 pub use cedarcheck_analyzer::rules::deep::redundant_forbid::RULE;
 
 use crate::environment::EnvCx;
-use crate::verdict::Outcome;
+use crate::outcome::Outcome;
 
 use super::Said;
 

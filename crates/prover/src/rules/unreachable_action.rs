@@ -10,7 +10,8 @@ pub use cedarcheck_analyzer::rules::deep::unreachable_action::RULE;
 use cedarcheck_analyzer::{is_json_schema, Finding, Settings, Span};
 
 use crate::environment::{Answer, EnvCx, EnvJob, Query, Shared};
-use crate::verdict::{Outcome, Verdict};
+use crate::outcome::Outcome;
+use crate::verdict::Verdict;
 
 use super::Said;
 

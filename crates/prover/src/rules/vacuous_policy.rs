@@ -3,7 +3,7 @@
 pub use cedarcheck_analyzer::rules::deep::vacuous_policy::RULE;
 
 use crate::environment::{EnvCx, Query};
-use crate::verdict::Outcome;
+use crate::outcome::Outcome;
 
 use super::Said;
 
