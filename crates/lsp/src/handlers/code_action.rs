@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use cedarcheck_analyzer::{Span, IGNORE_ANNOTATION};
+use cedarcheck_analyzer::{rules, Span, IGNORE_ANNOTATION};
 use tower_lsp_server::ls_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, CodeActionResponse, Command,
     CreateFile, CreateFileOptions, Diagnostic, DocumentChangeOperation, DocumentChanges, OneOf,
@@ -31,7 +31,7 @@ pub fn code_actions(state: &State, params: &CodeActionParams) -> Option<CodeActi
         let Some(rule) = diagnostic.data.as_ref().and_then(|d| d["rule"].as_str()) else {
             continue;
         };
-        if rule == "in-non-entity" {
+        if rule == rules::in_non_entity::RULE.id {
             let span = from_proto::span(&text, &index, diagnostic.range);
             let fixed = text.get(span.start..span.end).and_then(membership_fix::fix);
             if let Some((title, replacement)) = fixed {
@@ -56,7 +56,7 @@ pub fn code_actions(state: &State, params: &CodeActionParams) -> Option<CodeActi
                 uri,
                 vec![to_edit(&text, &index, edit)],
             ));
-            if rule == "missing-policy-id" && !policy.has_id {
+            if rule == rules::missing_policy_id::RULE.id && !policy.has_id {
                 let id = suggested_id(uri, policy, &policies);
                 let edit = insertion(&text, policy.span.start, &format!("@id(\"{id}\")"));
                 actions.push(action(
@@ -171,7 +171,7 @@ fn ignore_in_config(
     diagnostic: &Diagnostic,
     rule: &str,
 ) -> Option<CodeActionOrCommand> {
-    if rule == "parse-error" || cedarcheck_analyzer::rule(rule).is_none() {
+    if rule == rules::parse_error::RULE.id || cedarcheck_analyzer::rule(rule).is_none() {
         return None;
     }
     let path = from_proto::file_path(uri)?;
