@@ -8,6 +8,7 @@ mod junit;
 mod pretty;
 mod sarif;
 pub mod test_report;
+mod xml;
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::{IsTerminal, Write};

@@ -519,3 +519,64 @@ fn fail_level_decides_the_exit_code_in_every_format() {
     );
     assert_eq!(code, 1);
 }
+
+/// Every `(element, attribute, value)` of an XML document's elements, values as an XML parser
+/// reads them (after attribute-value normalization).
+fn xml_attributes(xml: &str) -> Vec<(String, String, String)> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut found = Vec::new();
+    loop {
+        let element = match reader.read_event().unwrap_or_else(|e| panic!("{e}\n{xml}")) {
+            Event::Start(e) | Event::Empty(e) => e.into_owned(),
+            Event::Eof => break,
+            _ => continue,
+        };
+        let name = String::from_utf8(element.name().as_ref().to_vec()).unwrap();
+        for a in element.attributes() {
+            let a = a.unwrap();
+            let key = String::from_utf8(a.key.as_ref().to_vec()).unwrap();
+            let value = a
+                .normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                .unwrap()
+                .into_owned();
+            found.push((name.clone(), key, value));
+        }
+    }
+    found
+}
+
+#[test]
+fn tabs_and_carriage_returns_survive_in_both_junit_outputs() {
+    // `check`: the finding's message names a policy id holding a tab and a carriage return.
+    let dir = workspace(&[(
+        "a.cedar",
+        "@id(\"tab\\there\\rcr\")\npermit(principal, action, resource);\n",
+    )]);
+    let (code, stdout, _) = cedarcheck(dir.path(), &["check", "--format", "junit"]);
+    assert_eq!(code, 1, "{stdout}");
+    let attributes = xml_attributes(&stdout);
+    let message = attributes
+        .iter()
+        .find(|(element, key, _)| element == "failure" && key == "message")
+        .map(|(_, _, value)| value.as_str())
+        .unwrap_or_else(|| panic!("no failure message: {stdout}"));
+    assert!(message.contains("`tab\there\rcr`"), "{message:?}");
+
+    // `test`: the test's name holds a tab and a carriage return.
+    let dir = workspace(&[
+        ("p.cedar", "permit (principal == User::\"a\", action, resource);\n"),
+        (
+            "tests/reads.yaml",
+            "tests:\n  - name: \"tab\\there\\rcr\"\n    request: {principal: User::\"a\", action: Action::\"r\", resource: Doc::\"d\"}\n    decision: deny\n",
+        ),
+    ]);
+    let (code, stdout, stderr) = cedarcheck(dir.path(), &["test", "--format", "junit", "."]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let names: Vec<String> = xml_attributes(&stdout)
+        .into_iter()
+        .filter(|(element, key, _)| element == "testcase" && key == "name")
+        .map(|(_, _, value)| value)
+        .collect();
+    assert_eq!(names, ["tab\there\rcr"], "{stdout}");
+}

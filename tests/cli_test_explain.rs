@@ -335,7 +335,7 @@ fn junit_failures_carry_the_explanation() {
     assert_eq!(code, 1);
     assert!(
         stdout.contains(
-            "because: permit agent-read-managed-logs: policies/ops.cedar:3:8: when `principal.team == resource.host.owner` is false&#10;      principal.team      = Ops::Team::&quot;sre&quot;&#10;      resource.host.owner = Ops::Team::&quot;netsec&quot;&#10;  permits whose scope does not match: human-read-logs (principal is Ops::Human)&#10;"
+            "because: permit agent-read-managed-logs: policies/ops.cedar:3:8: when `principal.team == resource.host.owner` is false\n      principal.team      = Ops::Team::\"sre\"\n      resource.host.owner = Ops::Team::\"netsec\"\n  permits whose scope does not match: human-read-logs (principal is Ops::Human)\n"
         ),
         "{stdout}"
     );

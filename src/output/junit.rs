@@ -8,6 +8,7 @@ use std::io::Write;
 
 use cedarcheck_analyzer::{Finding, Level};
 
+use super::xml::{attribute, text};
 use super::CheckResult;
 
 pub fn write(out: &mut impl Write, result: &CheckResult, fail_level: Level) -> std::io::Result<()> {
@@ -98,48 +99,9 @@ fn unique(names: &mut HashSet<String>, name: String) -> String {
     candidate
 }
 
-/// Character data: markup escaped, and the characters XML 1.0 forbids replaced.
-fn text(value: &str) -> String {
-    let mut escaped = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '\t' | '\n' | '\r' => escaped.push(c),
-            c if is_xml_char(c) => escaped.push(c),
-            _ => escaped.push(char::REPLACEMENT_CHARACTER),
-        }
-    }
-    escaped
-}
-
-/// An attribute value in double quotes; whitespace is kept as character references, which
-/// attribute normalization would otherwise turn into spaces.
-fn attribute(value: &str) -> String {
-    text(value)
-        .replace('"', "&quot;")
-        .replace('\t', "&#9;")
-        .replace('\n', "&#10;")
-        .replace('\r', "&#13;")
-}
-
-fn is_xml_char(c: char) -> bool {
-    matches!(c, '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escapes_markup_and_replaces_what_xml_forbids() {
-        assert_eq!(
-            text("a<b>&c\u{0}\u{1b}"),
-            "a&lt;b&gt;&amp;c\u{FFFD}\u{FFFD}"
-        );
-        assert_eq!(attribute("\"x\"\ny"), "&quot;x&quot;&#10;y");
-    }
 
     #[test]
     fn names_are_made_unique() {

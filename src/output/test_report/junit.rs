@@ -7,6 +7,8 @@ use std::io::Write;
 use cedarcheck_test_runner::explain::report_lines;
 use cedarcheck_test_runner::{RunReport, TestReport};
 
+use crate::output::xml::{attribute, text};
+
 pub fn write(out: &mut impl Write, report: &RunReport) -> std::io::Result<()> {
     let set_errors: usize = report.sets.iter().map(|s| s.errors.len()).sum();
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
@@ -22,7 +24,7 @@ pub fn write(out: &mut impl Write, report: &RunReport) -> std::io::Result<()> {
         writeln!(
             out,
             r#"  <testsuite name="{}" tests="{n}" failures="0" errors="{n}">"#,
-            escape(&name),
+            attribute(&name),
             n = set.errors.len()
         )?;
         for (index, error) in set.errors.iter().enumerate() {
@@ -30,15 +32,15 @@ pub fn write(out: &mut impl Write, report: &RunReport) -> std::io::Result<()> {
                 out,
                 r#"    <testcase name="error {}" classname="{}" file="{}" line="{}">"#,
                 index + 1,
-                escape(&name),
-                escape(&error.file),
+                attribute(&name),
+                attribute(&error.file),
                 error.line
             )?;
             writeln!(
                 out,
                 r#"      <error message="{}" type="policy-set">{}</error>"#,
-                escape(&error.message),
-                escape(&error.to_string())
+                attribute(&error.message),
+                text(&error.to_string())
             )?;
             writeln!(out, "    </testcase>")?;
         }
@@ -49,7 +51,7 @@ pub fn write(out: &mut impl Write, report: &RunReport) -> std::io::Result<()> {
         writeln!(
             out,
             r#"  <testsuite name="{}" tests="{}" failures="{failed}" errors="{}">"#,
-            escape(&file.path),
+            attribute(&file.path),
             file.tests.len() + file.errors.len(),
             file.errors.len()
         )?;
@@ -62,16 +64,16 @@ pub fn write(out: &mut impl Write, report: &RunReport) -> std::io::Result<()> {
             writeln!(
                 out,
                 r#"    <testcase name="{}" classname="{}" file="{}" line="{}">"#,
-                escape(&name),
-                escape(&file.path),
-                escape(&file.path),
+                attribute(&name),
+                attribute(&file.path),
+                attribute(&file.path),
                 error.line
             )?;
             writeln!(
                 out,
                 r#"      <error message="{}" type="test-file">{}</error>"#,
-                escape(&error.message),
-                escape(&error.to_string())
+                attribute(&error.message),
+                text(&error.to_string())
             )?;
             writeln!(out, "    </testcase>")?;
         }
@@ -86,9 +88,9 @@ pub fn write(out: &mut impl Write, report: &RunReport) -> std::io::Result<()> {
             };
             let open = format!(
                 r#"    <testcase name="{}" classname="{}" file="{}" line="{}""#,
-                escape(&name),
-                escape(&file.path),
-                escape(&file.path),
+                attribute(&name),
+                attribute(&file.path),
+                attribute(&file.path),
                 test.line
             );
             if test.passed() {
@@ -99,8 +101,8 @@ pub fn write(out: &mut impl Write, report: &RunReport) -> std::io::Result<()> {
             writeln!(
                 out,
                 r#"      <failure message="{}" type="assertion">{}</failure>"#,
-                escape(&test.failures.join("; ")),
-                escape(&details(&file.path, test))
+                attribute(&test.failures.join("; ")),
+                text(&details(&file.path, test))
             )?;
             writeln!(out, "    </testcase>")?;
         }
@@ -138,36 +140,4 @@ fn details(file: &str, test: &TestReport) -> String {
         text.push('\n');
     }
     text
-}
-
-/// XML text and attribute escaping; characters XML 1.0 cannot hold become U+FFFD.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\t' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape;
-
-    #[test]
-    fn escapes_markup_and_control_characters() {
-        assert_eq!(
-            escape("a<b & \"c\"\u{1}"),
-            "a&lt;b &amp; &quot;c&quot;\u{FFFD}"
-        );
-    }
 }
