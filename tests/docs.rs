@@ -209,3 +209,37 @@ fn rules_id_prints_each_rule_s_documentation() {
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }
+
+/// docs/architecture.md names files and directories for newcomers to open: every `crates/…`
+/// path, and every backquoted path in `src/`, `tests/` or `docs/` or ending in `.rs`, must exist, so a file that moves without
+/// its mention fails here. Placeholders (`<rule_id>.rs`) and `…` are not paths.
+#[test]
+fn architecture_doc_names_only_paths_that_exist() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = include_str!("../docs/architecture.md");
+    let mut named = BTreeSet::new();
+    for (i, quoted) in doc.split('`').enumerate() {
+        // Odd pieces are inside backquotes.
+        let in_repository = ["crates/", "src/", "tests/", "docs/"]
+            .iter()
+            .any(|dir| quoted.starts_with(dir));
+        if i % 2 == 1 && (in_repository || quoted.ends_with(".rs")) {
+            named.insert(quoted.to_string());
+        }
+    }
+    for word in doc.split(|c: char| c.is_whitespace() || "`()|,;:".contains(c)) {
+        if word.starts_with("crates/") {
+            named.insert(word.trim_end_matches('.').to_string());
+        }
+    }
+    let missing: Vec<&String> = named
+        .iter()
+        .filter(|path| !path.contains(['<', '…', ' ']))
+        .filter(|path| !root.join(path).exists())
+        .collect();
+    assert!(named.len() >= 30, "only {} paths found", named.len());
+    assert!(
+        missing.is_empty(),
+        "docs/architecture.md names missing paths: {missing:?}"
+    );
+}
