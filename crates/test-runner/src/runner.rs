@@ -82,6 +82,10 @@ pub fn run(
 
 /// [`run`], reading files through `sources` (the language server passes the editor's buffers;
 /// paths are still resolved against the disk, so every file named must exist there).
+///
+/// The phases: load the test files, bind each to its policy set and prepare the sets, load the
+/// entities they name, validate integration files against `shouldValidate`, evaluate the
+/// selected tests in parallel, and gather the reports and coverage.
 pub fn run_with_files(
     inputs: &[TestInput],
     sets: &dyn PolicySets,
@@ -94,16 +98,45 @@ pub fn run_with_files(
         options.jobs
     };
     let cwd = &options.cwd;
+    let mut report = RunReport::default();
+    let mut loaded = load_test_files(inputs, jobs, cwd, sources, &mut report.skipped)?;
+    let binding = bind_policy_sets(&mut loaded, sets, cwd)?;
+    let prepared: Vec<SetUnderTest> = parallel_map(&binding.slots, jobs, |slot| {
+        prepare_set(slot, sets, cwd, sources)
+    })
+    .into_iter()
+    .collect::<Result<_, String>>()?;
+    let entities = load_entities(&loaded, &binding, &prepared, jobs, cwd, sources);
+    validate_integration_files(&mut loaded, &binding.bindings, &prepared);
+    let selected = select_tests(&loaded, options.filter.as_ref());
+    let results = evaluate_tests(&loaded, &binding, &prepared, &entities, &selected, jobs);
+    gather_reports(
+        &mut report,
+        loaded,
+        &binding.bindings,
+        prepared,
+        &selected,
+        results,
+    );
+    Ok(report)
+}
 
-    // 1. Read and parse every file.
+/// 1. Load: read and parse every file. Files found in a directory that are other JSON go to
+///    `skipped`; a file named on the command line that is no test file is an error of its own.
+fn load_test_files(
+    inputs: &[TestInput],
+    jobs: usize,
+    cwd: &Path,
+    sources: &dyn Files,
+    skipped: &mut Vec<(String, &'static str)>,
+) -> Result<Vec<LoadedFile>, String> {
     let files = parallel_map(inputs, jobs, |input| read_test_file(input, cwd, sources))
         .into_iter()
         .collect::<Result<Vec<_>, String>>()?;
-    let mut report = RunReport::default();
     let mut loaded: Vec<LoadedFile> = Vec::new();
     for (input, file) in inputs.iter().zip(files) {
         match file.parsed {
-            Parsed::NotATest(what) if !input.explicit => report.skipped.push((file.display, what)),
+            Parsed::NotATest(what) if !input.explicit => skipped.push((file.display, what)),
             parsed => loaded.push(LoadedFile {
                 path: input.path.clone(),
                 display: file.display,
@@ -129,8 +162,25 @@ pub fn run_with_files(
             file.errors.push(error.clone());
         }
     }
+    Ok(loaded)
+}
 
-    // 2. The policy sets: the workspace's, and those integration files name.
+/// Which policy set runs each loaded file.
+struct Binding {
+    /// The sets to prepare: the workspace's, and those integration files name.
+    slots: Vec<SetSlot>,
+    /// By loaded file: its set's slot, if it has tests and its set could be found.
+    bindings: Vec<Option<usize>>,
+    /// By loaded file: an integration file's entities file, resolved.
+    integration_entities: Vec<Option<PathBuf>>,
+}
+
+/// 2. Bind: the policy sets, the workspace's and those integration files name, each once.
+fn bind_policy_sets(
+    loaded: &mut [LoadedFile],
+    sets: &dyn PolicySets,
+    cwd: &Path,
+) -> Result<Binding, String> {
     let mut slots: Vec<SetSlot> = Vec::new();
     let mut config_slots: HashMap<usize, usize> = HashMap::new();
     let mut integration_slots: HashMap<IntegrationKey, usize> = HashMap::new();
@@ -178,13 +228,36 @@ pub fn run_with_files(
         };
         bindings.push(Some(slot));
     }
-    let prepared: Vec<SetUnderTest> =
-        parallel_map(&slots, jobs, |slot| prepare_set(slot, sets, cwd, sources))
-            .into_iter()
-            .collect::<Result<_, String>>()?;
+    Ok(Binding {
+        slots,
+        bindings,
+        integration_entities,
+    })
+}
 
-    // 3. Entities files, once per file and schema; a native file's inline shared entities once
-    //    per file; the schema's action entities for tests that name none.
+/// The entities the tests run against, each parsed once.
+struct LoadedEntities {
+    /// Entities paths as written in a file (by loaded file), resolved.
+    resolved_paths: HashMap<(usize, String), Result<PathBuf, String>>,
+    /// Entities files, by path and the slot whose schema validated them.
+    entity_files: HashMap<(PathBuf, usize), Result<Entities, String>>,
+    /// A native file's inline shared entities, by loaded file.
+    shared_inline: HashMap<usize, Result<Entities, String>>,
+    /// By slot: the schema's action entities alone, for tests that name no entities.
+    no_entities: Vec<Result<Entities, String>>,
+}
+
+/// 3. Entities files, once per file and schema; a native file's inline shared entities once
+///    per file; the schema's action entities for tests that name none.
+fn load_entities(
+    loaded: &[LoadedFile],
+    binding: &Binding,
+    prepared: &[SetUnderTest],
+    jobs: usize,
+    cwd: &Path,
+    sources: &dyn Files,
+) -> LoadedEntities {
+    let bindings = &binding.bindings;
     let mut resolved_paths: HashMap<(usize, String), Result<PathBuf, String>> = HashMap::new();
     let mut entity_keys: Vec<(PathBuf, usize)> = Vec::new();
     let mut seen: std::collections::HashSet<(PathBuf, usize)> = Default::default();
@@ -200,7 +273,7 @@ pub fn run_with_files(
         if !prepared[slot].errors.is_empty() {
             continue;
         }
-        if let Some(path) = &integration_entities[index] {
+        if let Some(path) = &binding.integration_entities[index] {
             wanted((path.clone(), slot), &mut entity_keys);
         }
         let written = tests
@@ -251,8 +324,20 @@ pub fn run_with_files(
         .iter()
         .map(|set| parse_entities(serde_json::json!([]), set.schema.as_ref()))
         .collect();
+    LoadedEntities {
+        resolved_paths,
+        entity_files,
+        shared_inline,
+        no_entities,
+    }
+}
 
-    // Integration files: does validation agree with `shouldValidate`?
+/// Validate: does an integration file's `shouldValidate` agree with validation?
+fn validate_integration_files(
+    loaded: &mut [LoadedFile],
+    bindings: &[Option<usize>],
+    prepared: &[SetUnderTest],
+) {
     for (index, file) in loaded.iter_mut().enumerate() {
         let (Parsed::Tests(tests), Some(slot)) = (&file.parsed, bindings[index]) else {
             continue;
@@ -285,9 +370,11 @@ pub fn run_with_files(
             ));
         }
     }
+}
 
-    // 4. The tests, in parallel.
-    let jobs_list: Vec<(usize, usize)> = loaded
+/// The tests to run, as (loaded file, test) in file order: those whose name the filter matches.
+fn select_tests(loaded: &[LoadedFile], filter: Option<&Regex>) -> Vec<(usize, usize)> {
+    loaded
         .iter()
         .enumerate()
         .flat_map(|(index, file)| {
@@ -301,33 +388,51 @@ pub fn run_with_files(
             let Parsed::Tests(tests) = &loaded[index].parsed else {
                 return false;
             };
-            options
-                .filter
-                .as_ref()
-                .is_none_or(|filter| filter.is_match(&tests.tests[test].name))
+            filter.is_none_or(|filter| filter.is_match(&tests.tests[test].name))
         })
-        .collect();
+        .collect()
+}
+
+/// 4. Evaluate: the selected tests, in parallel; their reports in the order of `selected`.
+fn evaluate_tests(
+    loaded: &[LoadedFile],
+    binding: &Binding,
+    prepared: &[SetUnderTest],
+    entities: &LoadedEntities,
+    selected: &[(usize, usize)],
+    jobs: usize,
+) -> Vec<TestReport> {
     let line_indexes: Vec<LineIndex> = loaded.iter().map(|f| LineIndex::new(&f.text)).collect();
     let context = RunContext {
-        loaded: &loaded,
-        bindings: &bindings,
-        prepared: &prepared,
-        resolved_paths: &resolved_paths,
-        entity_files: &entity_files,
-        integration_entities: &integration_entities,
-        shared_inline: &shared_inline,
-        no_entities: &no_entities,
+        loaded,
+        bindings: &binding.bindings,
+        prepared,
+        resolved_paths: &entities.resolved_paths,
+        entity_files: &entities.entity_files,
+        integration_entities: &binding.integration_entities,
+        shared_inline: &entities.shared_inline,
+        no_entities: &entities.no_entities,
         line_indexes: &line_indexes,
         slices: Mutex::new(HashMap::new()),
     };
-    let results = parallel_map(&jobs_list, jobs, |&(index, test)| {
+    parallel_map(selected, jobs, |&(index, test)| {
         context.run_test(index, test)
-    });
+    })
+}
 
-    // 5. Reports and coverage.
+/// 5. Reports and coverage: each file's tests and errors, each set's policies with the number
+///    of tests each determined.
+fn gather_reports(
+    report: &mut RunReport,
+    loaded: Vec<LoadedFile>,
+    bindings: &[Option<usize>],
+    prepared: Vec<SetUnderTest>,
+    selected: &[(usize, usize)],
+    results: Vec<TestReport>,
+) {
     let mut determined: Vec<Vec<usize>> = prepared.iter().map(|s| vec![0; s.info.len()]).collect();
     let mut tests_by_file: Vec<Vec<TestReport>> = loaded.iter().map(|_| Vec::new()).collect();
-    for (&(index, _), result) in jobs_list.iter().zip(results) {
+    for (&(index, _), result) in selected.iter().zip(results) {
         if let (Some(actual), Some(slot)) = (&result.actual, bindings[index]) {
             for &policy in &actual.determining {
                 determined[slot][policy] += 1;
@@ -358,7 +463,6 @@ pub fn run_with_files(
             determined,
         })
         .collect();
-    Ok(report)
 }
 
 struct ReadFile {
