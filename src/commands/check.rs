@@ -6,7 +6,7 @@ use crate::deep;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use cedarcheck_analyzer::{Baseline, Fingerprint};
+use cedarcheck_analyzer::{display_path, Baseline, Fingerprint};
 use cedarcheck_workspace::{DeepMode, PolicySetFiles, Workspace};
 
 use crate::cli::{CheckArgs, CommonArgs};
@@ -105,7 +105,7 @@ fn check(args: &CheckArgs, common: &CommonArgs) -> Result<CheckResult, String> {
             if set.schema.is_none() {
                 result.notes.push(format!(
                     "{label} under {}: no schema found, so strict validation was skipped",
-                    display_path(&workspace.root, "", &cwd)
+                    display_path(&workspace.root, &cwd)
                 ));
             }
             let input = set.read(&workspace.root).map_err(|e| e.to_string())?;
@@ -153,18 +153,13 @@ fn check(args: &CheckArgs, common: &CommonArgs) -> Result<CheckResult, String> {
                 set: set.name.clone(),
                 summary,
             });
-            let files = input
-                .policies
-                .iter()
-                .chain(&input.schema)
-                .chain(&input.links)
-                .chain(&extra_sources);
+            let files = input.files().into_iter().chain(&extra_sources);
             for file in files {
                 result.files += 1;
-                let shown = display_path(&workspace.root, &file.path, &cwd);
+                let shown = display_path(&workspace.root.join(&file.path), &cwd);
                 result.repo_paths.insert(
                     shown.clone(),
-                    display_path(&workspace.root, &file.path, &repo_root),
+                    display_path(&workspace.root.join(&file.path), &repo_root),
                 );
                 if only.is_none_or(|only| only.contains(&file.path)) {
                     result.reported_files.insert(shown.clone());
@@ -175,9 +170,9 @@ fn check(args: &CheckArgs, common: &CommonArgs) -> Result<CheckResult, String> {
                 if only.is_some_and(|only| !only.contains(&finding.file)) {
                     continue;
                 }
-                finding.file = display_path(&workspace.root, &finding.file, &cwd);
+                finding.file = display_path(&workspace.root.join(&finding.file), &cwd);
                 for related in &mut finding.related {
-                    related.file = display_path(&workspace.root, &related.file, &cwd);
+                    related.file = display_path(&workspace.root.join(&related.file), &cwd);
                 }
                 result.findings.push(finding);
             }
@@ -282,17 +277,4 @@ fn write_baseline(path: &Path, result: &CheckResult, common: &CommonArgs) -> u8 
         );
     }
     crate::exit::CLEAN
-}
-
-/// A root-relative path as the user should see it: relative to the current directory when the
-/// workspace lies below it, else absolute.
-fn display_path(root: &Path, relative: &str, cwd: &Path) -> String {
-    let full = root.join(relative);
-    let shown = full.strip_prefix(cwd).unwrap_or(&full);
-    let shown = shown.to_string_lossy().replace('\\', "/");
-    if shown.is_empty() {
-        ".".into()
-    } else {
-        shown
-    }
 }

@@ -131,13 +131,7 @@ fn compare(
         ));
     }
     let files = |input: &PolicySetInput| -> Vec<String> {
-        input
-            .policies
-            .iter()
-            .chain(&input.schema)
-            .chain(&input.links)
-            .map(|f| f.path.clone())
-            .collect()
+        input.files().iter().map(|f| f.path.clone()).collect()
     };
     let (old_files, new_files) = (files(&old_input), files(&new_input));
     let report: DiffReport = cedarcheck_prover::diff::diff(
@@ -158,13 +152,7 @@ fn compare(
         solver,
         jobs,
     );
-    let shown = |file: &str| {
-        let full = new.root.join(file);
-        full.strip_prefix(cwd)
-            .unwrap_or(&full)
-            .to_string_lossy()
-            .replace('\\', "/")
-    };
+    let shown = |file: &str| cedarcheck_analyzer::display_path(&new.root.join(file), cwd);
     Ok(ComparedSet {
         label,
         notes,
@@ -176,10 +164,8 @@ fn compare(
             .map(|e| (shown(&new_files[e.file]), e.id_span))
             .collect(),
         sources: new_input
-            .policies
-            .iter()
-            .chain(&new_input.schema)
-            .chain(&new_input.links)
+            .files()
+            .into_iter()
             .map(|f| (shown(&f.path), f.text.clone()))
             .collect(),
         report,
@@ -198,10 +184,8 @@ fn load(side: &str, input: &PolicySetInput) -> Result<Report, String> {
         })
         .map(|f| {
             let text = input
-                .policies
-                .iter()
-                .chain(&input.schema)
-                .chain(&input.links)
+                .files()
+                .into_iter()
                 .find(|s| s.path == f.file)
                 .map_or("", |s| &s.text);
             let at = cedarcheck_analyzer::LineIndex::new(text).position(text, f.span.start);

@@ -40,7 +40,7 @@ pub fn run(args: &FmtArgs, common: &CommonArgs) -> u8 {
     }
     let (mut changed, mut unchanged, mut failed) = (0usize, 0usize, 0usize);
     for path in &files {
-        let shown = shown_path(path, &cwd);
+        let shown = cedarcheck_analyzer::display_path(path, &cwd);
         let bytes = match std::fs::read(path) {
             Ok(bytes) => bytes,
             Err(e) => {
@@ -187,14 +187,6 @@ fn files_to_format(paths: &[PathBuf], config: Option<&Path>) -> Result<Vec<PathB
         }
     }
     Ok(files.into_iter().collect())
-}
-
-/// Relative to the current directory when below it, else absolute; `/` separators.
-fn shown_path(path: &Path, cwd: &Path) -> String {
-    path.strip_prefix(cwd)
-        .unwrap_or(path)
-        .to_string_lossy()
-        .replace('\\', "/")
 }
 
 /// Replaces the file at `path` with `contents` at once: written to a temporary file in the

@@ -32,7 +32,7 @@ pub use registry::{rule, INVARIANT_FILE_RULES, RULES};
 pub use rule::{Category, PolicyCheck, Rule, Source};
 pub use schema::is_json_schema;
 pub use settings::{Override, RuleLevel, Settings};
-pub use source::{json_content, JsonContent, LineIndex, Position, SourceFile};
+pub use source::{display_path, json_content, JsonContent, LineIndex, Position, SourceFile};
 pub use suppression::{Suppressions, IGNORE_ANNOTATION};
 
 /// One policy set: its policy files, its schema and its template-links files.
@@ -235,13 +235,16 @@ pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(Finding::output_order);
 }
 
-/// Runs `f` on a thread with a 256 MiB stack, enough for Cedar's recursive parser and
+/// The stack of an analysis thread: 256 MiB, enough for Cedar's recursive parser and
 /// evaluator on pathologically nested input (thousands of parentheses).
+pub const ANALYSIS_STACK_SIZE: usize = 256 << 20;
+
+/// Runs `f` on a thread with an [`ANALYSIS_STACK_SIZE`] stack.
 pub fn with_large_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("cedarcheck-analysis".into())
-            .stack_size(256 << 20)
+            .stack_size(ANALYSIS_STACK_SIZE)
             .spawn_scoped(scope, f)
             .expect("spawning the analysis thread")
             .join()

@@ -1,5 +1,6 @@
 //! Source files as the core sees them: a display path and the text, never a file handle.
 
+use std::path::Path;
 use std::sync::Arc;
 
 /// One input file. `path` is relative to the workspace root, with `/` separators; it is the
@@ -193,9 +194,39 @@ impl LineIndex {
     }
 }
 
+/// A path as reports show it: relative to `cwd` when it lies below it, else as it is; `/`
+/// separators, and `.` for `cwd` itself. (Pure: no file system access.)
+pub fn display_path(path: &Path, cwd: &Path) -> String {
+    let shown = path.strip_prefix(cwd).unwrap_or(path);
+    let shown = shown.to_string_lossy().replace('\\', "/");
+    if shown.is_empty() {
+        ".".into()
+    } else {
+        shown
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_path_is_relative_below_cwd_and_absolute_elsewhere() {
+        let cwd = Path::new("/repo/sub");
+        assert_eq!(
+            display_path(Path::new("/repo/sub/a/b.cedar"), cwd),
+            "a/b.cedar"
+        );
+        assert_eq!(display_path(Path::new("/repo/sub"), cwd), ".");
+        assert_eq!(
+            display_path(Path::new("/repo/c.cedar"), cwd),
+            "/repo/c.cedar"
+        );
+        assert_eq!(
+            display_path(Path::new("/repo/subway/d"), cwd),
+            "/repo/subway/d"
+        );
+    }
 
     #[test]
     fn cedar_json_is_recognised_by_content_and_other_json_is_not() {

@@ -41,13 +41,7 @@ struct PolicyIgnores {
 impl Suppressions {
     /// Reads every policy's `@cedarcheck_ignore` in `loaded`, which was loaded from `input`.
     pub fn new(loaded: &LoadedSet, input: &PolicySetInput) -> Self {
-        let files: Vec<&str> = input
-            .policies
-            .iter()
-            .chain(&input.schema)
-            .chain(&input.links)
-            .map(|f| f.path.as_str())
-            .collect();
+        let files: Vec<&str> = input.files().iter().map(|f| f.path.as_str()).collect();
         let policies = loaded
             .entries
             .iter()

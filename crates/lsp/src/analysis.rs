@@ -319,12 +319,7 @@ pub fn check_set(
         links: set.links.clone(),
     };
     let findings = overlay.cache.check(key, &input, settings);
-    let files = input
-        .policies
-        .iter()
-        .chain(&input.schema)
-        .chain(&input.links);
-    Ok(group(root, files, findings))
+    Ok(group(root, input.files(), findings))
 }
 
 /// The invariant files of a set: they must parse and validate against the set's schema.

@@ -10,9 +10,6 @@ use std::sync::{Mutex, MutexGuard};
 use futures::FutureExt;
 use tower_lsp_server::jsonrpc;
 
-/// The stack of analysis threads (as `cedarcheck_analyzer::with_large_stack`).
-const STACK: usize = 256 << 20;
-
 /// Runs `f` on a fresh thread; `Err` carries the panic message when it panicked.
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
@@ -20,7 +17,7 @@ pub async fn blocking<T: Send + 'static>(
     let (sender, receiver) = tokio::sync::oneshot::channel();
     std::thread::Builder::new()
         .name("cedarcheck-lsp-analysis".into())
-        .stack_size(STACK)
+        .stack_size(cedarcheck_analyzer::ANALYSIS_STACK_SIZE)
         .spawn(move || {
             let _ = sender.send(std::panic::catch_unwind(AssertUnwindSafe(f)));
         })

@@ -46,16 +46,8 @@ pub fn read_text(path: &Path) -> std::io::Result<Result<String, (usize, String)>
     }))
 }
 
-/// A path as reports show it: relative to `cwd` when it lies below it, else as it is.
-pub fn display(path: &Path, cwd: &Path) -> String {
-    let shown = path.strip_prefix(cwd).unwrap_or(path);
-    let shown = shown.to_string_lossy().replace('\\', "/");
-    if shown.is_empty() {
-        ".".into()
-    } else {
-        shown
-    }
-}
+/// A path as reports show it (the workspace's one helper, under the name this crate uses).
+pub use cedarcheck_analyzer::display_path as display;
 
 /// `path` with `.` and `..` resolved lexically.
 fn normalize(path: &Path) -> PathBuf {

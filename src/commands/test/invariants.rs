@@ -66,13 +66,8 @@ pub fn prove(
                 progress: !common.quiet,
             })?;
             notes.extend(outcome.notes);
-            let shown = |file: &str| {
-                let full = workspace.root.join(file);
-                full.strip_prefix(cwd)
-                    .unwrap_or(&full)
-                    .to_string_lossy()
-                    .into_owned()
-            };
+            let shown =
+                |file: &str| cedarcheck_analyzer::display_path(&workspace.root.join(file), cwd);
             for file in &set.invariants {
                 let mut report = FileReport {
                     path: shown(file),
