@@ -1,4 +1,4 @@
-//! Command-line interface: every command, flag and default of DESIGN §1.
+//! Command-line interface: every command, flag and default of README "Usage".
 
 use std::path::PathBuf;
 

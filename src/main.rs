@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// Exit codes of DESIGN §1.
+/// Exit codes, as README "Exit codes" lists them.
 pub mod exit {
     /// Nothing at or above the fail level.
     pub const CLEAN: u8 = 0;

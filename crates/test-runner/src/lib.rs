@@ -1,4 +1,4 @@
-//! cedarcheck's allow/deny test harness (DESIGN §4).
+//! cedarcheck's allow/deny test harness (README "Tests").
 //!
 //! Test files come in three shapes, told apart by their content ([`test_file`]): the Cedar
 //! CLI's `run-tests` array, the Cedar integration-test file and the native file with shared

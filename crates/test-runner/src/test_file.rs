@@ -1,5 +1,5 @@
-//! Test files: the three shapes of DESIGN §4, told apart by their content, each test with the
-//! byte offset where it starts so that reports can name its line.
+//! Test files: the three shapes of README "Test files", told apart by their content, each
+//! test with the byte offset where it starts so that reports can name its line.
 //!
 //! 1. The Cedar CLI `run-tests` file: an array of `{name, request, entities, decision, reason,
 //!    num_errors}`, with exactly the fields and semantics of `cedar run-tests`.
