@@ -294,45 +294,15 @@ impl Context<'_> {
         verdicts: &[Verdict],
         equivalent: &BTreeSet<(usize, usize)>,
     ) -> Option<Finding> {
-        let rule = verdicts[0].rule;
-        let holds: Vec<&Verdict> = verdicts.iter().filter(|v| v.outcome.is_holds()).collect();
-        let unknown: Vec<(usize, &str)> = verdicts
-            .iter()
-            .filter_map(|v| match &v.outcome {
-                Outcome::Unknown(reason) => Some((v.env, reason.as_str())),
-                _ => None,
-            })
-            .collect();
-        if holds.is_empty() && unknown.is_empty() {
+        let gathered = Gathered::new(about, verdicts);
+        if gathered.holds.is_empty() && gathered.unknown.is_empty() {
             return None;
         }
-        let shared = self.shared;
-        // An allows-all finding stands on the first permit that grants the access.
-        let anchor = match about {
-            About::Environment(_) => match &holds.first()?.outcome {
-                Outcome::Holds { related, .. } => Some(*related.first()?),
-                _ => None,
-            },
-            _ => None,
-        };
-        let (subject, locator) = match about {
-            About::Policy(p) => (&shared.subjects[p], &self.policies),
-            About::Pair(_, b) => (&shared.subjects[b], &self.policies),
-            About::Invariant(i) => (&shared.invariants[i], &self.invariants),
-            About::Environment(_) => (&shared.subjects[anchor?], &self.policies),
-        };
-        let (file, mut span) = locator.place(subject);
+        let rule = gathered.rule;
+        let (anchor, subject, locator) = self.place(&gathered)?;
+        let (file, span) = locator.place(subject);
         let configured = self.settings.level(rule.declaration(), &file)?;
-        let related: Vec<usize> = holds
-            .iter()
-            .flat_map(|v| match &v.outcome {
-                Outcome::Holds { related, .. } => related.clone(),
-                _ => Vec::new(),
-            })
-            .filter(|&r| Some(r) != anchor)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let related = gathered.related(anchor);
         if let About::Policy(p) = about {
             let explained = related.len() == 1
                 && (equivalent.contains(&(p.min(related[0]), p.max(related[0]))));
@@ -340,11 +310,72 @@ impl Context<'_> {
                 return None;
             }
         }
-        if holds.is_empty() {
-            return Some(self.unknown(rule, about, subject, file, span, &unknown));
+        if gathered.holds.is_empty() {
+            return Some(self.unknown(rule, about, subject, file, span, &gathered.unknown));
         }
-        let holds_envs: Vec<usize> = holds.iter().map(|v| v.env).collect();
-        let applicable = match about {
+        let applicable = self.applicable(about);
+        // A pair is reported only when equivalent in every environment either applies in.
+        if let About::Pair(a, b) = about {
+            if !equivalent.contains(&(a, b)) {
+                return None;
+            }
+        }
+        let level = self.level(&gathered, configured, applicable);
+        let counterexample = gathered.holds.iter().find_map(|v| match &v.outcome {
+            Outcome::Holds { counterexample, .. } => counterexample.clone(),
+            _ => None,
+        });
+        let raised = self.raised(&gathered, subject, locator, counterexample.as_ref());
+        let span = raised.as_ref().and_then(|r| r.1).unwrap_or(span);
+        let (raised_words, raised_in_template) = match raised {
+            Some((words, _, in_template)) => (Some(words), in_template),
+            None => (None, None),
+        };
+        let message = self.message(
+            &gathered,
+            subject,
+            locator,
+            applicable,
+            &related,
+            raised_words.as_deref(),
+        );
+        let mut finding =
+            Finding::new(rule.declaration(), &file, span, message).with_policy(subject.id.as_str());
+        finding.level = level;
+        finding = self.with_related(finding, about, related, raised_in_template);
+        finding.counterexample = counterexample;
+        if finding.counterexample.is_some() {
+            finding = finding.with_help("the counterexample in the JSON output is a `run-tests` entry: paste it into a test file");
+        }
+        Some(finding)
+    }
+
+    /// Place: the subject a finding stands on and where its policies are; an allows-all
+    /// finding stands on the first permit that grants the access (its anchor).
+    fn place<'s>(
+        &'s self,
+        gathered: &Gathered<'_>,
+    ) -> Option<(Option<usize>, &'s Subject, &'s Locator<'s>)> {
+        let shared = self.shared;
+        let anchor = match gathered.about {
+            About::Environment(_) => match &gathered.holds.first()?.outcome {
+                Outcome::Holds { related, .. } => Some(*related.first()?),
+                _ => None,
+            },
+            _ => None,
+        };
+        let (subject, locator) = match gathered.about {
+            About::Policy(p) => (&shared.subjects[p], &self.policies),
+            About::Pair(_, b) => (&shared.subjects[b], &self.policies),
+            About::Invariant(i) => (&shared.invariants[i], &self.invariants),
+            About::Environment(_) => (&shared.subjects[anchor?], &self.policies),
+        };
+        Some((anchor, subject, locator))
+    }
+
+    /// The environments a finding's question applies in.
+    fn applicable(&self, about: About) -> usize {
+        match about {
             About::Policy(p) => self.envs_of(p).len(),
             About::Pair(a, b) => self.envs_of_either(a, b),
             About::Invariant(i) => self
@@ -353,14 +384,14 @@ impl Context<'_> {
                 .filter(|j| j.invariants.contains(&i))
                 .count(),
             About::Environment(_) => 1,
-        };
-        // A pair is reported only when equivalent in every environment either applies in.
-        if let About::Pair(a, b) = about {
-            if !equivalent.contains(&(a, b)) {
-                return None;
-            }
         }
-        let partial = holds.len() < applicable
+    }
+
+    /// Level: the configured one, one lower when the finding holds in only some of the
+    /// environments it applies in, or when a whole environment allowed only reads.
+    fn level(&self, gathered: &Gathered<'_>, configured: Level, applicable: usize) -> Level {
+        let about = gathered.about;
+        let partial = gathered.holds.len() < applicable
             && !matches!(about, About::Invariant(_) | About::Environment(_));
         // A whole environment allowed matters less when its action only reads (by its name,
         // as `unscoped-principal` judges it): "anyone may read" tiers are usually deliberate.
@@ -370,55 +401,75 @@ impl Context<'_> {
             }
             _ => false,
         };
-        let level = if partial || reads_only {
+        if partial || reads_only {
             lower(configured)
         } else {
             configured
-        };
+        }
+    }
+
+    /// A may-error finding stands on the expression that raises the error in its
+    /// counterexample (a link's on the link, pointing at the expression in its template):
+    /// the words for it, where it is, and the template's expression as a related location.
+    fn raised(
+        &self,
+        gathered: &Gathered<'_>,
+        subject: &Subject,
+        locator: &Locator<'_>,
+        counterexample: Option<&Value>,
+    ) -> Option<(String, Option<Span>, Option<Related>)> {
+        let may_error = matches!(
+            gathered.rule,
+            DeepRule::ForbidMayError | DeepRule::PermitMayError
+        );
+        match (gathered.about, may_error, counterexample) {
+            (About::Policy(_), true, Some(cex)) => {
+                locator.raised(subject.entry, cex, self.shared.schema)
+            }
+            _ => None,
+        }
+    }
+
+    /// Message: the rule's words for the subject, the environments and the policies involved,
+    /// with the environments it could not decide in.
+    fn message(
+        &self,
+        gathered: &Gathered<'_>,
+        subject: &Subject,
+        locator: &Locator<'_>,
+        applicable: usize,
+        related: &[usize],
+        raised: Option<&str>,
+    ) -> String {
+        let shared = self.shared;
+        let holds_envs: Vec<usize> = gathered.holds.iter().map(|v| v.env).collect();
         let phrase = self.scope_phrase(&holds_envs, applicable);
         let names: Vec<String> = related
             .iter()
             .map(|&r| format!("`{}`", shared.subjects[r].id))
             .collect();
-        let kind = locator.kind(subject);
-        let id = &subject.id;
-        let detail = holds.iter().find_map(|v| match &v.outcome {
+        let detail = gathered.holds.iter().find_map(|v| match &v.outcome {
             Outcome::Holds { detail, .. } => detail.clone(),
             _ => None,
         });
-        let counterexample = holds.iter().find_map(|v| match &v.outcome {
-            Outcome::Holds { counterexample, .. } => counterexample.clone(),
-            _ => None,
-        });
-        // A may-error finding stands on the expression that raises the error in its
-        // counterexample (a link's on the link, pointing at the expression in its template).
-        let may_error = matches!(rule, DeepRule::ForbidMayError | DeepRule::PermitMayError);
-        let (mut raised_words, mut raised_in_template) = (None, None);
-        if let (About::Policy(_), true, Some(cex)) = (about, may_error, &counterexample) {
-            if let Some((words, at, in_template)) =
-                locator.raised(subject.entry, cex, shared.schema)
-            {
-                span = at.unwrap_or(span);
-                (raised_words, raised_in_template) = (Some(words), in_template);
-            }
-        }
-        let other = match about {
+        let other = match gathered.about {
             About::Pair(a, _) => Some(format!("`{}`", shared.subjects[a].id)),
             _ => None,
         };
         let env_list = self.env_list(&holds_envs);
-        let message = rule.message(&Said {
-            kind,
-            id,
+        let message = gathered.rule.message(&Said {
+            kind: locator.kind(subject),
+            id: &subject.id,
             effect: Some(subject.effect()),
             envs: &phrase,
             env_list: &env_list,
             by: &names,
             other: other.as_deref(),
-            raised: raised_words.as_deref(),
+            raised,
             detail: detail.as_deref(),
         });
-        let message = if unknown.is_empty() {
+        let unknown = &gathered.unknown;
+        if unknown.is_empty() {
             message
         } else {
             format!(
@@ -426,10 +477,19 @@ impl Context<'_> {
                 unknown.len(),
                 unknown[0].1
             )
-        };
-        let mut finding =
-            Finding::new(rule.declaration(), &file, span, message).with_policy(id.as_str());
-        finding.level = level;
+        }
+    }
+
+    /// Related: the policies involved (a pair's other policy), each at its place, and the
+    /// template's expression that raises a link's error.
+    fn with_related(
+        &self,
+        mut finding: Finding,
+        about: About,
+        related: Vec<usize>,
+        raised_in_template: Option<Related>,
+    ) -> Finding {
+        let shared = self.shared;
         let related_subjects: Vec<usize> = match about {
             About::Pair(a, _) => vec![a],
             _ => related,
@@ -445,11 +505,7 @@ impl Context<'_> {
         if let Some(related) = raised_in_template {
             finding = finding.with_related(related);
         }
-        finding.counterexample = counterexample;
-        if finding.counterexample.is_some() {
-            finding = finding.with_help("the counterexample in the JSON output is a `run-tests` entry: paste it into a test file");
-        }
-        Some(finding)
+        finding
     }
 
     fn unknown(
@@ -487,6 +543,46 @@ impl Context<'_> {
             Level::Info
         };
         finding
+    }
+}
+
+/// The verdicts about one subject under one rule: the environments where the finding holds
+/// and those the solver could not decide.
+struct Gathered<'v> {
+    rule: DeepRule,
+    about: About,
+    holds: Vec<&'v Verdict>,
+    unknown: Vec<(usize, &'v str)>,
+}
+
+impl<'v> Gathered<'v> {
+    fn new(about: About, verdicts: &'v [Verdict]) -> Self {
+        Gathered {
+            rule: verdicts[0].rule,
+            about,
+            holds: verdicts.iter().filter(|v| v.outcome.is_holds()).collect(),
+            unknown: verdicts
+                .iter()
+                .filter_map(|v| match &v.outcome {
+                    Outcome::Unknown(reason) => Some((v.env, reason.as_str())),
+                    _ => None,
+                })
+                .collect(),
+        }
+    }
+
+    /// The policies the finding involves, in every environment where it holds, but the anchor.
+    fn related(&self, anchor: Option<usize>) -> Vec<usize> {
+        self.holds
+            .iter()
+            .flat_map(|v| match &v.outcome {
+                Outcome::Holds { related, .. } => related.clone(),
+                _ => Vec::new(),
+            })
+            .filter(|&r| Some(r) != anchor)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
     }
 }
 
