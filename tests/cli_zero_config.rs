@@ -461,7 +461,7 @@ fn json_policies_are_named_by_their_keys_and_quoted_as_cedar() {
     );
     assert_eq!(
         help("missing-policy-id"),
-        "add a member such as \"annotations\": {\"id\": \"agent-read-logs\"} to the policy's \
+        "add a member such as \"annotations\": {\"id\": \"policy-name\"} to the policy's \
          object"
     );
 

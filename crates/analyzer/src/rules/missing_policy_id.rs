@@ -1,3 +1,5 @@
+use cedar_policy_core::ast::ActionConstraint;
+
 use crate::{Category, Finding, Level, PolicyUnit, Rule, Source};
 
 pub const RULE: Rule = Rule {
@@ -38,6 +40,8 @@ fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {
         .annotations()
         .any(|(key, _)| key.as_ref() == "id");
     if !has_id {
+        let id = suggested_id(unit);
+        let kind = unit.kind_name();
         out.push(
             unit.finding(
                 &RULE,
@@ -50,11 +54,48 @@ fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {
             )
             .with_help(if unit.is_json() {
                 // Cedar's JSON policy format has no `@`: annotations are a member.
-                "add a member such as \"annotations\": {\"id\": \"agent-read-logs\"} to the \
-                 policy's object"
+                format!(
+                    "add a member such as \"annotations\": {{\"id\": \"{id}\"}} to the \
+                     {kind}'s object"
+                )
             } else {
-                "add an annotation such as @id(\"agent-read-logs\") above the policy"
+                format!("add an annotation such as @id(\"{id}\") above the {kind}")
             }),
         );
+    }
+}
+
+/// An id in the words of the policy's first action (`ViewPhoto` → `view-photo`, a forbid's
+/// `no-view-photo`), for the help to show; `policy-name` when the scope names no action.
+fn suggested_id(unit: &PolicyUnit<'_>) -> String {
+    let action = match unit.template.action_constraint() {
+        ActionConstraint::Eq(uid) => Some(uid.eid().as_ref().to_string()),
+        ActionConstraint::In(uids) => uids.first().map(|uid| uid.eid().as_ref().to_string()),
+        _ => None,
+    };
+    let Some(action) = action else {
+        return "policy-name".into();
+    };
+    let mut words = String::new();
+    let mut previous_lower = false;
+    for c in action.chars() {
+        if c.is_alphanumeric() {
+            if c.is_uppercase() && previous_lower {
+                words.push('-');
+            }
+            words.extend(c.to_lowercase());
+            previous_lower = c.is_lowercase() || c.is_ascii_digit();
+        } else {
+            if !words.ends_with('-') && !words.is_empty() {
+                words.push('-');
+            }
+            previous_lower = false;
+        }
+    }
+    let words = words.trim_matches('-');
+    match (unit.is_permit(), words.is_empty()) {
+        (_, true) => "policy-name".into(),
+        (true, false) => words.to_string(),
+        (false, false) => format!("no-{words}"),
     }
 }
