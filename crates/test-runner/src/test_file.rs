@@ -7,6 +7,9 @@
 //!    as `cedar-testing` reads it (with its older spellings too).
 //! 3. The native file: `{entities, tests: [...]}` with shared entities and lenient entries.
 //!
+//! This module tells the shapes apart; each shape's own fields are read in its module
+//! (`run_tests`, `integration`, `native`), and YAML files in `yaml`.
+//!
 //! Parsing is IO-free: paths in the file are kept as written; the loader resolves them.
 
 use serde::Deserialize;
@@ -15,6 +18,9 @@ use serde_json::Value;
 
 use crate::located::Located;
 
+mod integration;
+mod native;
+mod run_tests;
 mod yaml;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -330,17 +336,7 @@ fn parse_array(file: &str, text: &str, base: usize) -> Parsed {
             "an array of something other than tests (entities?)"
         });
     }
-    let tests = items
-        .iter()
-        .enumerate()
-        .map(|(index, raw)| run_tests_case(file, text, index, raw))
-        .collect();
-    Parsed::Tests(TestFile {
-        shape: Shape::RunTests,
-        tests,
-        shared_entities: None,
-        integration: None,
-    })
+    run_tests::parse(file, text, &items)
 }
 
 /// An object's fields, unparsed: telling shapes apart must not trip over deep values.
@@ -352,9 +348,9 @@ fn parse_object(file: &str, text: &str, base: usize) -> Parsed {
         Err(error) => return Parsed::Error(syntax_error(file, text, base, &error)),
     };
     if fields.contains_key("tests") {
-        parse_native(file, text, base)
+        native::parse(file, text, base)
     } else if fields.contains_key("requests") || fields.contains_key("queries") {
-        parse_integration(file, text, base)
+        integration::parse(file, text, base)
     } else if fields.contains_key("staticPolicies") || fields.contains_key("templates") {
         Parsed::NotATest("a JSON policy set")
     } else if ["effect", "principal", "action", "resource"]
@@ -373,45 +369,7 @@ fn parse_object(file: &str, text: &str, base: usize) -> Parsed {
     }
 }
 
-// ---- 1. The Cedar CLI `run-tests` file ----------------------------------------------------
-
-/// `cedar run-tests`' own test case: every field but `name` is required, unknown fields are
-/// ignored, `decision` is `allow` or `deny`, entity uids are strings.
-#[derive(Deserialize)]
-struct RunTestsEntry<'a> {
-    #[serde(borrow)]
-    request: RunTestsRequest<'a>,
-    #[serde(borrow)]
-    entities: &'a RawValue,
-    decision: Decision,
-    reason: Vec<String>,
-    num_errors: usize,
-}
-
-#[derive(Deserialize)]
-struct RunTestsRequest<'a> {
-    #[serde(default)]
-    principal: Option<String>,
-    #[serde(default)]
-    action: Option<String>,
-    #[serde(default)]
-    resource: Option<String>,
-    #[serde(borrow)]
-    context: &'a RawValue,
-}
-
-impl<'de> Deserialize<'de> for Decision {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        match text.as_str() {
-            "allow" => Ok(Decision::Allow),
-            "deny" => Ok(Decision::Deny),
-            other => Err(serde::de::Error::custom(format!(
-                "unknown decision `{other}`, expected `allow` or `deny`"
-            ))),
-        }
-    }
-}
+// ---- Shared by the shapes -----------------------------------------------------------------
 
 /// The test's `name`, however malformed the rest of it: like the Cedar CLI, a test without a
 /// string name is unnamed (numbered here, so that names stay unique).
@@ -420,44 +378,6 @@ fn name_of(raw: &RawValue, key: &str, index: usize) -> String {
         .ok()
         .and_then(|object| serde_json::from_str::<String>(object.get(key)?.get()).ok())
         .unwrap_or_else(|| format!("(unnamed #{})", index + 1))
-}
-
-fn run_tests_case(file: &str, text: &str, index: usize, raw: &RawValue) -> TestCase {
-    let offset = offset_in(text, raw);
-    let name = name_of(raw, "name", index);
-    let spec = serde_json::from_str::<RunTestsEntry>(raw.get())
-        .map_err(|e| Located::json(file, text, offset, &e, "invalid test"))
-        .and_then(|entry| {
-            let context = serde_json::from_str(entry.request.context.get())
-                .map_err(|e| Located::json(file, text, offset, &e, "invalid test context"))?;
-            Ok(CaseSpec {
-                request: RequestSpec {
-                    principal: entry
-                        .request
-                        .principal
-                        .map_or(EntityRef::Missing, EntityRef::Text),
-                    action: entry
-                        .request
-                        .action
-                        .map_or(EntityRef::Missing, EntityRef::Text),
-                    resource: entry
-                        .request
-                        .resource
-                        .map_or(EntityRef::Missing, EntityRef::Text),
-                    context,
-                },
-                entities: EntitiesChoice::Own(entities_source(entry.entities)),
-                expect: Expectation {
-                    decision: entry.decision.into(),
-                    reason: entry.reason,
-                    reason_exact: false,
-                    errors: ExpectedErrors::Count(entry.num_errors),
-                },
-                validate_request: true,
-                inline_entities: Vec::new(),
-            })
-        });
-    TestCase { name, offset, spec }
 }
 
 /// A string is a path; anything else is the entities themselves, as in `cedar run-tests`.
@@ -469,318 +389,13 @@ fn entities_source(raw: &RawValue) -> EntitiesSource {
     }
 }
 
-// ---- 3. The native file ---------------------------------------------------------------------
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NativeFile<'a> {
-    #[serde(default, borrow)]
-    entities: Option<&'a RawValue>,
-    #[serde(default)]
-    validate_request: Option<bool>,
-    #[serde(default)]
-    #[expect(dead_code, reason = "a free-text description, accepted and not used")]
-    description: Option<String>,
-    #[serde(borrow)]
-    tests: Vec<&'a RawValue>,
-}
-
-/// A `run-tests` entry with defaults: `reason` `[]`, `num_errors` 0, `context` `{}`, the
-/// file's entities; entity uids as `Type::"id"` or `{"type", "id"}`. Typos are errors.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NativeEntry<'a> {
-    #[serde(default)]
-    #[expect(
-        dead_code,
-        reason = "read by `name_of` even when the rest is malformed"
-    )]
-    name: Option<String>,
-    request: NativeRequest,
-    #[serde(default, borrow)]
-    entities: Option<&'a RawValue>,
-    decision: ExpectedDecision,
-    #[serde(default)]
-    reason: Vec<String>,
-    #[serde(default)]
-    num_errors: usize,
-    #[serde(default)]
-    validate_request: Option<bool>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NativeRequest {
-    principal: Value,
-    action: Value,
-    resource: Value,
-    #[serde(default = "empty_context")]
-    context: Value,
-}
-
-fn empty_context() -> Value {
-    Value::Object(serde_json::Map::new())
-}
-
+/// A request's entity as written: missing, `Type::"id"`, or a uid object.
 fn entity_ref(value: Value) -> EntityRef {
     match value {
         Value::Null => EntityRef::Missing,
         Value::String(text) => EntityRef::Text(text),
         other => EntityRef::Json(other),
     }
-}
-
-/// A request's principal or resource: a uid, or an entity written in place —
-/// `{"type": …, "id": …, "attrs": {…}, "parents": […]}` (parents as `Type::"id"` or uid
-/// objects) — whose uid is the request's and whose entity joins the test's entities.
-fn inline_entity(value: Value, entities: &mut Vec<Value>) -> EntityRef {
-    let Value::Object(mut fields) = value else {
-        return entity_ref(value);
-    };
-    if !fields.contains_key("attrs") && !fields.contains_key("parents") {
-        return entity_ref(Value::Object(fields));
-    }
-    let attrs = fields
-        .remove("attrs")
-        .unwrap_or_else(|| Value::Object(Default::default()));
-    let parents = match fields.remove("parents") {
-        Some(Value::Array(parents)) => Value::Array(parents.into_iter().map(uid_json).collect()),
-        Some(other) => other,
-        None => Value::Array(Vec::new()),
-    };
-    let uid = Value::Object(fields);
-    entities.push(serde_json::json!({"uid": uid, "attrs": attrs, "parents": parents}));
-    entity_ref(uid)
-}
-
-/// `Type::"id"` as Cedar's entity JSON writes a uid; anything else as written.
-fn uid_json(value: Value) -> Value {
-    match &value {
-        Value::String(text) => match text.parse::<cedar_policy::EntityUid>() {
-            Ok(uid) => serde_json::json!({
-                "type": uid.type_name().to_string(),
-                "id": uid.id().unescaped(),
-            }),
-            Err(_) => value,
-        },
-        _ => value,
-    }
-}
-
-fn parse_native(file: &str, text: &str, base: usize) -> Parsed {
-    let native: NativeFile = match serde_json::from_str(&text[base..]) {
-        Ok(native) => native,
-        Err(error) => {
-            return Parsed::Error(Located::json(file, text, base, &error, "invalid test file"))
-        }
-    };
-    let file_validates = native.validate_request.unwrap_or(true);
-    let shared_entities = native.entities.map(entities_source);
-    let tests = native
-        .tests
-        .iter()
-        .enumerate()
-        .map(|(index, raw)| {
-            let offset = offset_in(text, raw);
-            let spec = serde_json::from_str::<NativeEntry>(raw.get())
-                .map_err(|e| Located::json(file, text, offset, &e, "invalid test"))
-                .map(|mut entry| {
-                    let mut inline_entities = Vec::new();
-                    let principal =
-                        inline_entity(entry.request.principal.take(), &mut inline_entities);
-                    let resource =
-                        inline_entity(entry.request.resource.take(), &mut inline_entities);
-                    (entry, principal, resource, inline_entities)
-                })
-                .map(|(entry, principal, resource, inline_entities)| CaseSpec {
-                    request: RequestSpec {
-                        principal,
-                        action: entity_ref(entry.request.action),
-                        resource,
-                        context: entry.request.context,
-                    },
-                    inline_entities,
-                    entities: match (entry.entities, &shared_entities) {
-                        (Some(own), _) => EntitiesChoice::Own(entities_source(own)),
-                        (None, Some(_)) => EntitiesChoice::Shared,
-                        (None, None) => EntitiesChoice::None,
-                    },
-                    expect: Expectation {
-                        decision: entry.decision,
-                        reason: entry.reason,
-                        reason_exact: false,
-                        errors: ExpectedErrors::Count(entry.num_errors),
-                    },
-                    validate_request: entry.validate_request.unwrap_or(file_validates),
-                });
-            TestCase {
-                name: name_of(raw, "name", index),
-                offset,
-                spec,
-            }
-        })
-        .collect();
-    Parsed::Tests(TestFile {
-        shape: Shape::Native,
-        tests,
-        shared_entities,
-        integration: None,
-    })
-}
-
-// ---- 2. The Cedar integration-test file -----------------------------------------------------
-
-/// `cedar-testing`'s `JsonTest`, with the spellings older corpora used as aliases.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct IntegrationFile<'a> {
-    policies: String,
-    #[serde(default)]
-    policy_format: Option<String>,
-    entities: String,
-    schema: String,
-    #[serde(default)]
-    schema_format: Option<String>,
-    #[serde(alias = "should_validate")]
-    should_validate: bool,
-    #[serde(alias = "queries", borrow)]
-    requests: Vec<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct IntegrationRequest {
-    #[serde(alias = "desc")]
-    #[expect(
-        dead_code,
-        reason = "read by `name_of` even when the rest is malformed"
-    )]
-    description: String,
-    #[serde(default)]
-    principal: Value,
-    #[serde(default)]
-    action: Value,
-    #[serde(default)]
-    resource: Value,
-    context: Value,
-    #[serde(default = "yes", alias = "enable_request_validation")]
-    validate_request: bool,
-    decision: IntegrationDecision,
-    #[serde(alias = "reasons")]
-    reason: Vec<String>,
-    errors: Vec<String>,
-}
-
-fn yes() -> bool {
-    true
-}
-
-/// `allow`/`deny`, as `cedar_policy::Decision` reads it; older corpora wrote `Allow`/`Deny`.
-struct IntegrationDecision(Decision);
-
-impl<'de> Deserialize<'de> for IntegrationDecision {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        match text.as_str() {
-            "allow" | "Allow" => Ok(Self(Decision::Allow)),
-            "deny" | "Deny" => Ok(Self(Decision::Deny)),
-            other => Err(serde::de::Error::custom(format!(
-                "unknown decision `{other}`, expected `allow` or `deny`"
-            ))),
-        }
-    }
-}
-
-fn source_format(
-    file: &str,
-    text: &str,
-    key: &str,
-    value: Option<String>,
-) -> Result<SourceFormat, Located> {
-    match value.as_deref() {
-        None | Some("cedar") => Ok(SourceFormat::Cedar),
-        Some("json") => Ok(SourceFormat::Json),
-        Some(other) => {
-            let at = text.find(&format!("\"{key}\"")).unwrap_or(0);
-            Err(Located::at(
-                file,
-                text,
-                at,
-                format!("`{key}` is \"{other}\": expected \"cedar\" or \"json\""),
-            ))
-        }
-    }
-}
-
-fn parse_integration(file: &str, text: &str, base: usize) -> Parsed {
-    let parsed: IntegrationFile = match serde_json::from_str(&text[base..]) {
-        Ok(parsed) => parsed,
-        Err(error) => {
-            return Parsed::Error(Located::json(
-                file,
-                text,
-                base,
-                &error,
-                "invalid integration test file",
-            ))
-        }
-    };
-    let formats = source_format(file, text, "policyFormat", parsed.policy_format).and_then(|p| {
-        source_format(file, text, "schemaFormat", parsed.schema_format).map(|s| (p, s))
-    });
-    let (policy_format, schema_format) = match formats {
-        Ok(formats) => formats,
-        Err(error) => return Parsed::Error(error),
-    };
-    let tests = parsed
-        .requests
-        .iter()
-        .enumerate()
-        .map(|(index, raw)| {
-            let offset = offset_in(text, raw);
-            let name = {
-                let described = name_of(raw, "description", index);
-                if described.starts_with("(unnamed") {
-                    name_of(raw, "desc", index)
-                } else {
-                    described
-                }
-            };
-            let spec = serde_json::from_str::<IntegrationRequest>(raw.get())
-                .map_err(|e| Located::json(file, text, offset, &e, "invalid request"))
-                .map(|request| CaseSpec {
-                    request: RequestSpec {
-                        principal: entity_ref(request.principal),
-                        action: entity_ref(request.action),
-                        resource: entity_ref(request.resource),
-                        context: request.context,
-                    },
-                    entities: EntitiesChoice::Shared,
-                    inline_entities: Vec::new(),
-                    expect: Expectation {
-                        decision: request.decision.0.into(),
-                        reason: request.reason,
-                        reason_exact: true,
-                        errors: ExpectedErrors::Policies(request.errors),
-                    },
-                    validate_request: request.validate_request,
-                });
-            TestCase { name, offset, spec }
-        })
-        .collect();
-    Parsed::Tests(TestFile {
-        shape: Shape::Integration,
-        tests,
-        shared_entities: None,
-        integration: Some(IntegrationHeader {
-            policies: parsed.policies,
-            policy_format,
-            entities: parsed.entities,
-            schema: parsed.schema,
-            schema_format,
-            should_validate: parsed.should_validate,
-        }),
-    })
 }
 
 #[cfg(test)]
