@@ -218,6 +218,46 @@ impl<'a> PolicyUnit<'a> {
         !names.is_empty() && names.iter().all(|name| action_reads_only(name))
     }
 
+    /// The clause that reads at `span`, rewritten with `guard` so that a request without the key
+    /// is decided the fail-closed way: a forbid still forbids it, a permit does not grant it.
+    /// (Guarding only the read is wrong under a `!`: `!context.x` would become
+    /// `context has x && !context.x`, which no longer forbids a request without `x`.)
+    pub fn guarded_clause(&self, span: Span, guard: &str) -> String {
+        let unit = self;
+        let clause = unit
+            .clauses()
+            .into_iter()
+            .find(|c| c.span.start <= span.start && span.end <= c.span.end);
+        let Some(clause) = clause else {
+            return format!("guard the condition that reads it with `{guard}`");
+        };
+        let at = expr_span(clause.body, clause.span);
+        let body = unit
+            .file
+            .text
+            .get(at.start..at.end)
+            .filter(|text| !text.trim_start().starts_with('{'))
+            .map_or_else(|| clause.body.to_string(), str::to_string);
+        let keyword = clause.kind.keyword();
+        // A forbid's `when` and a permit's `unless` must hold for requests without the key.
+        let hold = (unit.effect() == Effect::Forbid) == (clause.kind == ClauseKind::When);
+        let rewrite = if hold {
+            format!("{keyword} {{ !({guard}) || ({body}) }}")
+        } else {
+            format!("{keyword} {{ {guard} && ({body}) }}")
+        };
+        match unit.effect() {
+            Effect::Forbid => {
+                format!(
+                    "write `{rewrite}`: a request without it is then forbidden too (fail closed)"
+                )
+            }
+            Effect::Permit => format!(
+                "write `{rewrite}`: a request without it is then not permitted, without an error"
+            ),
+        }
+    }
+
     /// Every subexpression of the conditions, in no particular order.
     pub fn condition_exprs(&self) -> impl Iterator<Item = &'a Expr> {
         self.template

@@ -256,11 +256,11 @@ when { Team::"a"["first lead"] == principal };
         located[0].3
     );
     assert!(
-        found[0]
-            .help
-            .as_deref()
-            .unwrap_or_default()
-            .starts_with("guard the read: in a forbid, `!(Team::\"a\" has \"first lead\") || "),
+        found[0].help.as_deref().unwrap_or_default().starts_with(
+            "write `when { !(Team::\"a\" has \"first lead\") || (Team::\"a\"[\"first lead\"] \
+                 == principal) }`: a request without it is then forbidden too (fail closed); or \
+                 pass `Team::\"a\"` in every request's entities"
+        ),
         "{:?}",
         found[0].help
     );

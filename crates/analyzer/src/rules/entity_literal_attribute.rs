@@ -132,10 +132,8 @@ fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {
                 ),
             )
             .with_help(format!(
-                "guard the read: in a forbid, `!({guard}) || {read} …` forbids requests \
-                 without `{entity}` too; or pass `{entity}` in every request's entities",
-                guard = read.guard(),
-                read = read.text(),
+                "{}; or pass `{entity}` in every request's entities",
+                unit.guarded_clause(span, &read.guard())
             ));
         match unit.effect() {
             Effect::Permit => {

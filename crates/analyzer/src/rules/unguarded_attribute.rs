@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use cedar_policy_core::ast::{BinaryOp, Effect, Expr, ExprKind, Literal, UnaryOp, Var};
 
 use crate::policy::expr_span;
-use crate::{Category, ClauseKind, Finding, Level, PolicyUnit, Rule, Source, Span};
+use crate::{Category, Finding, Level, PolicyUnit, Rule, Source, Span};
 
 pub const RULE: Rule = Rule {
     id: "unguarded-attribute",
@@ -119,49 +119,12 @@ fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {
                      {kind} error, and {consequence}"
                 ),
             )
-            .with_help(guarded_rewrite(unit, span, &guard));
+            .with_help(unit.guarded_clause(span, &guard));
         if unit.effect() == Effect::Permit {
             // One level below the rule's level (see `settle`).
             finding.level = Level::Warn;
         }
         out.push(finding);
-    }
-}
-
-/// The clause that reads at `span`, rewritten with `guard` so that a request without the key
-/// is decided the fail-closed way: a forbid still forbids it, a permit does not grant it.
-/// (Guarding only the read is wrong under a `!`: `!context.x` would become
-/// `context has x && !context.x`, which no longer forbids a request without `x`.)
-fn guarded_rewrite(unit: &PolicyUnit<'_>, span: Span, guard: &str) -> String {
-    let clause = unit
-        .clauses()
-        .into_iter()
-        .find(|c| c.span.start <= span.start && span.end <= c.span.end);
-    let Some(clause) = clause else {
-        return format!("guard the condition that reads it with `{guard}`");
-    };
-    let at = expr_span(clause.body, clause.span);
-    let body = unit
-        .file
-        .text
-        .get(at.start..at.end)
-        .filter(|text| !text.trim_start().starts_with('{'))
-        .map_or_else(|| clause.body.to_string(), str::to_string);
-    let keyword = clause.kind.keyword();
-    // A forbid's `when` and a permit's `unless` must hold for requests without the key.
-    let hold = (unit.effect() == Effect::Forbid) == (clause.kind == ClauseKind::When);
-    let rewrite = if hold {
-        format!("{keyword} {{ !({guard}) || ({body}) }}")
-    } else {
-        format!("{keyword} {{ {guard} && ({body}) }}")
-    };
-    match unit.effect() {
-        Effect::Forbid => {
-            format!("write `{rewrite}`: a request without it is then forbidden too (fail closed)")
-        }
-        Effect::Permit => format!(
-            "write `{rewrite}`: a request without it is then not permitted, without an error"
-        ),
     }
 }
 
