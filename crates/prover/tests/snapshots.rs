@@ -36,7 +36,8 @@ fn render(findings: &[Finding], files: &[&SourceFile]) -> String {
     }
     for f in findings {
         let at = place(files, &f.file, f.span);
-        writeln!(out, "{at}: {}[{}] {}", f.level, f.rule, f.message).unwrap();
+        let message = solver_values_redacted(&f.message);
+        writeln!(out, "{at}: {}[{}] {message}", f.level, f.rule).unwrap();
         if let Some(policy) = &f.policy_id {
             writeln!(out, "  policy: {policy}").unwrap();
         }
@@ -57,6 +58,26 @@ fn render(findings: &[Finding], files: &[&SourceFile]) -> String {
         }
     }
     out
+}
+
+/// `message` with each backquoted integer of six digits or more — a value the solver chose for
+/// a counterexample, which another cvc5 version may choose otherwise — written `[value]`.
+fn solver_values_redacted(message: &str) -> String {
+    let parts: Vec<&str> = message.split('`').collect();
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let digits = part.strip_prefix('-').unwrap_or(part);
+            let quoted = i % 2 == 1;
+            if quoted && digits.len() >= 6 && digits.bytes().all(|b| b.is_ascii_digit()) {
+                "[value]".to_string()
+            } else {
+                part.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("`")
 }
 
 #[test]
