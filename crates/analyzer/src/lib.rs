@@ -6,6 +6,7 @@ mod broad_permit;
 mod constant;
 mod diagnostic;
 mod finding;
+mod guarded_reads;
 mod incremental;
 mod links;
 mod policy;

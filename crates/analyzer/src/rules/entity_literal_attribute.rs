@@ -1,14 +1,12 @@
-use std::collections::BTreeMap;
-
 use cedar_policy::{Authorizer, Context, Decision, Entities, EntityUid, PolicySet, Request};
 use cedar_policy_core::ast::{
     ActionConstraint, BinaryOp, Effect, EntityReference, EntityUID, Expr, ExprKind, Literal,
-    PrincipalOrResourceConstraint, UnaryOp,
+    PrincipalOrResourceConstraint,
 };
 use serde_json::json;
 
-use crate::policy::expr_span;
-use crate::{Category, Finding, Level, PolicyUnit, Rule, Source, Span};
+use crate::guarded_reads::{unguarded, Reads};
+use crate::{Category, Finding, Level, PolicyUnit, Rule, Source};
 
 pub const RULE: Rule = Rule {
     id: "entity-literal-attribute",
@@ -111,10 +109,7 @@ fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {
     let Some(conditions) = unit.template.non_scope_constraints() else {
         return;
     };
-    let mut reads = BTreeMap::new();
-    walk(conditions, &[], unit.span, &mut reads);
-    let mut reads: Vec<(Read, Span)> = reads.into_iter().collect();
-    reads.sort_by_key(|(_, span)| (span.start, span.end));
+    let reads = unguarded(&LiteralReads, conditions, unit.span);
     let (kind, consequence) = match unit.effect() {
         Effect::Forbid => ("forbid", "Cedar skips it (fails open)"),
         Effect::Permit => ("permit", "Cedar skips it (it never grants)"),
@@ -190,104 +185,44 @@ fn string(expr: &Expr) -> Option<String> {
     }
 }
 
-/// Every read that `expr` evaluating to `value` proves safe.
-fn facts(expr: &Expr, value: bool, out: &mut Vec<Read>) {
-    match expr.expr_kind() {
-        ExprKind::HasAttr { expr, attr } if value => {
-            if let Some(uid) = literal(expr) {
-                out.push(Read::Attribute(uid.clone(), attr.to_string()));
-            }
-        }
-        ExprKind::ExtHasAttr { expr, attrs } if value => {
-            if let (Some(uid), Some(first)) = (literal(expr), attrs.iter().next()) {
-                out.push(Read::Attribute(uid.clone(), first.to_string()));
-            }
-        }
-        ExprKind::BinaryApp {
-            op: BinaryOp::HasTag,
-            arg1,
-            arg2,
-        } if value => {
-            if let (Some(uid), Some(tag)) = (literal(arg1), string(arg2)) {
-                out.push(Read::Tag(uid.clone(), tag));
-            }
-        }
-        ExprKind::And { left, right } if value => {
-            facts(left, true, out);
-            facts(right, true, out);
-        }
-        ExprKind::Or { left, right } if !value => {
-            facts(left, false, out);
-            facts(right, false, out);
-        }
-        ExprKind::UnaryApp {
-            op: UnaryOp::Not,
-            arg,
-        } => facts(arg, !value, out),
-        _ => {}
-    }
-}
+/// Attribute and tag reads of entity literals, guarded by `has`/`hasTag`.
+struct LiteralReads;
 
-/// Records in `reads` the first span of every read of an entity literal in `expr` that
-/// `guards` (and the guards inside `expr`) do not cover.
-fn walk(expr: &Expr, guards: &[Read], fallback: Span, reads: &mut BTreeMap<Read, Span>) {
-    let with = |value: bool, test: &Expr| {
-        let mut more = guards.to_vec();
-        facts(test, value, &mut more);
-        more
-    };
-    if let Some(read) = read(expr) {
-        if !guards.contains(&read) {
-            let span = expr_span(expr, fallback);
-            reads
-                .entry(read)
-                .and_modify(|first| {
-                    if (span.start, span.end) < (first.start, first.end) {
-                        *first = span;
-                    }
-                })
-                .or_insert(span);
+impl Reads for LiteralReads {
+    type Read = Read;
+    const READS_INSIDE_READS: bool = true;
+
+    fn read(&self, expr: &Expr) -> Option<Read> {
+        read(expr)
+    }
+
+    fn guards(&self, test: &Expr, out: &mut Vec<Read>) {
+        match test.expr_kind() {
+            ExprKind::HasAttr { expr, attr } => {
+                if let Some(uid) = literal(expr) {
+                    out.push(Read::Attribute(uid.clone(), attr.to_string()));
+                }
+            }
+            ExprKind::ExtHasAttr { expr, attrs } => {
+                if let (Some(uid), Some(first)) = (literal(expr), attrs.iter().next()) {
+                    out.push(Read::Attribute(uid.clone(), first.to_string()));
+                }
+            }
+            ExprKind::BinaryApp {
+                op: BinaryOp::HasTag,
+                arg1,
+                arg2,
+            } => {
+                if let (Some(uid), Some(tag)) = (literal(arg1), string(arg2)) {
+                    out.push(Read::Tag(uid.clone(), tag));
+                }
+            }
+            _ => {}
         }
     }
-    match expr.expr_kind() {
-        ExprKind::And { left, right } => {
-            walk(left, guards, fallback, reads);
-            walk(right, &with(true, left), fallback, reads);
-        }
-        ExprKind::Or { left, right } => {
-            walk(left, guards, fallback, reads);
-            walk(right, &with(false, left), fallback, reads);
-        }
-        ExprKind::If {
-            test_expr,
-            then_expr,
-            else_expr,
-        } => {
-            walk(test_expr, guards, fallback, reads);
-            walk(then_expr, &with(true, test_expr), fallback, reads);
-            walk(else_expr, &with(false, test_expr), fallback, reads);
-        }
-        ExprKind::GetAttr { expr, .. }
-        | ExprKind::HasAttr { expr, .. }
-        | ExprKind::ExtHasAttr { expr, .. }
-        | ExprKind::Like { expr, .. }
-        | ExprKind::Is { expr, .. }
-        | ExprKind::UnaryApp { arg: expr, .. } => walk(expr, guards, fallback, reads),
-        ExprKind::BinaryApp { arg1, arg2, .. } => {
-            walk(arg1, guards, fallback, reads);
-            walk(arg2, guards, fallback, reads);
-        }
-        ExprKind::ExtensionFunctionApp { args, .. } | ExprKind::Set(args) => {
-            for arg in args.iter() {
-                walk(arg, guards, fallback, reads);
-            }
-        }
-        ExprKind::Record(fields) => {
-            for value in fields.values() {
-                walk(value, guards, fallback, reads);
-            }
-        }
-        _ => {}
+
+    fn guarded(&self, read: &Read, guards: &[Read]) -> bool {
+        guards.contains(read)
     }
 }
 

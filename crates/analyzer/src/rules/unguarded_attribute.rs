@@ -1,9 +1,7 @@
-use std::collections::BTreeMap;
+use cedar_policy_core::ast::{BinaryOp, Effect, Expr, ExprKind, Literal, Var};
 
-use cedar_policy_core::ast::{BinaryOp, Effect, Expr, ExprKind, Literal, UnaryOp, Var};
-
-use crate::policy::expr_span;
-use crate::{Category, Finding, Level, PolicyUnit, Rule, Source, Span};
+use crate::guarded_reads::{unguarded, Reads};
+use crate::{Category, Finding, Level, PolicyUnit, Rule, Source};
 
 pub const RULE: Rule = Rule {
     id: "unguarded-attribute",
@@ -100,10 +98,7 @@ fn check(unit: &PolicyUnit<'_>, out: &mut Vec<Finding>) {
     let Some(conditions) = unit.template.non_scope_constraints() else {
         return;
     };
-    let mut reads = BTreeMap::new();
-    walk(conditions, &[], unit.span, &mut reads);
-    let mut reads: Vec<(Path, Span)> = reads.into_iter().collect();
-    reads.sort_by_key(|(_, span)| (span.start, span.end));
+    let reads = unguarded(&AttributeReads, conditions, unit.span);
     let (kind, consequence) = match unit.effect() {
         Effect::Forbid => ("forbid", "Cedar skips it (fails open)"),
         Effect::Permit => ("permit", "Cedar skips it (it never grants)"),
@@ -152,126 +147,64 @@ fn path(expr: &Expr) -> Option<Path> {
     }
 }
 
-/// Every path (and its prefixes) that `expr` evaluating to `value` proves present.
-fn facts(expr: &Expr, value: bool, out: &mut Vec<Path>) {
-    match expr.expr_kind() {
-        ExprKind::HasAttr { expr, attr } if value => {
-            if let Some((var, mut attrs)) = path(expr) {
-                attrs.push(attr.to_string());
-                out.push((var, attrs));
-            }
+/// `context`, `principal` and `resource` attribute and tag reads, guarded by `has`/`hasTag`.
+struct AttributeReads;
+
+impl Reads for AttributeReads {
+    type Read = Path;
+    // `context.a.b` stands for `context.a` too: every prefix must be guarded.
+    const READS_INSIDE_READS: bool = false;
+
+    fn read(&self, expr: &Expr) -> Option<Path> {
+        match expr.expr_kind() {
+            ExprKind::GetAttr { .. } => path(expr),
+            ExprKind::BinaryApp {
+                op: BinaryOp::GetTag,
+                arg1,
+                arg2,
+            } => path(arg1)
+                .zip(string(arg2))
+                .map(|((var, mut segments), tag)| {
+                    segments.push(format!("{TAG}{tag}"));
+                    (var, segments)
+                }),
+            _ => None,
         }
-        ExprKind::ExtHasAttr { expr, attrs } if value => {
-            if let Some((var, mut prefix)) = path(expr) {
-                for attr in attrs.iter() {
-                    prefix.push(attr.to_string());
-                    out.push((var, prefix.clone()));
+    }
+
+    /// Every path (and its prefixes) that `test` proves present.
+    fn guards(&self, test: &Expr, out: &mut Vec<Path>) {
+        match test.expr_kind() {
+            ExprKind::HasAttr { expr, attr } => {
+                if let Some((var, mut attrs)) = path(expr) {
+                    attrs.push(attr.to_string());
+                    out.push((var, attrs));
                 }
             }
-        }
-        ExprKind::BinaryApp {
-            op: BinaryOp::HasTag,
-            arg1,
-            arg2,
-        } if value => {
-            if let (Some((var, mut segments)), Some(tag)) = (path(arg1), string(arg2)) {
-                segments.push(format!("{TAG}{tag}"));
-                out.push((var, segments));
+            ExprKind::ExtHasAttr { expr, attrs } => {
+                if let Some((var, mut prefix)) = path(expr) {
+                    for attr in attrs.iter() {
+                        prefix.push(attr.to_string());
+                        out.push((var, prefix.clone()));
+                    }
+                }
             }
+            ExprKind::BinaryApp {
+                op: BinaryOp::HasTag,
+                arg1,
+                arg2,
+            } => {
+                if let (Some((var, mut segments)), Some(tag)) = (path(arg1), string(arg2)) {
+                    segments.push(format!("{TAG}{tag}"));
+                    out.push((var, segments));
+                }
+            }
+            _ => {}
         }
-        ExprKind::And { left, right } if value => {
-            facts(left, true, out);
-            facts(right, true, out);
-        }
-        ExprKind::Or { left, right } if !value => {
-            facts(left, false, out);
-            facts(right, false, out);
-        }
-        ExprKind::UnaryApp {
-            op: UnaryOp::Not,
-            arg,
-        } => facts(arg, !value, out),
-        _ => {}
     }
-}
 
-/// Records in `reads` the first span of every path `expr` reads that `guards` (and the guards
-/// inside `expr`) do not cover.
-fn walk(expr: &Expr, guards: &[Path], fallback: Span, reads: &mut BTreeMap<Path, Span>) {
-    let with = |value: bool, test: &Expr| {
-        let mut more = guards.to_vec();
-        facts(test, value, &mut more);
-        more
-    };
-    let read = match expr.expr_kind() {
-        ExprKind::GetAttr { .. } => path(expr),
-        ExprKind::BinaryApp {
-            op: BinaryOp::GetTag,
-            arg1,
-            arg2,
-        } => path(arg1)
-            .zip(string(arg2))
-            .map(|((var, mut segments), tag)| {
-                segments.push(format!("{TAG}{tag}"));
-                (var, segments)
-            }),
-        _ => None,
-    };
-    match expr.expr_kind() {
-        _ if read.is_some() => {
-            let Some(read) = read else { return };
-            // Every prefix must be present: `context.a.b` needs `context.a` and `context.a.b`.
-            let guarded = (1..=read.1.len())
-                .all(|n| guards.iter().any(|g| g.0 == read.0 && g.1 == read.1[..n]));
-            if !guarded {
-                let span = expr_span(expr, fallback);
-                reads
-                    .entry(read)
-                    .and_modify(|first| {
-                        if (span.start, span.end) < (first.start, first.end) {
-                            *first = span;
-                        }
-                    })
-                    .or_insert(span);
-            }
-        }
-        ExprKind::And { left, right } => {
-            walk(left, guards, fallback, reads);
-            walk(right, &with(true, left), fallback, reads);
-        }
-        ExprKind::Or { left, right } => {
-            walk(left, guards, fallback, reads);
-            walk(right, &with(false, left), fallback, reads);
-        }
-        ExprKind::If {
-            test_expr,
-            then_expr,
-            else_expr,
-        } => {
-            walk(test_expr, guards, fallback, reads);
-            walk(then_expr, &with(true, test_expr), fallback, reads);
-            walk(else_expr, &with(false, test_expr), fallback, reads);
-        }
-        ExprKind::GetAttr { expr, .. }
-        | ExprKind::HasAttr { expr, .. }
-        | ExprKind::ExtHasAttr { expr, .. }
-        | ExprKind::Like { expr, .. }
-        | ExprKind::Is { expr, .. }
-        | ExprKind::UnaryApp { arg: expr, .. } => walk(expr, guards, fallback, reads),
-        ExprKind::BinaryApp { arg1, arg2, .. } => {
-            walk(arg1, guards, fallback, reads);
-            walk(arg2, guards, fallback, reads);
-        }
-        ExprKind::ExtensionFunctionApp { args, .. } | ExprKind::Set(args) => {
-            for arg in args.iter() {
-                walk(arg, guards, fallback, reads);
-            }
-        }
-        ExprKind::Record(fields) => {
-            for value in fields.values() {
-                walk(value, guards, fallback, reads);
-            }
-        }
-        _ => {}
+    /// Every prefix must be present: `context.a.b` needs `context.a` and `context.a.b`.
+    fn guarded(&self, read: &Path, guards: &[Path]) -> bool {
+        (1..=read.1.len()).all(|n| guards.iter().any(|g| g.0 == read.0 && g.1 == read.1[..n]))
     }
 }
