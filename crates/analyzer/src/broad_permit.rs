@@ -27,7 +27,7 @@ pub fn is_broad_permit_finding(finding: &Finding) -> bool {
 
 /// Folds the broad-permit findings of each policy into one. Idempotent; the other findings
 /// keep their order.
-pub fn fold_broad_permit_findings(findings: &mut Vec<Finding>) {
+pub(crate) fn fold_broad_permit_findings(findings: &mut Vec<Finding>) {
     let rank = |f: &Finding| BROAD.iter().position(|id| *id == f.rule);
     // Two policies may share an id (a `duplicate-policy-id`): the k-th finding of a rule on
     // an id belongs to the k-th policy with it, as findings come in the order of the file.

@@ -23,7 +23,8 @@ mod suppression;
 mod validation;
 
 pub use baseline::{Baseline, BaselineError, Fingerprint, BASELINE_VERSION};
-pub use broad_permit::{fold_broad_permit_findings, is_broad_permit_finding};
+use broad_permit::fold_broad_permit_findings;
+pub use broad_permit::is_broad_permit_finding;
 pub use finding::{Finding, Level, Related, Span};
 pub use incremental::IncrementalCheck;
 pub use policy::{action_reads_only, Clause, ClauseKind, PolicyUnit};
