@@ -22,6 +22,9 @@ pub struct Config {
     pub exclude: Vec<String>,
     pub settings: Settings,
     pub analysis: AnalysisConfig,
+    /// The text these were parsed from, to place an error about one of its values (see
+    /// [`Config::error_at`]) without reading the file again.
+    pub text: String,
 }
 
 /// One policy set's files, as globs relative to the config's directory.
@@ -297,13 +300,14 @@ impl Config {
             exclude,
             settings,
             analysis,
+            text: text.to_string(),
         })
     }
 
-    /// An error about the value at `span` of this config file (e.g. a `schema` that is missing).
+    /// An error about the value at `span` of this config file (e.g. a `schema` that is
+    /// missing), placed in the text the config was parsed from.
     pub fn error_at(&self, span: Range<usize>, message: String) -> WorkspaceError {
-        let text = std::fs::read_to_string(&self.path).unwrap_or_default();
-        located(&self.path, &text, span, message)
+        located(&self.path, &self.text, span, message)
     }
 }
 
@@ -449,6 +453,19 @@ jobs = 1
         assert!(e.contains("invalid glob `a[`"), "{e}");
         let e = parse("policies = [\n").unwrap_err();
         assert!(e.starts_with("cedarcheck.toml:"), "{e}");
+    }
+
+    #[test]
+    fn an_error_about_a_value_is_placed_in_the_text_that_was_parsed() {
+        // No such file: the place comes from the kept text, not from reading it again.
+        let text = "\n\nschema = \"missing.cedarschema\"\n";
+        let config = parse(text).unwrap();
+        let span = config.sets[0].schema.as_ref().unwrap().span();
+        let e = config.error_at(span, "schema file does not exist".into());
+        assert_eq!(
+            e.to_string(),
+            "cedarcheck.toml:3:10: schema file does not exist"
+        );
     }
 
     #[test]
