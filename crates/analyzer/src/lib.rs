@@ -9,6 +9,7 @@ mod finding;
 mod guarded_reads;
 mod incremental;
 mod links;
+pub mod mutation;
 mod policy;
 mod policy_set;
 mod policy_syntax;
