@@ -6,10 +6,10 @@ mod invariants;
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use cedarcheck_test_runner::{loader, Options, PolicySets, SetSource, TestInput};
-use cedarcheck_workspace::{PolicySetFiles, Workspace};
+use cedarcheck_test_runner::{loader, Options, PolicySets, SetSource, SetsError, TestInput};
+use cedarcheck_workspace::{PolicySetFiles, Workspace, WorkspaceError};
 use regex::Regex;
 
 use crate::cli::{ColorChoice, CommonArgs, Format, TestArgs};
@@ -70,7 +70,8 @@ fn test(args: &TestArgs, common: &CommonArgs) -> Result<u8, String> {
         cwd: cwd.clone(),
     };
     let started = std::time::Instant::now();
-    let mut report = cedarcheck_test_runner::run(&discovered.inputs, &discovered.sets, &options)?;
+    let mut report = cedarcheck_test_runner::run(&discovered.inputs, &discovered.sets, &options)
+        .map_err(|e| e.to_string())?;
     // Only a config names invariants; a workspace whose sets cannot be resolved has already
     // failed the tests that needed them.
     let workspaces: Vec<_> = discovered
@@ -145,15 +146,19 @@ fn test(args: &TestArgs, common: &CommonArgs) -> Result<u8, String> {
     Ok(code)
 }
 
-struct Discovered {
-    inputs: Vec<TestInput>,
-    sets: WorkspaceSets,
+pub(super) struct Discovered {
+    pub(super) inputs: Vec<TestInput>,
+    pub(super) sets: WorkspaceSets,
 }
 
 /// The test files the paths name: a file itself; for a directory, the test files the config's
 /// `tests` globs select below it, or without such globs every JSON file below it that is not
 /// an entities file.
-fn discover(paths: &[PathBuf], config: Option<&Path>, cwd: &Path) -> Result<Discovered, String> {
+pub(super) fn discover(
+    paths: &[PathBuf],
+    config: Option<&Path>,
+    cwd: &Path,
+) -> Result<Discovered, String> {
     let mut sets = WorkspaceSets {
         cwd: cwd.to_path_buf(),
         ..WorkspaceSets::default()
@@ -177,7 +182,8 @@ fn discover(paths: &[PathBuf], config: Option<&Path>, cwd: &Path) -> Result<Disc
                 .is_some_and(|c| c.sets.iter().any(|s| !s.tests.is_empty()));
             let files = if globbed {
                 let mut files: Vec<PathBuf> = sets
-                    .sets_of(index)?
+                    .sets_of(index)
+                    .map_err(|e| e.to_string())?
                     .iter()
                     .flat_map(|set| set.tests.iter())
                     .map(|test| workspace.root.join(test))
@@ -214,7 +220,7 @@ fn discover(paths: &[PathBuf], config: Option<&Path>, cwd: &Path) -> Result<Disc
 struct WorkspaceSets {
     cwd: PathBuf,
     workspaces: Vec<Workspace>,
-    resolved: Vec<OnceLock<Result<Vec<PolicySetFiles>, String>>>,
+    resolved: Vec<OnceLock<Result<Vec<PolicySetFiles>, Arc<WorkspaceError>>>>,
     file_workspace: HashMap<PathBuf, usize>,
     /// Set ids handed to the runner: (workspace, set within it).
     ids: Mutex<Vec<(usize, usize)>>,
@@ -234,15 +240,11 @@ impl WorkspaceSets {
         self.workspaces.len() - 1
     }
 
-    fn sets_of(&self, workspace: usize) -> Result<&Vec<PolicySetFiles>, String> {
+    fn sets_of(&self, workspace: usize) -> Result<&Vec<PolicySetFiles>, Arc<WorkspaceError>> {
         self.resolved[workspace]
-            .get_or_init(|| {
-                self.workspaces[workspace]
-                    .policy_sets()
-                    .map_err(|e| e.to_string())
-            })
+            .get_or_init(|| self.workspaces[workspace].policy_sets().map_err(Arc::new))
             .as_ref()
-            .map_err(Clone::clone)
+            .map_err(Arc::clone)
     }
 
     fn label(&self, workspace: usize, set: &PolicySetFiles) -> String {
@@ -258,28 +260,53 @@ impl WorkspaceSets {
     }
 }
 
+/// Why [`WorkspaceSets`] cannot give the test runner a test file's policy set.
+#[derive(Debug, thiserror::Error)]
+enum SetError {
+    #[error("{}: not a discovered test file", .0.display())]
+    NotDiscovered(PathBuf),
+    /// `file` and `workspace` (its config, or "the workspace") as reports show them.
+    #[error(
+        "{file}: none of the policy sets of {workspace} lists this test file in its `tests`; \
+         add it to the `tests` of the set it belongs to"
+    )]
+    Unlisted { file: String, workspace: String },
+    #[error("unknown policy set")]
+    Unknown,
+    #[error(transparent)]
+    Workspace(Arc<WorkspaceError>),
+}
+
+impl From<SetError> for SetsError {
+    fn from(error: SetError) -> Self {
+        SetsError::new(error)
+    }
+}
+
+impl From<WorkspaceError> for SetError {
+    fn from(error: WorkspaceError) -> Self {
+        SetError::Workspace(Arc::new(error))
+    }
+}
+
 impl PolicySets for WorkspaceSets {
-    fn set_for(&self, test_file: &Path) -> Result<usize, String> {
+    fn set_for(&self, test_file: &Path) -> Result<usize, SetsError> {
         let &workspace = self
             .file_workspace
             .get(test_file)
-            .ok_or_else(|| format!("{}: not a discovered test file", test_file.display()))?;
-        let sets = self.sets_of(workspace)?;
+            .ok_or_else(|| SetError::NotDiscovered(test_file.to_path_buf()))?;
+        let sets = self.sets_of(workspace).map_err(SetError::Workspace)?;
         let relative = self.workspaces[workspace].relative(test_file);
         let chosen = sets
             .iter()
             .position(|set| relative.as_ref().is_some_and(|r| set.tests.contains(r)))
             .or((sets.len() == 1).then_some(0))
-            .ok_or_else(|| {
-                format!(
-                    "{}: none of the policy sets of {} lists this test file in its `tests`; \
-                     add it to the `tests` of the set it belongs to",
-                    loader::display(test_file, &self.cwd),
-                    self.workspaces[workspace].config.as_ref().map_or_else(
-                        || "the workspace".into(),
-                        |c| loader::display(&c.path, &self.cwd)
-                    )
-                )
+            .ok_or_else(|| SetError::Unlisted {
+                file: loader::display(test_file, &self.cwd),
+                workspace: self.workspaces[workspace].config.as_ref().map_or_else(
+                    || "the workspace".into(),
+                    |c| loader::display(&c.path, &self.cwd),
+                ),
             })?;
         let mut ids = self.ids.lock().unwrap_or_else(|e| e.into_inner());
         let id = (workspace, chosen);
@@ -292,16 +319,16 @@ impl PolicySets for WorkspaceSets {
         })
     }
 
-    fn read(&self, set: usize) -> Result<SetSource, String> {
+    fn read(&self, set: usize) -> Result<SetSource, SetsError> {
         let (workspace, index) = *self
             .ids
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(set)
-            .ok_or("unknown policy set")?;
-        let files = &self.sets_of(workspace)?[index];
+            .ok_or(SetError::Unknown)?;
+        let files = &self.sets_of(workspace).map_err(SetError::Workspace)?[index];
         let root = self.workspaces[workspace].root.clone();
-        let input = files.read(&root).map_err(|e| e.to_string())?;
+        let input = files.read(&root).map_err(SetError::from)?;
         Ok(SetSource {
             label: self.label(workspace, files),
             root,

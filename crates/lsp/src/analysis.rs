@@ -435,7 +435,7 @@ pub fn run_tests(job: &TestJob, overlay: &Overlay) -> Vec<TestFileRun> {
     let (mut report, error) =
         match cedarcheck_test_runner::run_with_files(&inputs, &sets, &options, &files) {
             Ok(report) => (Some(report), None),
-            Err(error) => (None, Some(error)),
+            Err(error) => (None, Some(error.to_string())),
         };
     let set_reports: Vec<Arc<cedarcheck_test_runner::SetReport>> = report
         .as_mut()
@@ -490,13 +490,16 @@ struct OneSet<'a> {
 }
 
 impl cedarcheck_test_runner::PolicySets for OneSet<'_> {
-    fn set_for(&self, _test_file: &Path) -> Result<usize, String> {
+    fn set_for(&self, _test_file: &Path) -> Result<usize, cedarcheck_test_runner::SetsError> {
         Ok(0)
     }
 
-    fn read(&self, _set: usize) -> Result<cedarcheck_test_runner::SetSource, String> {
-        let input =
-            read_set(&self.job.root, &self.job.set, self.overlay).map_err(|e| e.to_string())?;
+    fn read(
+        &self,
+        _set: usize,
+    ) -> Result<cedarcheck_test_runner::SetSource, cedarcheck_test_runner::SetsError> {
+        let input = read_set(&self.job.root, &self.job.set, self.overlay)
+            .map_err(cedarcheck_test_runner::SetsError::new)?;
         Ok(cedarcheck_test_runner::SetSource {
             label: self.label.clone(),
             root: self.job.root.clone(),

@@ -2,29 +2,23 @@
 //! ask Cedar's authorizer, and compare what it says with what the test expects.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use cedar_policy::{Authorizer, Context, Entities, EntityUid, PolicySet, Request, Schema};
 use serde_json::Value;
 
+use crate::error::{EntitiesJsonError, InlineEntitiesError, RequestError};
 use crate::located::{find_mention, Located};
 use crate::set_under_test::SetUnderTest;
 use crate::test_file::{CaseSpec, Decision, EntityRef, Expectation, ExpectedErrors};
 
 /// Entities from JSON, validated against the schema when there is one (which also adds the
 /// schema's action entities), as `cedar run-tests` reads them.
-pub fn parse_entities(value: Value, schema: Option<&Schema>) -> Result<Entities, String> {
-    Entities::from_json_value(value, schema).map_err(|error| {
-        let mut message = error.to_string();
-        let mut source = std::error::Error::source(&error);
-        while let Some(cause) = source {
-            let cause_text = cause.to_string();
-            if !message.contains(&cause_text) {
-                message = format!("{message}: {cause_text}");
-            }
-            source = cause.source();
-        }
-        message
-    })
+pub fn parse_entities(
+    value: Value,
+    schema: Option<&Schema>,
+) -> Result<Entities, EntitiesJsonError> {
+    Entities::from_json_value(value, schema).map_err(|error| EntitiesJsonError(Arc::new(error)))
 }
 
 /// An entities file, located: JSON syntax errors at their line and column, Cedar's errors at
@@ -36,7 +30,8 @@ pub fn parse_entities_file(
 ) -> Result<Entities, Located> {
     let value: Value = serde_json::from_str(text)
         .map_err(|e| Located::json(file, text, 0, &e, "invalid entities JSON"))?;
-    parse_entities(value, schema).map_err(|message| {
+    parse_entities(value, schema).map_err(|error| {
+        let message = error.to_string();
         let offset = find_mention(text, &message).unwrap_or(0);
         Located::at(file, text, offset, format!("invalid entities: {message}"))
     })
@@ -49,8 +44,9 @@ pub fn add_inline_entities(
     base: &Entities,
     inline: &[Value],
     schema: Option<&Schema>,
-) -> Result<Entities, String> {
-    let written = parse_entities(Value::Array(inline.to_vec()), schema)?;
+) -> Result<Entities, InlineEntitiesError> {
+    let written = parse_entities(Value::Array(inline.to_vec()), schema)
+        .map_err(InlineEntitiesError::Invalid)?;
     let comparable = |entity: &cedar_policy::Entity| {
         let mut value = entity.to_json_value().unwrap_or(Value::Null);
         if let Some(Value::Array(parents)) = value.get_mut("parents") {
@@ -76,18 +72,17 @@ pub fn add_inline_entities(
                         )
                     })
                     .collect();
-                return Err(format!(
-                    "entity `{}` is given twice with different contents: {}",
-                    entity.uid(),
-                    differences.join("; ")
-                ));
+                return Err(InlineEntitiesError::Conflict {
+                    uid: entity.uid(),
+                    differences,
+                });
             }
             None => added.push(entity.clone()),
         }
     }
     base.clone()
         .add_entities(added, schema)
-        .map_err(|e| e.to_string())
+        .map_err(InlineEntitiesError::Add)
 }
 
 /// A policy that raised an error while the request was evaluated.
@@ -108,30 +103,37 @@ pub struct Actual {
     pub determining: Vec<usize>,
 }
 
-fn uid(reference: &EntityRef, what: &str) -> Result<EntityUid, String> {
+fn uid(reference: &EntityRef, what: &'static str) -> Result<EntityUid, RequestError> {
     match reference {
-        EntityRef::Text(text) => text
-            .parse()
-            .map_err(|e| format!("failed to parse {what} `{text}`: {e}")),
-        EntityRef::Json(value) => EntityUid::from_json(value.clone())
-            .map_err(|e| format!("failed to parse {what} `{value}`: {e}")),
-        EntityRef::Missing => Err(format!(
-            "the request has no {what} (Cedar 4 has no unspecified entities)"
-        )),
+        EntityRef::Text(text) => text.parse().map_err(|source| RequestError::Uid {
+            what,
+            written: text.clone(),
+            source,
+        }),
+        EntityRef::Json(value) => {
+            EntityUid::from_json(value.clone()).map_err(|source| RequestError::UidJson {
+                what,
+                written: value.clone(),
+                source,
+            })
+        }
+        EntityRef::Missing => Err(RequestError::Missing { what }),
     }
 }
 
 /// The request of a test, in the order `cedar run-tests` checks it: principal, action,
 /// resource, context (typed by the schema), then the request against the schema.
-pub fn build_request(spec: &CaseSpec, schema: Option<&Schema>) -> Result<Request, String> {
+pub fn build_request(spec: &CaseSpec, schema: Option<&Schema>) -> Result<Request, RequestError> {
     let principal = uid(&spec.request.principal, "principal")?;
     let action = uid(&spec.request.action, "action")?;
     let resource = uid(&spec.request.resource, "resource")?;
     let context = Context::from_json_value(spec.request.context.clone(), schema.zip(Some(&action)))
-        .map_err(|e| format!("invalid context `{}`: {e}", spec.request.context))?;
+        .map_err(|source| RequestError::Context {
+            context: spec.request.context.clone(),
+            source,
+        })?;
     let validation = if spec.validate_request { schema } else { None };
-    Request::new(principal, action, resource, context, validation)
-        .map_err(|e| format!("invalid request: {e}"))
+    Request::new(principal, action, resource, context, validation).map_err(RequestError::Invalid)
 }
 
 /// Runs the request through Cedar's authorizer, against `policies`: the set's, or the slice

@@ -20,6 +20,7 @@ use cedar_policy_core::est;
 use cedarcheck_analyzer::{scan_head, ClauseKind, LineIndex, PolicyUnit, SourceFile, Span};
 use serde_json::value::RawValue;
 
+use crate::error::ConditionError;
 use crate::evaluate::Actual;
 use crate::set_under_test::SetUnderTest;
 use crate::test_file::{Decision, ExpectedDecision};
@@ -360,7 +361,7 @@ fn first_failing(
                 .collect(),
             text: written,
             value: result.as_ref().ok().map(ToString::to_string),
-            error: result.err(),
+            error: result.err().map(|e| e.to_string()),
         });
     }
     None
@@ -417,7 +418,7 @@ fn json_conditions(
                 text: printed,
                 at,
                 value: result.as_ref().ok().map(ToString::to_string),
-                error: result.err(),
+                error: result.err().map(|e| e.to_string()),
                 values: Vec::new(),
             });
         };
@@ -490,14 +491,18 @@ fn read(text: String, request: &Request, entities: &Entities) -> ValueRead {
     ValueRead {
         text,
         value: result.as_ref().ok().map(ToString::to_string),
-        error: result.err(),
+        error: result.err().map(|e| e.to_string()),
     }
 }
 
 /// Cedar's value of an expression written as Cedar text, for this request and entities.
-fn evaluate(text: &str, request: &Request, entities: &Entities) -> Result<EvalResult, String> {
-    let expression = Expression::from_str(text).map_err(|e| e.to_string())?;
-    eval_expression(request, entities, &expression).map_err(|e| e.to_string())
+fn evaluate(
+    text: &str,
+    request: &Request,
+    entities: &Entities,
+) -> Result<EvalResult, ConditionError> {
+    let expression = Expression::from_str(text)?;
+    Ok(eval_expression(request, entities, &expression)?)
 }
 
 /// The explanation as report lines: each policy whose scope matched, in order (see

@@ -13,6 +13,7 @@
 //! evaluation work on texts. [`runner::run_with_files`] reads the files' texts through a
 //! [`runner::Files`] of the caller's (the language server's unsaved buffers).
 
+pub mod error;
 pub mod evaluate;
 pub mod explain;
 pub mod loader;
@@ -22,6 +23,10 @@ pub mod runner;
 pub mod set_under_test;
 pub mod test_file;
 
+pub use error::{
+    ConditionError, EntitiesError, EntitiesJsonError, InlineEntitiesError, PathError, RequestError,
+    RunError, SetsError,
+};
 pub use located::Located;
 pub use report::{ComparisonLine, Coverage, FileReport, RunReport, SetReport, TestReport, Tone};
 pub use runner::{run, run_with_files, Disk, Files, Options, PolicySets, SetSource, TestInput};

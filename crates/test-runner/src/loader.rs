@@ -2,6 +2,9 @@
 //! contain. Everything else in this crate works on texts.
 
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use crate::error::PathError;
 
 /// Directories never searched for test files: build output and dependencies (hidden
 /// directories are skipped too), as for policies.
@@ -69,7 +72,7 @@ fn normalize(path: &Path) -> PathBuf {
 /// An entities path written in a `run-tests` or native test file: relative to the test
 /// file's directory, and never outside it (as `cedar run-tests` insists, symlinks resolved).
 /// Unlike the Cedar CLI, a test file given by a relative path works.
-pub fn resolve_beside(test_file: &Path, written: &str, cwd: &Path) -> Result<PathBuf, String> {
+pub fn resolve_beside(test_file: &Path, written: &str, cwd: &Path) -> Result<PathBuf, PathError> {
     let test_file = if test_file.is_absolute() {
         test_file.to_path_buf()
     } else {
@@ -77,12 +80,9 @@ pub fn resolve_beside(test_file: &Path, written: &str, cwd: &Path) -> Result<Pat
     };
     let dir = test_file.parent().unwrap_or(Path::new("/")).to_path_buf();
     let joined = dir.join(written);
-    let escapes = |dir: &Path| {
-        format!(
-            "entities path `{written}` is outside the test file's directory `{}`: \
-             entities files must lie in it or below it",
-            display(dir, cwd)
-        )
+    let escapes = |dir: &Path| PathError::OutsideTestDir {
+        written: written.to_string(),
+        dir: display(dir, cwd),
     };
     let canonical_dir = dir.canonicalize().unwrap_or_else(|_| normalize(&dir));
     match joined.canonicalize() {
@@ -97,12 +97,15 @@ pub fn resolve_beside(test_file: &Path, written: &str, cwd: &Path) -> Result<Pat
             if !normalize(&joined).starts_with(normalize(&dir)) {
                 Err(escapes(&dir))
             } else if error.kind() == std::io::ErrorKind::NotFound {
-                Err(format!(
-                    "entities file `{written}` not found (looked for `{}`)",
-                    display(&normalize(&joined), cwd)
-                ))
+                Err(PathError::EntitiesNotFound {
+                    written: written.to_string(),
+                    looked_for: display(&normalize(&joined), cwd),
+                })
             } else {
-                Err(format!("entities file `{written}`: {error}"))
+                Err(PathError::Entities {
+                    written: written.to_string(),
+                    source: Arc::new(error),
+                })
             }
         }
     }
@@ -115,13 +118,15 @@ pub fn resolve_repo_relative(
     test_file: &Path,
     written: &str,
     cwd: &Path,
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf, PathError> {
     let path = Path::new(written);
     if path.is_absolute() {
         return if path.is_file() {
             Ok(path.to_path_buf())
         } else {
-            Err(format!("`{written}` not found"))
+            Err(PathError::NotFound {
+                written: written.to_string(),
+            })
         };
     }
     let test_file = cwd.join(test_file);
@@ -129,13 +134,9 @@ pub fn resolve_repo_relative(
         .chain(test_file.ancestors().skip(1))
         .map(|base| normalize(&base.join(path)))
         .find(|candidate| candidate.is_file())
-        .ok_or_else(|| {
-            format!(
-                "`{written}` not found relative to the working directory or any directory \
-                 above `{}` (paths in integration tests are relative to the root of the \
-                 repository that holds them)",
-                display(&test_file, cwd)
-            )
+        .ok_or_else(|| PathError::NotFoundAbove {
+            written: written.to_string(),
+            test_file: display(&test_file, cwd),
         })
 }
 
@@ -201,14 +202,20 @@ mod tests {
             resolve_beside(Path::new("tests/t.json"), "e.json", &root).unwrap(),
             root.join("tests/e.json")
         );
-        let e = resolve_beside(&test, "../outside.json", &root).unwrap_err();
+        let e = resolve_beside(&test, "../outside.json", &root)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("is outside the test file's directory `tests`"),
             "{e}"
         );
-        let e = resolve_beside(&test, "../missing.json", &root).unwrap_err();
+        let e = resolve_beside(&test, "../missing.json", &root)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("outside"), "{e}");
-        let e = resolve_beside(&test, "missing.json", &root).unwrap_err();
+        let e = resolve_beside(&test, "missing.json", &root)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("entities file `missing.json` not found"), "{e}");
     }
 
@@ -228,7 +235,9 @@ mod tests {
                 root.join("repo/sample-data/s.cedarschema")
             );
         }
-        let e = resolve_repo_relative(&test, "nope.cedar", &root).unwrap_err();
+        let e = resolve_repo_relative(&test, "nope.cedar", &root)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("`nope.cedar` not found"), "{e}");
     }
 }

@@ -3,7 +3,8 @@
 use cedarcheck_analyzer::LineIndex;
 
 /// A message about a place in a file. Lines and columns are 1-based, columns in characters.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {message}")]
 pub struct Located {
     pub file: String,
     pub line: usize,
@@ -38,16 +39,6 @@ impl Located {
             text,
             offset,
             format!("{what}: {}", strip_position(error)),
-        )
-    }
-}
-
-impl std::fmt::Display for Located {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file, self.line, self.column, self.message
         )
     }
 }

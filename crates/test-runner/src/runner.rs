@@ -10,6 +10,7 @@ use cedar_policy::{Authorizer, Entities, EntityUid, PolicySet};
 use cedarcheck_analyzer::{LineIndex, PolicySetInput};
 use regex::Regex;
 
+use crate::error::{EntitiesError, EntitiesJsonError, PathError, RunError, SetsError};
 use crate::evaluate::{
     add_inline_entities, authorize, build_request, compare, parse_entities, parse_entities_file,
     reason_diff,
@@ -49,9 +50,9 @@ pub struct SetSource {
 /// Where `run-tests` and native test files find their policy set: the workspace's business.
 pub trait PolicySets: Sync {
     /// The set that runs the test file at `test_file` (absolute). An error is a tool error.
-    fn set_for(&self, test_file: &Path) -> Result<usize, String>;
+    fn set_for(&self, test_file: &Path) -> Result<usize, SetsError>;
     /// Reads the set. An error is a tool error.
-    fn read(&self, set: usize) -> Result<SetSource, String>;
+    fn read(&self, set: usize) -> Result<SetSource, SetsError>;
 }
 
 /// Where a run reads the test files, the entities files they name and the policies and
@@ -76,7 +77,7 @@ pub fn run(
     inputs: &[TestInput],
     sets: &dyn PolicySets,
     options: &Options,
-) -> Result<RunReport, String> {
+) -> Result<RunReport, RunError> {
     run_with_files(inputs, sets, options, &Disk)
 }
 
@@ -91,7 +92,7 @@ pub fn run_with_files(
     sets: &dyn PolicySets,
     options: &Options,
     sources: &dyn Files,
-) -> Result<RunReport, String> {
+) -> Result<RunReport, RunError> {
     let jobs = if options.jobs == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
@@ -105,7 +106,7 @@ pub fn run_with_files(
         prepare_set(slot, sets, cwd, sources)
     })
     .into_iter()
-    .collect::<Result<_, String>>()?;
+    .collect::<Result<_, RunError>>()?;
     let entities = load_entities(&loaded, &binding, &prepared, jobs, cwd, sources);
     validate_integration_files(&mut loaded, &binding.bindings, &prepared);
     let selected = select_tests(&loaded, options.filter.as_ref());
@@ -129,10 +130,10 @@ fn load_test_files(
     cwd: &Path,
     sources: &dyn Files,
     skipped: &mut Vec<(String, &'static str)>,
-) -> Result<Vec<LoadedFile>, String> {
+) -> Result<Vec<LoadedFile>, RunError> {
     let files = parallel_map(inputs, jobs, |input| read_test_file(input, cwd, sources))
         .into_iter()
-        .collect::<Result<Vec<_>, String>>()?;
+        .collect::<Result<Vec<_>, RunError>>()?;
     let mut loaded: Vec<LoadedFile> = Vec::new();
     for (input, file) in inputs.iter().zip(files) {
         match file.parsed {
@@ -180,7 +181,7 @@ fn bind_policy_sets(
     loaded: &mut [LoadedFile],
     sets: &dyn PolicySets,
     cwd: &Path,
-) -> Result<Binding, String> {
+) -> Result<Binding, RunError> {
     let mut slots: Vec<SetSlot> = Vec::new();
     let mut config_slots: HashMap<usize, usize> = HashMap::new();
     let mut integration_slots: HashMap<IntegrationKey, usize> = HashMap::new();
@@ -201,10 +202,14 @@ fn bind_policy_sets(
             }
             Some(header) => {
                 let mut resolve = |key: &str, written: &str| {
-                    loader::resolve_repo_relative(&file.path, written, cwd).map_err(|message| {
+                    loader::resolve_repo_relative(&file.path, written, cwd).map_err(|error| {
                         let at = file.text.find(&format!("\"{key}\"")).unwrap_or(0);
-                        file.errors
-                            .push(Located::at(&file.display, &file.text, at, message));
+                        file.errors.push(Located::at(
+                            &file.display,
+                            &file.text,
+                            at,
+                            error.to_string(),
+                        ));
                     })
                 };
                 let policies = resolve("policies", &header.policies);
@@ -238,13 +243,13 @@ fn bind_policy_sets(
 /// The entities the tests run against, each parsed once.
 struct LoadedEntities {
     /// Entities paths as written in a file (by loaded file), resolved.
-    resolved_paths: HashMap<(usize, String), Result<PathBuf, String>>,
+    resolved_paths: HashMap<(usize, String), Result<PathBuf, PathError>>,
     /// Entities files, by path and the slot whose schema validated them.
-    entity_files: HashMap<(PathBuf, usize), Result<Entities, String>>,
+    entity_files: HashMap<(PathBuf, usize), Result<Entities, EntitiesError>>,
     /// A native file's inline shared entities, by loaded file.
-    shared_inline: HashMap<usize, Result<Entities, String>>,
+    shared_inline: HashMap<usize, Result<Entities, EntitiesJsonError>>,
     /// By slot: the schema's action entities alone, for tests that name no entities.
-    no_entities: Vec<Result<Entities, String>>,
+    no_entities: Vec<Result<Entities, EntitiesJsonError>>,
 }
 
 /// 3. Entities files, once per file and schema; a native file's inline shared entities once
@@ -258,7 +263,7 @@ fn load_entities(
     sources: &dyn Files,
 ) -> LoadedEntities {
     let bindings = &binding.bindings;
-    let mut resolved_paths: HashMap<(usize, String), Result<PathBuf, String>> = HashMap::new();
+    let mut resolved_paths: HashMap<(usize, String), Result<PathBuf, PathError>> = HashMap::new();
     let mut entity_keys: Vec<(PathBuf, usize)> = Vec::new();
     let mut seen: std::collections::HashSet<(PathBuf, usize)> = Default::default();
     let mut wanted = |key: (PathBuf, usize), keys: &mut Vec<(PathBuf, usize)>| {
@@ -299,14 +304,14 @@ fn load_entities(
             }
         }
     }
-    let entity_files: HashMap<(PathBuf, usize), Result<Entities, String>> = entity_keys
+    let entity_files: HashMap<(PathBuf, usize), Result<Entities, EntitiesError>> = entity_keys
         .iter()
         .cloned()
         .zip(parallel_map(&entity_keys, jobs, |(path, slot)| {
             load_entities_file(path, prepared[*slot].schema.as_ref(), cwd, sources)
         }))
         .collect();
-    let shared_inline: HashMap<usize, Result<Entities, String>> = loaded
+    let shared_inline: HashMap<usize, Result<Entities, EntitiesJsonError>> = loaded
         .iter()
         .enumerate()
         .filter_map(|(index, file)| match (&file.parsed, bindings[index]) {
@@ -320,7 +325,7 @@ fn load_entities(
             _ => None,
         })
         .collect();
-    let no_entities: Vec<Result<Entities, String>> = prepared
+    let no_entities: Vec<Result<Entities, EntitiesJsonError>> = prepared
         .iter()
         .map(|set| parse_entities(serde_json::json!([]), set.schema.as_ref()))
         .collect();
@@ -479,11 +484,17 @@ struct LoadedFile {
     errors: Vec<Located>,
 }
 
-fn read_test_file(input: &TestInput, cwd: &Path, files: &dyn Files) -> Result<ReadFile, String> {
+fn read_test_file(input: &TestInput, cwd: &Path, files: &dyn Files) -> Result<ReadFile, RunError> {
     let display = loader::display(&input.path, cwd);
-    let text = files
-        .read_text(&input.path)
-        .map_err(|e| format!("{display}: {e}"))?;
+    let text = match files.read_text(&input.path) {
+        Ok(text) => text,
+        Err(source) => {
+            return Err(RunError::Read {
+                path: display,
+                source,
+            })
+        }
+    };
     Ok(match text {
         Ok(text) => ReadFile {
             parsed: test_file::parse(&display, &text),
@@ -521,7 +532,7 @@ fn prepare_set(
     sets: &dyn PolicySets,
     cwd: &Path,
     files: &dyn Files,
-) -> Result<SetUnderTest, String> {
+) -> Result<SetUnderTest, RunError> {
     match slot {
         SetSlot::Config(set) => {
             let source = sets.read(*set)?;
@@ -533,16 +544,18 @@ fn prepare_set(
             ))
         }
         SetSlot::Integration(key) => {
-            let read = |path: &Path| -> Result<(String, String), String> {
+            let read = |path: &Path| -> Result<(String, String), RunError> {
                 let display = loader::display(path, cwd);
-                match files
-                    .read_text(path)
-                    .map_err(|e| format!("{display}: {e}"))?
-                {
-                    Ok(text) => Ok((display, text)),
-                    Err((offset, _)) => Err(format!(
-                        "{display}: file is not valid UTF-8 text (invalid byte at offset {offset})"
-                    )),
+                match files.read_text(path) {
+                    Ok(Ok(text)) => Ok((display, text)),
+                    Ok(Err((offset, _))) => Err(RunError::NotUtf8 {
+                        path: display,
+                        offset,
+                    }),
+                    Err(source) => Err(RunError::Read {
+                        path: display,
+                        source,
+                    }),
                 }
             };
             let (policies_display, policies) = read(&key.policies)?;
@@ -562,18 +575,22 @@ fn load_entities_file(
     schema: Option<&cedar_policy::Schema>,
     cwd: &Path,
     files: &dyn Files,
-) -> Result<Entities, String> {
+) -> Result<Entities, EntitiesError> {
     let display = loader::display(path, cwd);
     match files.read_text(path) {
-        Err(error) => Err(format!("cannot read entities file `{display}`: {error}")),
-        Ok(Err((offset, lossy))) => Err(Located::at(
+        Err(error) => Err(EntitiesError::Unreadable {
+            path: display,
+            source: Arc::new(error),
+        }),
+        Ok(Err((offset, lossy))) => Err(EntitiesError::Located(Located::at(
             &display,
             &lossy,
             offset,
             format!("file is not valid UTF-8 text (invalid byte at offset {offset})"),
-        )
-        .to_string()),
-        Ok(Ok(text)) => parse_entities_file(&display, &text, schema).map_err(|e| e.to_string()),
+        ))),
+        Ok(Ok(text)) => {
+            parse_entities_file(&display, &text, schema).map_err(EntitiesError::Located)
+        }
     }
 }
 
@@ -582,11 +599,11 @@ struct RunContext<'a> {
     loaded: &'a [LoadedFile],
     bindings: &'a [Option<usize>],
     prepared: &'a [SetUnderTest],
-    resolved_paths: &'a HashMap<(usize, String), Result<PathBuf, String>>,
-    entity_files: &'a HashMap<(PathBuf, usize), Result<Entities, String>>,
+    resolved_paths: &'a HashMap<(usize, String), Result<PathBuf, PathError>>,
+    entity_files: &'a HashMap<(PathBuf, usize), Result<Entities, EntitiesError>>,
     integration_entities: &'a [Option<PathBuf>],
-    shared_inline: &'a HashMap<usize, Result<Entities, String>>,
-    no_entities: &'a [Result<Entities, String>],
+    shared_inline: &'a HashMap<usize, Result<Entities, EntitiesJsonError>>,
+    no_entities: &'a [Result<Entities, EntitiesJsonError>],
     line_indexes: &'a [LineIndex],
     /// Policy-set slices by (set, entities store, action).
     slices: Mutex<HashMap<SliceKey, Option<Arc<PolicySet>>>>,
@@ -666,16 +683,17 @@ impl<'a> RunContext<'a> {
         }
         let mut entities = match self.entities_for(index, test, slot, tests, &spec.entities) {
             Ok(entities) => entities,
-            Err(message) => {
-                report.failures.push(message);
+            Err(error) => {
+                report.failures.push(error.to_string());
                 return report;
             }
         };
         if !spec.inline_entities.is_empty() {
             match add_inline_entities(entities.get(), &spec.inline_entities, set.schema.as_ref()) {
                 Ok(merged) => entities = EntitiesHere::Own(merged),
-                Err(message) => {
+                Err(error) => {
                     // Point at the entity the message names, inside this test.
+                    let message = error.to_string();
                     let offset = case.offset;
                     let at = find_mention(&file.text[offset..], &message)
                         .or_else(|| find_bare_mention(&file.text[offset..], &message))
@@ -695,8 +713,8 @@ impl<'a> RunContext<'a> {
         }
         let request = match build_request(spec, set.schema.as_ref()) {
             Ok(request) => request,
-            Err(message) => {
-                report.failures.push(message);
+            Err(error) => {
+                report.failures.push(error.to_string());
                 return report;
             }
         };
@@ -746,61 +764,61 @@ impl<'a> RunContext<'a> {
         slot: usize,
         tests: &TestFile,
         choice: &EntitiesChoice,
-    ) -> Result<EntitiesHere<'a>, String> {
+    ) -> Result<EntitiesHere<'a>, EntitiesError> {
         let schema = self.prepared[slot].schema.as_ref();
-        let from_path = |written: &String| -> Result<EntitiesHere<'a>, String> {
+        let from_path = |written: &String| -> Result<EntitiesHere<'a>, EntitiesError> {
             let path = self
                 .resolved_paths
                 .get(&(index, written.clone()))
-                .ok_or_else(|| format!("entities file `{written}` was not resolved"))?
+                .ok_or_else(|| EntitiesError::NotResolved(written.clone()))?
                 .as_ref()
-                .map_err(Clone::clone)?;
+                .map_err(|error| EntitiesError::Path(error.clone()))?;
             match self.entity_files.get(&(path.clone(), slot)) {
                 Some(Ok(entities)) => Ok(EntitiesHere::Shared(entities)),
                 Some(Err(error)) => Err(error.clone()),
-                None => Err(format!("entities file `{written}` was not loaded")),
+                None => Err(EntitiesError::NotLoaded(written.clone())),
             }
         };
         match choice {
             EntitiesChoice::Own(EntitiesSource::Inline(value)) => {
                 parse_entities(value.clone(), schema)
                     .map(EntitiesHere::Own)
-                    .map_err(|message| {
+                    .map_err(|error| {
                         // Point at the entity the message names, inside this test.
+                        let message = error.to_string();
                         let file = &self.loaded[index];
                         let offset = tests.tests.get(test).map_or(0, |case| case.offset);
                         let at = find_mention(&file.text[offset..], &message)
                             .map_or(offset, |i| offset + i);
-                        Located::at(
+                        EntitiesError::Located(Located::at(
                             &file.display,
                             &file.text,
                             at,
                             format!("invalid entities: {message}"),
-                        )
-                        .to_string()
+                        ))
                     })
             }
             EntitiesChoice::Own(EntitiesSource::Path(written)) => from_path(written),
             EntitiesChoice::None => match &self.no_entities[slot] {
                 Ok(entities) => Ok(EntitiesHere::Shared(entities)),
-                Err(message) => Err(format!("invalid entities: {message}")),
+                Err(error) => Err(EntitiesError::Invalid(error.clone())),
             },
             EntitiesChoice::Shared => {
                 if let Some(path) = &self.integration_entities[index] {
                     return match self.entity_files.get(&(path.clone(), slot)) {
                         Some(Ok(entities)) => Ok(EntitiesHere::Shared(entities)),
                         Some(Err(error)) => Err(error.clone()),
-                        None => Err("the file's entities were not loaded".into()),
+                        None => Err(EntitiesError::FileEntitiesNotLoaded),
                     };
                 }
                 match &tests.shared_entities {
                     Some(EntitiesSource::Path(written)) => from_path(written),
                     Some(EntitiesSource::Inline(_)) => match self.shared_inline.get(&index) {
                         Some(Ok(entities)) => Ok(EntitiesHere::Shared(entities)),
-                        Some(Err(message)) => Err(format!("invalid shared entities: {message}")),
-                        None => Err("the file's entities were not loaded".into()),
+                        Some(Err(error)) => Err(EntitiesError::InvalidShared(error.clone())),
+                        None => Err(EntitiesError::FileEntitiesNotLoaded),
                     },
-                    None => Err("cannot run: the file's entities could not be found".into()),
+                    None => Err(EntitiesError::NotFound),
                 }
             }
         }
@@ -866,10 +884,10 @@ mod tests {
     struct OneSet(PolicySetInput);
 
     impl PolicySets for OneSet {
-        fn set_for(&self, _: &Path) -> Result<usize, String> {
+        fn set_for(&self, _: &Path) -> Result<usize, SetsError> {
             Ok(0)
         }
-        fn read(&self, _: usize) -> Result<SetSource, String> {
+        fn read(&self, _: usize) -> Result<SetSource, SetsError> {
             Ok(SetSource {
                 label: "set".into(),
                 root: PathBuf::from("/"),
