@@ -1,7 +1,8 @@
 //! Checking a policy set again after an edit, reusing the work the edit did not touch.
 //!
 //! [`IncrementalCheck::check`] gives the findings of [`crate::check`] for the same input, in
-//! the same order. Between calls it keeps, by content:
+//! the same order, and [`IncrementalCheck::report`] its whole [`Report`] (the last check's,
+//! when it was of the same input). Between calls it keeps, by content:
 //! - each statement of a policy file (the text from the end of the previous policy to its
 //!   `;`, see [`split_statements`]) parsed apart from the file, so that an edit re-parses
 //!   only the statements it touched (new statements next to each other are parsed together).
@@ -25,10 +26,11 @@ use cedar_policy::{PolicyId, PolicySet, ValidationMode, Validator};
 use crate::policy_set::{add_item, parse_file, Item, Origin, Place};
 use crate::policy_syntax::{split_statements, Syntax};
 use crate::rules::parse_error;
+use crate::rules::{impossible_policy, schema_error};
 use crate::validation::{findings_of, locate, UNLABELLED};
 use crate::{
-    links, run_rules, schema, settle, Finding, LoadedSet, PolicyKind, PolicySetInput, Settings,
-    SourceFile, Span,
+    links, run_rules, schema, settle, Finding, LoadedSet, PolicyKind, PolicySetInput, Report,
+    Settings, SourceFile, Span,
 };
 
 /// What one policy set's checks reuse from the previous ones. Keep one per set (a fresh one
@@ -43,6 +45,8 @@ pub struct IncrementalCheck {
     schema: Option<SchemaMemo>,
     schema_generation: u64,
     statements: HashMap<Arc<str>, Statement>,
+    /// The last check's report, with the input it was of.
+    last: Option<(PolicySetInput, Arc<Report>)>,
 }
 
 struct SchemaMemo {
@@ -98,6 +102,29 @@ impl IncrementalCheck {
     /// Like `check`, call it on a thread with a large stack (see
     /// [`crate::with_large_stack`]).
     pub fn check(&mut self, input: &PolicySetInput, settings: &Settings) -> Vec<Finding> {
+        self.check_report(input, settings).findings.clone()
+    }
+
+    /// The [`Report`] of [`crate::check`]`(input, settings)`: the last check's when it was of
+    /// the same files with the same texts (then `settings` are taken to be that check's: keep
+    /// one `IncrementalCheck` per set and its settings), else a new check's.
+    ///
+    /// Like `check`, call it on a thread with a large stack.
+    pub fn report(&mut self, input: &PolicySetInput, settings: &Settings) -> Arc<Report> {
+        match &self.last {
+            Some((last, report)) if same_input(last, input) => report.clone(),
+            _ => self.check_report(input, settings),
+        }
+    }
+
+    /// Checks `input` and keeps its report as the last one.
+    fn check_report(&mut self, input: &PolicySetInput, settings: &Settings) -> Arc<Report> {
+        let report = Arc::new(self.run(input, settings));
+        self.last = Some((input.clone(), report.clone()));
+        report
+    }
+
+    fn run(&mut self, input: &PolicySetInput, settings: &Settings) -> Report {
         self.round += 1;
         let files = input.files();
         let mut findings = Vec::new();
@@ -192,9 +219,31 @@ impl IncrementalCheck {
                 }
             },
         );
+        // Which policies failed validation or can never apply, as `check` tells them.
+        let policies_with = |rule: &str| {
+            findings
+                .iter()
+                .filter(|f| f.rule == rule)
+                .filter_map(|f| f.policy_id.clone())
+                .collect()
+        };
+        let invalid_policies = policies_with(schema_error::RULE.id);
+        let impossible_policies = policies_with(impossible_policy::RULE.id);
         let findings = settle(findings, &loaded, input, settings);
         self.forget_unused(complete);
-        findings
+        let schema = schema
+            .and(self.schema.as_ref())
+            .and_then(|memo| memo.validator.as_ref())
+            .map(|validator| validator.schema().clone());
+        Report {
+            findings,
+            policy_count: loaded.entries.len(),
+            validated: schema.is_some(),
+            loaded,
+            schema,
+            invalid_policies,
+            impossible_policies,
+        }
     }
 
     /// The schema's findings into `findings`, and the generation of its validator when it
@@ -322,6 +371,23 @@ impl IncrementalCheck {
             statement.used == round || statement.kept == last_complete
         });
     }
+}
+
+/// Whether two inputs are the same files with the same texts.
+fn same_input(a: &PolicySetInput, b: &PolicySetInput) -> bool {
+    let same = |a: &SourceFile, b: &SourceFile| {
+        a.path == b.path && a.invalid_utf8_at == b.invalid_utf8_at && a.text == b.text
+    };
+    let all_same = |a: &[SourceFile], b: &[SourceFile]| {
+        a.len() == b.len() && a.iter().zip(b).all(|(a, b)| same(a, b))
+    };
+    all_same(&a.policies, &b.policies)
+        && all_same(&a.links, &b.links)
+        && match (&a.schema, &b.schema) {
+            (Some(a), Some(b)) => same(a, b),
+            (None, None) => true,
+            _ => false,
+        }
 }
 
 /// A policy or template of a file, with the text its source locations index into.
@@ -508,6 +574,61 @@ mod tests {
         assert_eq!(found, expected);
         assert_eq!(parsed.len(), 3);
         assert!(matches!(parsed[2].item, Item::Template(_)));
+    }
+
+    /// `report` is `check`'s report, the last check's while the texts are the same.
+    #[test]
+    fn the_report_is_checks_and_is_reused_for_the_same_texts() {
+        let schema = "namespace Ops {\n  entity User;\n  entity Host;\n  action Reboot appliesTo { principal: [Host], resource: [Host] };\n}\n";
+        let policies = [
+            "@id(\"a\") permit (principal, action == Ops::Action::\"Reboot\", resource);\n",
+            "@id(\"a\") permit (principal, action == Ops::Action::\"Reboot\", resource);\n\
+             @id(\"bad\") permit (principal, action, resource) when { resource.nope };\n\
+             @id(\"never\") permit (principal is Ops::User, action == Ops::Action::\"Reboot\", resource);\n",
+        ];
+        let settings = Settings::default();
+        let mut incremental = IncrementalCheck::new();
+        for text in policies {
+            let input = PolicySetInput {
+                policies: vec![SourceFile::new("p.cedar", text)],
+                schema: Some(SourceFile::new("ops.cedarschema", schema)),
+                links: Vec::new(),
+            };
+            let findings = incremental.check(&input, &settings);
+            let report = incremental.report(&input, &settings);
+            let expected = crate::check(&input, &settings);
+            assert_eq!(findings, expected.findings);
+            assert_eq!(report.findings, expected.findings);
+            assert_eq!(report.policy_count, expected.policy_count);
+            assert_eq!(report.validated, expected.validated);
+            assert_eq!(report.schema.is_some(), expected.schema.is_some());
+            assert_eq!(report.invalid_policies, expected.invalid_policies);
+            assert_eq!(report.impossible_policies, expected.impossible_policies);
+            if text.contains("never") {
+                assert!(expected.invalid_policies.contains("bad"), "{expected:?}");
+                assert!(
+                    expected.impossible_policies.contains("never"),
+                    "{expected:?}"
+                );
+            }
+            let entries = |loaded: &LoadedSet| {
+                loaded
+                    .entries
+                    .iter()
+                    .map(|e| (e.id.clone(), e.file, e.span, e.id_span, e.kind, e.template))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(entries(&report.loaded), entries(&expected.loaded));
+            // The same texts, read again: the last check's report.
+            let again = PolicySetInput {
+                policies: vec![SourceFile::new("p.cedar", text.to_string())],
+                ..input.clone()
+            };
+            assert!(Arc::ptr_eq(&report, &incremental.report(&again, &settings)));
+        }
+        let report = incremental.report(&PolicySetInput::default(), &settings);
+        assert_eq!(report.policy_count, 0);
+        assert!(report.schema.is_none());
     }
 
     #[test]

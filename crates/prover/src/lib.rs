@@ -18,6 +18,7 @@ mod outcome;
 mod renaming;
 mod report;
 mod rules;
+mod set_run;
 mod solver;
 mod verdict;
 mod witness;
@@ -34,6 +35,10 @@ use cedarcheck_analyzer::{Finding, LoadedSet, PolicyKind, Settings};
 pub use cache::Cache;
 pub use checked_set::{prove_set, CheckedSet, SetProof};
 pub use rules::unreachable_action::{has_actions_in_namespace_of, schema_action};
+pub use set_run::{
+    run_set, CheckedInvariant, DeniedEntry, NotRun, NotRunReason, SetRun, SetRunError,
+    SetRunOutcome, SetRunReport, INSTALL_CVC5,
+};
 pub use solver::{find_cvc5, SolverCommand};
 
 use environment::{EnvCx, EnvJob, Shared, Subject};
