@@ -9,19 +9,11 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use cedar_policy_formatter::{policies_str_to_pretty, Config};
-use cedarcheck_analyzer::{rules::parse_error, LineIndex, PolicySetInput, SourceFile};
+use cedarcheck_analyzer::ide::{self, FormatError};
+use cedarcheck_analyzer::{LineIndex, SourceFile};
 use cedarcheck_workspace::Workspace;
 
 use crate::cli::{CommonArgs, FmtArgs};
-
-/// What `cedar format` uses by default: `--line-width 80 --indent-width 2`.
-fn cedar_format_config() -> Config {
-    Config {
-        line_width: 80,
-        indent_width: 2,
-    }
-}
 
 pub fn run(args: &FmtArgs, common: &CommonArgs) -> u8 {
     let cwd = match std::env::current_dir() {
@@ -111,8 +103,9 @@ fn summary(check: bool, changed: usize, unchanged: usize, failed: usize) -> Stri
     parts.join(", ")
 }
 
-/// The formatted text, or the located reasons the file cannot be formatted, as
-/// `file:line:col: error[parse-error] message` lines.
+/// The formatted text ([`ide::format`], the language server's formatting too), or the
+/// located reasons the file cannot be formatted, as `file:line:col: error[parse-error]
+/// message` lines.
 fn format_source(source: &SourceFile) -> Result<String, Vec<String>> {
     let located = |finding: &cedarcheck_analyzer::Finding| {
         let index = LineIndex::new(&source.text);
@@ -129,27 +122,9 @@ fn format_source(source: &SourceFile) -> Result<String, Vec<String>> {
     };
     // The analysis core parses first and locates every problem as `check` reports it; only
     // text Cedar parsed (UTF-8, not nested too deep for its recursive parser) is formatted.
-    let input = PolicySetInput {
-        policies: vec![source.clone()],
-        ..PolicySetInput::default()
-    };
-    let report = cedarcheck_analyzer::check(&input, &Default::default());
-    let problems: Vec<String> = report
-        .findings
-        .iter()
-        .filter(|f| f.rule == parse_error::RULE.id)
-        .map(located)
-        .collect();
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    policies_str_to_pretty(&source.text, &cedar_format_config()).map_err(|error| {
-        let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
-        vec![format!(
-            "{}: error: the Cedar formatter failed: {}",
-            source.path,
-            chain.join(": ")
-        )]
+    ide::format(source).map_err(|error| match error {
+        FormatError::DoesNotParse(findings) => findings.iter().map(located).collect(),
+        FormatError::Formatter(_) => vec![format!("{}: error: {error}", source.path)],
     })
 }
 

@@ -1,6 +1,8 @@
 //! Spans the Cedar AST does not keep: the effect keyword and the three scope elements of a
-//! policy head. A small scanner over the policy's own text, aware of strings and comments.
+//! policy head. A small scanner over the policy's own text, aware of strings and comments
+//! through the one [`lexer`](crate::lexer).
 
+use crate::lexer::{comment_end, is_comment_start, skip_trivia, string_end as skip_string};
 use crate::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,7 +123,7 @@ pub fn excessive_nesting(text: &str, syntax: Syntax) -> Option<usize> {
                 i = skip_string(bytes, i).unwrap_or(bytes.len());
                 continue;
             }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+            b'/' if is_comment_start(bytes, i) => {
                 i = skip_trivia(bytes, i);
                 continue;
             }
@@ -181,10 +183,8 @@ pub fn split_statements(text: &str) -> Option<(Vec<Span>, Span)> {
                     }
                 }
             }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while bytes.get(i).is_some_and(|&c| c != b'\n' && c != b'\r') {
-                    i += 1;
-                }
+            b'/' if is_comment_start(bytes, i) => {
+                i = comment_end(bytes, i);
                 continue;
             }
             b';' => {
@@ -198,20 +198,6 @@ pub fn split_statements(text: &str) -> Option<(Vec<Span>, Span)> {
     Some((statements, Span::new(start, text.len())))
 }
 
-fn skip_trivia(bytes: &[u8], mut i: usize) -> usize {
-    loop {
-        match bytes.get(i) {
-            Some(c) if c.is_ascii_whitespace() => i += 1,
-            Some(b'/') if bytes.get(i + 1) == Some(&b'/') => {
-                while bytes.get(i).is_some_and(|&c| c != b'\n') {
-                    i += 1;
-                }
-            }
-            _ => return i,
-        }
-    }
-}
-
 fn skip_ident(bytes: &[u8], mut i: usize) -> usize {
     while bytes
         .get(i)
@@ -220,18 +206,6 @@ fn skip_ident(bytes: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
-}
-
-/// `i` is at an opening quote; returns the index after the closing one.
-fn skip_string(bytes: &[u8], mut i: usize) -> Option<usize> {
-    i += 1;
-    loop {
-        match bytes.get(i)? {
-            b'\\' => i += 2,
-            b'"' => return Some(i + 1),
-            _ => i += 1,
-        }
-    }
 }
 
 #[cfg(test)]

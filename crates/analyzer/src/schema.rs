@@ -174,7 +174,7 @@ fn action_list(mut list: &str) -> Option<Vec<&str>> {
 /// Where the schema first refers to the type `name`: a whole name outside comments and
 /// strings (in Cedar syntax) or a JSON string that is not a key, and not where it is declared
 /// or an attribute is named.
-fn first_reference(text: &str, json: bool, name: &str) -> Option<Span> {
+pub(crate) fn first_reference(text: &str, json: bool, name: &str) -> Option<Span> {
     if json {
         let quoted = format!("\"{name}\"");
         return text.match_indices(&quoted).find_map(|(start, _)| {
@@ -193,7 +193,7 @@ fn first_reference(text: &str, json: bool, name: &str) -> Option<Span> {
         } else if c == '"' {
             in_string = true;
         } else if rest.starts_with("//") {
-            i += rest.find('\n').unwrap_or(rest.len());
+            i = crate::lexer::comment_end(text.as_bytes(), i);
             continue;
         } else if is_start(c) {
             // A name: identifiers joined by `::`.

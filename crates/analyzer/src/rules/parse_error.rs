@@ -130,7 +130,8 @@ pub fn not_cedar(file: &SourceFile) -> Option<Finding> {
     loop {
         rest = rest.trim_start();
         match rest.strip_prefix("//") {
-            Some(comment) => rest = comment.split_once('\n').map_or("", |(_, next)| next),
+            // To the line feed or carriage return that ends it, as Cedar reads it.
+            Some(comment) => rest = &comment[crate::lexer::comment_end(comment.as_bytes(), 0)..],
             None => break,
         }
     }

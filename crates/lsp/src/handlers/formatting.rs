@@ -1,20 +1,14 @@
-//! Whole-document formatting with the formatter `cedarcheck fmt` uses (cedar-policy-formatter,
-//! `cedar format`'s defaults). A document that does not parse is left alone.
+//! Whole-document formatting with the formatter `cedarcheck fmt` uses
+//! ([`cedarcheck_analyzer::ide::format`]: `cedar format`'s output, and the same "does it
+//! parse" gate). A document that does not parse is left alone.
 
-use cedar_policy_formatter::{policies_str_to_pretty, Config};
+use cedarcheck_analyzer::ide::{self, FormatError};
+use cedarcheck_analyzer::SourceFile;
 use tower_lsp_server::jsonrpc;
 use tower_lsp_server::ls_types::{DocumentFormattingParams, TextEdit};
 
 use crate::state::State;
 use crate::{tasks, to_proto};
-
-/// What `cedar format` and `cedarcheck fmt` use: 80 columns, 2-space indent.
-fn config() -> Config {
-    Config {
-        line_width: 80,
-        indent_width: 2,
-    }
-}
 
 pub fn format(
     state: &State,
@@ -27,14 +21,14 @@ pub fn format(
     let Some((text, index)) = state.text(uri) else {
         return Ok(None);
     };
-    // Only text Cedar parses is formatted (the formatter drops what it cannot read).
-    if crate::analysis::policies_in(&text).is_none() {
-        return Ok(None);
-    }
-    let formatted = policies_str_to_pretty(&text, &config()).map_err(|error| {
-        let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
-        tasks::internal_error(format!("the Cedar formatter failed: {}", chain.join(": ")))
-    })?;
+    let source = SourceFile::new(uri.path().as_str(), text.clone());
+    let formatted = match ide::format(&source) {
+        Ok(formatted) => formatted,
+        Err(FormatError::DoesNotParse(_)) => return Ok(None),
+        Err(error @ FormatError::Formatter(_)) => {
+            return Err(tasks::internal_error(error.to_string()))
+        }
+    };
     if *formatted == *text {
         return Ok(Some(Vec::new()));
     }

@@ -1,10 +1,11 @@
-//! Document symbols: every policy and template by id, with its effect.
+//! Document symbols: every policy and template by id, with its effect
+//! ([`cedarcheck_analyzer::ide::symbols`]).
 
+use cedarcheck_analyzer::ide::{self, SymbolKind as Kind};
 use tower_lsp_server::ls_types::{
     DocumentSymbol, DocumentSymbolParams, DocumentSymbolResponse, SymbolKind,
 };
 
-use crate::analysis;
 use crate::state::State;
 use crate::to_proto;
 
@@ -13,23 +14,18 @@ pub fn document_symbols(
     params: &DocumentSymbolParams,
 ) -> Option<DocumentSymbolResponse> {
     let (text, index) = state.text(&params.text_document.uri)?;
-    let policies = analysis::policies_in(&text)?;
+    let symbols = ide::symbols(&text)?;
     #[expect(deprecated, reason = "`deprecated` is a required field of the struct")]
-    let symbols = policies
+    let symbols = symbols
         .into_iter()
-        .map(|policy| {
-            let range = to_proto::range(&text, &index, policy.span);
+        .map(|symbol| {
+            let range = to_proto::range(&text, &index, symbol.span);
             DocumentSymbol {
-                name: policy.id,
-                detail: Some(if policy.template {
-                    format!("{} template", policy.effect)
-                } else {
-                    policy.effect.to_string()
-                }),
-                kind: if policy.template {
-                    SymbolKind::CLASS
-                } else {
-                    SymbolKind::FUNCTION
+                detail: Some(symbol.detail()),
+                name: symbol.name,
+                kind: match symbol.kind {
+                    Kind::Policy => SymbolKind::FUNCTION,
+                    Kind::Template => SymbolKind::CLASS,
                 },
                 tags: None,
                 deprecated: None,
