@@ -13,6 +13,7 @@ use cedar_policy_core::validator::{ValidationMode, ValidatorSchema};
 
 use super::names::{self, Name};
 use crate::lexer;
+use crate::policy_syntax::{excessive_nesting, Syntax};
 use crate::{Rule, Span};
 
 /// The set's schema, as the editor has it.
@@ -114,8 +115,14 @@ enum Place {
 /// attribute before the hovered one is looked up in the schema. The policy's conditions need
 /// not type-check, so that a hover works in a policy being edited.
 pub fn attribute_at(text: &str, offset: usize, schema: &str) -> Option<AttributeHover> {
+    // Text nested deeper than `check` parses is not handed to Cedar's recursive parsers.
+    if excessive_nesting(text, Syntax::Policies).is_some() {
+        return None;
+    }
     let schema = if schema.trim_start().starts_with('{') {
         cedar_policy::Schema::from_json_str(schema).ok()?
+    } else if excessive_nesting(schema, Syntax::Schema).is_some() {
+        return None;
     } else {
         cedar_policy::Schema::from_cedarschema_str(schema).ok()?.0
     };
@@ -744,5 +751,26 @@ mod tests {
             "{markdown}"
         );
         assert!(markdown.ends_with(rule.doc.trim_end()));
+    }
+
+    #[test]
+    fn text_nested_too_deep_to_check_is_not_parsed() {
+        let depth = crate::policy_syntax::MAX_NESTING + 1;
+        let policy = format!(
+            "permit(principal is Ops::Human, action, resource) when {{ {}principal.department == \"a\"{} }};",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        );
+        let at = policy.find("department").unwrap() + 1;
+        assert!(attribute_at(&policy, at, SCHEMA).is_none());
+        let schema = format!(
+            "{SCHEMA}type Deep = {}Long{};",
+            "Set<".repeat(depth),
+            ">".repeat(depth)
+        );
+        let policy = "permit(principal is Ops::Human, action, resource) when { principal.department == \"a\" };";
+        let at = policy.find("department").unwrap() + 1;
+        assert!(attribute_at(policy, at, &schema).is_none());
+        assert!(attribute_at(policy, at, SCHEMA).is_some());
     }
 }

@@ -2,6 +2,7 @@
 
 use std::str::FromStr;
 
+use crate::policy_syntax::{excessive_nesting, Syntax};
 use crate::Span;
 
 /// What a symbol is.
@@ -36,8 +37,12 @@ impl Symbol {
 }
 
 /// The policies and templates of the policy text `text` in file order; `None` when Cedar
-/// does not parse it.
+/// does not parse it, or when it is nested deeper than `check` parses (Cedar's recursive
+/// parser would run out of stack).
 pub fn symbols(text: &str) -> Option<Vec<Symbol>> {
+    if excessive_nesting(text, Syntax::Policies).is_some() {
+        return None;
+    }
     let parsed = cedar_policy::PolicySet::from_str(text).ok()?;
     let effect = |effect: cedar_policy::Effect| match effect {
         cedar_policy::Effect::Permit => "permit",
@@ -124,5 +129,12 @@ mod tests {
         assert_eq!(symbols[2].detail(), "permit");
         assert_eq!(super::symbols("permit(principal"), None);
         assert_eq!(super::symbols(""), Some(Vec::new()));
+        let depth = crate::policy_syntax::MAX_NESTING + 1;
+        let deep = format!(
+            "permit(principal, action, resource) when {{ {}true{} }};",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        );
+        assert_eq!(super::symbols(&deep), None);
     }
 }
