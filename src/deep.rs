@@ -1,15 +1,15 @@
 //! Running the prover for one policy set from the CLI — for `check` (every deep rule) and for
-//! `test` (the invariants): finding cvc5, loading invariants, the on-disk query cache, and a
-//! progress bar on a terminal.
+//! `test` (the invariants). The path from a checked set to deep findings is the prover's
+//! `run_set`, which the language server takes too; this module keeps what is the CLI's own:
+//! reading the invariant files from disk, the on-disk query cache, a progress bar on a
+//! terminal, and what `check` and `test` say about the outcome.
 
 use std::io::IsTerminal;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use cedarcheck_analyzer::{
-    Finding, PolicySetInput, Report, Settings, SourceFile, INVARIANT_FILE_RULES,
-};
-use cedarcheck_prover::{Cache, CheckedSet, DeepOptions, SetProof, Stats};
+use cedarcheck_analyzer::{Finding, PolicySetInput, Report, Settings, SourceFile};
+use cedarcheck_prover::{Cache, DeniedEntry, NotRun, NotRunReason, SetRun, SetRunOutcome, Stats};
 use cedarcheck_workspace::{AnalysisConfig, DeepMode, PolicySetFiles};
 
 /// Where the query cache lives, below the workspace root (like `.ruff_cache`).
@@ -77,38 +77,11 @@ pub fn turned_off_reason(by_flag: bool) -> &'static str {
     }
 }
 
-/// The one line printed when `deep = "auto"` finds no solver.
-pub const NO_SOLVER: &str = "deep analysis skipped: cvc5 was not found (install it with \
-    `apt-get install cvc5` or `brew install cvc5`, or set $CVC5 to a cvc5 binary)";
 /// How every note about a deep analysis that did not run begins.
 pub const SKIPPED: &str = "deep analysis skipped: ";
-/// Why the deep analysis of a set without a schema did not run.
-const NEEDS_SCHEMA: &str = "it needs a schema";
-/// Why the deep analysis of a set whose schema does not load did not run.
-const SCHEMA_BROKEN: &str = "the schema does not load";
 
-/// The actions `[analysis] intentionally-denied` names, as Cedar writes them, once the set's
-/// schema loads. An entry that names no action of it is an error at the entry's place in the
-/// config — except, in one `[[set]]` of several, one whose namespace the schema has no action
-/// in: that is another set's.
-fn intentionally_denied(run: &DeepRun<'_>) -> Result<Vec<String>, String> {
-    let Some(schema) = run.report.schema.as_ref() else {
-        return Ok(Vec::new());
-    };
-    let mut denied = Vec::new();
-    for entry in &run.analysis.intentionally_denied {
-        match cedarcheck_prover::schema_action(schema, &entry.action) {
-            Ok(action) => denied.push(action),
-            Err(_)
-                if run.set.name.is_some()
-                    && !cedarcheck_prover::has_actions_in_namespace_of(schema, &entry.action) => {}
-            Err(message) => return Err(format!("{}: {message}", entry.at)),
-        }
-    }
-    Ok(denied)
-}
-
-/// Runs the deep rules for the set. `Err` when deep analysis was demanded and cannot run.
+/// Runs the deep rules for the set (through `cedarcheck_prover::run_set`, the path the
+/// language server takes too). `Err` when deep analysis was demanded and cannot run.
 pub fn run(run: &DeepRun<'_>) -> Result<DeepOutcome, String> {
     let mut outcome = DeepOutcome {
         findings: Vec::new(),
@@ -118,38 +91,19 @@ pub fn run(run: &DeepRun<'_>) -> Result<DeepOutcome, String> {
         invariants: Vec::new(),
         summary: Summary::default(),
     };
-    // A config error, whether or not cvc5 is here to use the entries.
-    let mut settings = run.settings.clone();
-    settings.intentionally_denied = intentionally_denied(run)?;
-    let Some(cvc5) = cedarcheck_prover::find_cvc5() else {
-        if run.mode == DeepMode::On {
-            return Err(format!(
-                "deep analysis was demanded (--deep or [analysis] deep = \"on\"), but {}",
-                &NO_SOLVER[SKIPPED.len()..]
-            ));
-        }
-        outcome.notes.push(NO_SOLVER.into());
-        outcome.summary = Summary::not_run(&NO_SOLVER[SKIPPED.len()..]);
-        return Ok(outcome);
-    };
-    if run.report.schema.is_none() || run.input.schema.is_none() {
-        if run.mode == DeepMode::On && run.input.schema.is_none() {
-            return Err("deep analysis needs a schema, and this policy set has none".into());
-        }
-        if run.input.schema.is_none() {
-            outcome.notes.push(format!("{SKIPPED}{NEEDS_SCHEMA}"));
-            outcome.summary = Summary::not_run(NEEDS_SCHEMA);
-        } else {
-            // Its `schema-error` findings say why; no note repeats them.
-            outcome.summary = Summary::not_run(SCHEMA_BROKEN);
-        }
-        return Ok(outcome);
-    }
-
     let cache_path = run
         .root
         .join(CACHE_DIR)
         .join(format!("deep-{}.json", run.set_index));
+    let denied: Vec<DeniedEntry<'_>> = run
+        .analysis
+        .intentionally_denied
+        .iter()
+        .map(|entry| DeniedEntry {
+            action: &entry.action,
+            at: &entry.at,
+        })
+        .collect();
     let cache = if run.use_cache {
         std::fs::read_to_string(&cache_path).map_or_else(|_| Cache::new(), |t| Cache::from_json(&t))
     } else {
@@ -157,101 +111,77 @@ pub fn run(run: &DeepRun<'_>) -> Result<DeepOutcome, String> {
     };
     let progress = Progress::new(run.progress);
     let progress_fn = |done: usize, total: usize| progress.update(done, total);
-    let proof = cedarcheck_prover::prove_set(
-        CheckedSet {
-            input: run.input,
-            report: run.report,
-            invariants: read_all(run.root, &run.set.invariants)?,
-            settings: &settings,
-        },
-        DeepOptions {
-            solver: cedarcheck_prover::solver_command(cvc5, run.analysis.timeout_ms),
-            jobs: run.jobs.unwrap_or(run.analysis.jobs),
-            cache,
-            progress: Some(&progress_fn),
-            cancel: None,
-        },
-    )
-    .ok_or("the schema did not load")?;
+    let set_run = SetRun {
+        input: run.input,
+        report: run.report,
+        invariant_files: &run.set.invariants,
+        settings: run.settings,
+        intentionally_denied: &denied,
+        one_of_several: run.set.name.is_some(),
+        timeout_ms: run.analysis.timeout_ms,
+        jobs: run.jobs.unwrap_or(run.analysis.jobs),
+        demanded: run.mode == DeepMode::On,
+        cache,
+        progress: Some(&progress_fn),
+        cancel: None,
+    };
+    let read_invariant = |file: &str| {
+        std::fs::read(run.root.join(file)).map(|bytes| SourceFile::from_bytes(file, bytes))
+    };
+    let report =
+        match cedarcheck_prover::run_set(set_run, read_invariant).map_err(|e| e.to_string())? {
+            SetRunOutcome::NotRun(not_run) => {
+                return not_run_outcome(not_run, outcome);
+            }
+            SetRunOutcome::Ran(report) => *report,
+        };
     progress.finish();
-    let SetProof {
-        deep,
-        invariant_input,
-        invariant_report,
-        skipped: skip,
-    } = proof;
     if run.use_cache {
-        write_cache(run.root, &cache_path, &deep.cache);
+        write_cache(run.root, &cache_path, &report.cache);
     }
-    outcome.findings.extend(
-        invariant_report
-            .findings
-            .iter()
-            .filter(|f| {
-                INVARIANT_FILE_RULES.iter().any(|rule| rule.id == f.rule)
-                    && invariant_input.policies.iter().any(|p| p.path == f.file)
-            })
-            .cloned(),
-    );
-    if !deep.skipped_templates.is_empty() {
-        outcome.notes.push(format!(
-            "deep analysis skipped templates without links: {}",
-            deep.skipped_templates.join(", ")
-        ));
-    }
-    if !skip.is_empty() {
-        outcome.notes.push(format!(
-            "deep analysis skipped {} {} that {} not validate or can never apply: {}",
-            skip.len(),
-            if skip.len() == 1 {
-                "policy"
-            } else {
-                "policies"
-            },
-            if skip.len() == 1 { "does" } else { "do" },
-            skip.iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
+    outcome.findings = report.invariant_file_findings;
+    outcome.findings.extend(report.findings);
+    outcome.notes = report.notes;
     outcome.summary = Summary {
         ran: true,
         reason: None,
-        skipped_policies: skip.into_iter().collect(),
-        skipped_templates: deep.skipped_templates.clone(),
-        environments: deep.stats.environments,
-        solver_queries: deep.stats.solver_queries,
-        unknown: deep.stats.unknown,
+        skipped_policies: report.skipped_policies,
+        skipped_templates: report.skipped_templates,
+        environments: report.stats.environments,
+        solver_queries: report.stats.solver_queries,
+        unknown: report.stats.unknown,
     };
-    outcome.findings.extend(deep.findings);
-    outcome.invariants = invariant_report
-        .loaded
-        .entries
-        .iter()
-        .filter(|e| !invariant_report.invalid_policies.contains(&e.id))
-        .map(|e| {
-            let file = &invariant_input.policies[e.file];
-            let line = cedarcheck_analyzer::LineIndex::new(&file.text)
-                .position(&file.text, e.id_span.start)
-                .line;
-            (file.path.clone(), e.id.clone(), line)
-        })
+    outcome.invariants = report
+        .invariants
+        .into_iter()
+        .map(|i| (i.file, i.id, i.line))
         .collect();
-    outcome.sources = invariant_input.policies;
-    outcome.stats = Some(deep.stats);
+    outcome.sources = report.invariant_sources;
+    outcome.stats = Some(report.stats);
     Ok(outcome)
 }
 
-fn read_all(root: &Path, files: &[String]) -> Result<Vec<SourceFile>, String> {
-    files
-        .iter()
-        .map(|f| {
-            std::fs::read(root.join(f))
-                .map(|bytes| SourceFile::from_bytes(f.clone(), bytes))
-                .map_err(|e| format!("{f}: {e}"))
-        })
-        .collect()
+/// What `check` and `test` say about a deep analysis that did not run.
+fn not_run_outcome(not_run: NotRun, mut outcome: DeepOutcome) -> Result<DeepOutcome, String> {
+    let reason = not_run.reason.to_string();
+    match not_run.reason {
+        NotRunReason::NoSolver if not_run.is_error() => Err(format!(
+            "deep analysis was demanded (--deep or [analysis] deep = \"on\"), but {reason}"
+        )),
+        NotRunReason::NoSchema if not_run.is_error() => {
+            Err("deep analysis needs a schema, and this policy set has none".into())
+        }
+        NotRunReason::NoSolver | NotRunReason::NoSchema => {
+            outcome.notes.push(format!("{SKIPPED}{reason}"));
+            outcome.summary = Summary::not_run(reason);
+            Ok(outcome)
+        }
+        // Its `schema-error` findings say why; no note repeats them.
+        NotRunReason::SchemaDoesNotLoad => {
+            outcome.summary = Summary::not_run(reason);
+            Ok(outcome)
+        }
+    }
 }
 
 /// Best effort: a cache that cannot be written only costs time next run.

@@ -2,7 +2,7 @@
 //! from a document to the policy set it belongs to (the same cedarcheck.toml `check` reads),
 //! read with the editor's buffers in place of the files on disk, checked by the same
 //! analysis as `cedarcheck_analyzer::check` (incrementally: [`Cache`] keeps each set's
-//! `IncrementalCheck`, which gives `check`'s findings).
+//! `IncrementalCheck`, which gives `check`'s findings, and its `Report` for the deep analysis).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use cedarcheck_analyzer::{
-    Finding, IncrementalCheck, LineIndex, PolicySetInput, Settings, SourceFile,
+    Finding, IncrementalCheck, LineIndex, PolicySetInput, Report, Settings, SourceFile,
 };
 use cedarcheck_workspace::{find_config, PolicySetFiles, Workspace};
 
@@ -208,6 +208,16 @@ impl Cache {
     /// `cedarcheck_analyzer::check(input, settings).findings`, reusing what the previous
     /// check of the same set parsed and validated.
     fn check(&self, key: CheckKey, input: &PolicySetInput, settings: &Settings) -> Vec<Finding> {
+        self.with_check(key, |check| check.check(input, settings))
+    }
+
+    /// `cedarcheck_analyzer::check(input, settings)`: the last check's report when it was of
+    /// the same texts, else a new check's.
+    fn report(&self, key: CheckKey, input: &PolicySetInput, settings: &Settings) -> Arc<Report> {
+        self.with_check(key, |check| check.report(input, settings))
+    }
+
+    fn with_check<T>(&self, key: CheckKey, f: impl FnOnce(&mut IncrementalCheck) -> T) -> T {
         let state = self.check_state(key);
         let mut check = state.lock().unwrap_or_else(|poisoned| {
             // A check that panicked may have left half its work: start afresh.
@@ -216,7 +226,7 @@ impl Cache {
             state.clear_poison();
             check
         });
-        check.check(input, settings)
+        f(&mut check)
     }
 
     /// A file on disk, read again only when its modification time or size changed.
@@ -311,15 +321,33 @@ pub fn check_set(
     overlay: &Overlay,
 ) -> std::io::Result<SetFindings> {
     let input = read_set(root, set, overlay)?;
-    let key = CheckKey {
+    let findings = overlay.cache.check(set_key(root, set), &input, settings);
+    Ok(group(root, input.files(), findings))
+}
+
+/// The set's files, buffers first, with their `Report` as [`check_set`] gives its findings:
+/// the one the set's last check made, when it was of these texts. What the deep analysis
+/// proves, without checking the set a second time.
+pub fn checked_set(
+    root: &Path,
+    set: &PolicySetFiles,
+    settings: &Settings,
+    overlay: &Overlay,
+) -> std::io::Result<(PolicySetInput, Arc<Report>)> {
+    let input = read_set(root, set, overlay)?;
+    let report = overlay.cache.report(set_key(root, set), &input, settings);
+    Ok((input, report))
+}
+
+/// Which incremental check a set's policy, schema and links files have.
+fn set_key(root: &Path, set: &PolicySetFiles) -> CheckKey {
+    CheckKey {
         root: root.to_path_buf(),
         invariants: false,
         policies: set.policies.clone(),
         schema: set.schema.clone(),
         links: set.links.clone(),
-    };
-    let findings = overlay.cache.check(key, &input, settings);
-    Ok(group(root, input.files(), findings))
+    }
 }
 
 /// The invariant files of a set: they must parse and validate against the set's schema.

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cedarcheck_analyzer::Settings;
-use cedarcheck_prover::{Cache, CheckedSet, DeepOptions};
+use cedarcheck_prover::{Cache, DeniedEntry, NotRunReason, SetRun, SetRunOutcome};
 use cedarcheck_workspace::{AnalysisConfig, DeepMode, PolicySetFiles};
 
 use crate::analysis::{self, Overlay, SetFindings};
@@ -132,7 +132,8 @@ impl Jobs {
                 }
                 Ok(outcome)
             }
-            Ok(Err(message)) | Err(message) => Err(message),
+            Ok(Err(message)) => Err(message),
+            Err(error) => Err(error.to_string()),
         };
         Some((stamp, outcome))
     }
@@ -151,9 +152,11 @@ pub struct Ticket {
     running: Arc<tokio::sync::Mutex<Cache>>,
 }
 
-pub fn no_solver_message() -> &'static str {
-    "cedarcheck: deep analysis is off because cvc5 was not found (install it with \
-     `apt-get install cvc5` or `brew install cvc5`, or set $CVC5 to a cvc5 binary)"
+pub fn no_solver_message() -> String {
+    format!(
+        "cedarcheck: deep analysis is off because {}",
+        NotRunReason::NoSolver
+    )
 }
 
 pub enum Outcome {
@@ -164,59 +167,57 @@ pub enum Outcome {
     NoSchema,
 }
 
-/// The deep rules for one set, over the editor's buffers, as `cedarcheck check` runs them;
-/// setting `cancel` stops the run. With the outcome comes the query cache to keep, when it
-/// changed: a cancelled run's holds what it learned besides what was known before.
+/// The deep rules for one set, over the editor's buffers, as `cedarcheck check` runs them
+/// (`cedarcheck_prover::run_set`, on the report the set's incremental check made of the same
+/// texts); setting `cancel` stops the run. With the outcome comes the query cache to keep,
+/// when it changed: a cancelled run's holds what it learned besides what was known before.
 fn prove(
     request: &Request,
     overlay: &Overlay,
     cache: Cache,
     cancel: Option<Arc<AtomicBool>>,
 ) -> Result<(Outcome, Option<Cache>), String> {
-    let Some(cvc5) = cedarcheck_prover::find_cvc5() else {
-        return Ok((Outcome::NoSolver, None));
-    };
     let root = &request.root;
-    let input = analysis::read_set(root, &request.set, overlay).map_err(|e| e.to_string())?;
-    let report = cedarcheck_analyzer::check(&input, &request.settings);
-    let invariants = request
-        .set
-        .invariants
-        .iter()
-        .map(|f| analysis::read(root, f, overlay))
-        .collect::<Result<_, _>>()
+    let (input, report) = analysis::checked_set(root, &request.set, &request.settings, overlay)
         .map_err(|e| e.to_string())?;
-    let known = cache.clone();
-    let Some(proof) = cedarcheck_prover::prove_set(
-        CheckedSet {
-            input: &input,
-            report: &report,
-            invariants,
-            settings: &request.settings,
-        },
-        DeepOptions {
-            solver: cedarcheck_prover::solver_command(cvc5, request.analysis.timeout_ms),
-            jobs: request.analysis.jobs,
-            cache,
-            progress: None,
-            cancel,
-        },
-    ) else {
-        return Ok((Outcome::NoSchema, None));
+    let denied: Vec<DeniedEntry<'_>> = request
+        .analysis
+        .intentionally_denied
+        .iter()
+        .map(|entry| DeniedEntry {
+            action: &entry.action,
+            at: &entry.at,
+        })
+        .collect();
+    let run = SetRun {
+        input: &input,
+        report: &report,
+        invariant_files: &request.set.invariants,
+        settings: &request.settings,
+        intentionally_denied: &denied,
+        one_of_several: request.set.name.is_some(),
+        timeout_ms: request.analysis.timeout_ms,
+        jobs: request.analysis.jobs,
+        demanded: request.analysis.deep == DeepMode::On,
+        cache,
+        progress: None,
+        cancel,
     };
-    let deep = proof.deep;
-    if deep.cancelled {
-        // The run's cache keeps only what it used, and it stopped early.
-        let mut learned = known;
-        learned.merge(deep.cache);
-        return Ok((Outcome::Cancelled, Some(learned)));
-    }
-    let sources = input
-        .files()
-        .into_iter()
-        .chain(&proof.invariant_input.policies);
-    Ok((
-        Outcome::Findings(analysis::group(root, sources, deep.findings)),
-        Some(deep.cache),
-    ))
+    let outcome = cedarcheck_prover::run_set(run, |file| analysis::read(root, file, overlay))
+        .map_err(|e| e.to_string())?;
+    // Demanded or not, a run that cannot happen is no error in the editor.
+    Ok(match outcome {
+        SetRunOutcome::NotRun(not_run) => match not_run.reason {
+            NotRunReason::NoSolver => (Outcome::NoSolver, None),
+            NotRunReason::NoSchema | NotRunReason::SchemaDoesNotLoad => (Outcome::NoSchema, None),
+        },
+        SetRunOutcome::Ran(proved) if proved.cancelled => (Outcome::Cancelled, Some(proved.cache)),
+        SetRunOutcome::Ran(proved) => {
+            let sources = input.files().into_iter().chain(&proved.invariant_sources);
+            (
+                Outcome::Findings(analysis::group(root, sources, proved.findings)),
+                Some(proved.cache),
+            )
+        }
+    })
 }

@@ -93,6 +93,98 @@ async fn deep_findings_arrive_in_the_background_and_the_next_edit_retires_them()
     assert_eq!(editor.shutdown().await, 0);
 }
 
+const OPS_SCHEMA: &str = "namespace Ops {\n  entity Operator;\n  entity Host;\n  action RebootHost appliesTo { principal: [Operator], resource: [Host] };\n  action ExportAll appliesTo { principal: [Operator], resource: [Host] };\n  action PurgeAll appliesTo { principal: [Operator], resource: [Host] };\n}\n";
+const OPS_POLICIES: &str = "@id(\"operators-reboot\")\npermit (principal == Ops::Operator::\"alice\", action == Ops::Action::\"RebootHost\", resource is Ops::Host);\n";
+
+/// A workspace whose `[analysis] intentionally-denied` is `entry`.
+fn ops_workspace(entry: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "policies = [\"policies.cedar\"]\nschema = \"ops.cedarschema\"\n\n[analysis]\nintentionally-denied = ['{entry}']\n"
+    );
+    write(
+        dir.path(),
+        &[
+            ("cedarcheck.toml", &config),
+            ("ops.cedarschema", OPS_SCHEMA),
+            ("policies.cedar", OPS_POLICIES),
+        ],
+    );
+    dir
+}
+
+/// `[analysis] intentionally-denied` as `cedarcheck check` reads it: the action it names gets
+/// no `unreachable-action` finding in the editor, while another action nobody can perform
+/// does; an entry that names no action of the schema is the config error `check` stops at.
+#[tokio::test]
+async fn an_intentionally_denied_action_gets_no_unreachable_action_finding_as_in_the_cli() {
+    if require_tool(
+        "an_intentionally_denied_action_gets_no_unreachable_action_finding_as_in_the_cli",
+        Tool::Cvc5,
+    )
+    .is_none()
+    {
+        return;
+    }
+    let _solver = SOLVER.lock().await;
+    let dir = ops_workspace("Ops::Action::\"ExportAll\"");
+    let mut editor = Editor::start(dir.path(), json!({"deep": true})).await;
+    editor
+        .open(&dir.path().join("policies.cedar"), OPS_POLICIES)
+        .await;
+    let schema = support::uri(&dir.path().join("ops.cedarschema"));
+    let published = editor
+        .diagnostics(&schema, |d| {
+            codes(d).iter().any(|c| c == "unreachable-action")
+        })
+        .await;
+    let unreachable: Vec<(&serde_json::Value, &str)> = published["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "unreachable-action")
+        .map(|d| (&d["range"]["start"], d["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        unreachable,
+        [(
+            &json!({"line": 5, "character": 9}),
+            "no request can perform `Ops::Action::\"PurgeAll\"`: no permit applies to it, in its \
+             one request environment (Ops::Operator, Ops::Action::\"PurgeAll\", Ops::Host)\n\
+             help: add a permit for it, or list it in cedarcheck.toml if it is denied by design: \
+             [analysis] intentionally-denied = ['Ops::Action::\"PurgeAll\"']"
+        )],
+        "{published}"
+    );
+    assert_eq!(editor.shutdown().await, 0);
+
+    let dir = ops_workspace("Ops::Action::\"Export\"");
+    let mut editor = Editor::start(dir.path(), json!({"deep": true})).await;
+    editor
+        .open(&dir.path().join("policies.cedar"), OPS_POLICIES)
+        .await;
+    let logged = editor
+        .wait_for(|m| {
+            m["method"] == "window/logMessage"
+                && m["params"]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("intentionally-denied"))
+        })
+        .await;
+    let message = logged["params"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("cedarcheck: deep analysis failed: ")
+            && message.ends_with(
+                "cedarcheck.toml:5:25: `Ops::Action::\"Export\"` in [analysis] \
+                 intentionally-denied is not an action of the schema (its actions: \
+                 Ops::Action::\"ExportAll\", Ops::Action::\"PurgeAll\", \
+                 Ops::Action::\"RebootHost\")"
+            ),
+        "{message}"
+    );
+    assert_eq!(editor.shutdown().await, 0);
+}
+
 /// Cancellation, seen from outside: a fake solver that hangs shows whether a superseded run
 /// stops (its process is killed) or holds the set.
 #[cfg(target_os = "linux")]
