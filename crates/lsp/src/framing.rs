@@ -21,7 +21,7 @@ pub async fn guard(mut input: impl AsyncRead + Unpin, mut output: impl AsyncWrit
         while let Some((body, used)) = next_message(&buffer) {
             let message = match body {
                 Ok(body) => checked(body),
-                Err(problem) => malformed(&problem),
+                Err(problem) => malformed(&problem.to_string()),
             };
             buffer.drain(..used);
             let header = format!("Content-Length: {}\r\n\r\n", message.len());
@@ -41,8 +41,17 @@ pub async fn guard(mut input: impl AsyncRead + Unpin, mut output: impl AsyncWrit
     }
 }
 
+/// Why the bytes in front of the transport are not a message it can read.
+#[derive(Debug, thiserror::Error)]
+enum FrameError {
+    #[error("a message header without a valid Content-Length")]
+    NoLength,
+    #[error("a message of {length} bytes (the limit is {})", MAX_MESSAGE)]
+    TooLong { length: usize },
+}
+
 /// The next message in `buffer`: its body, or why it is not one; and the bytes it used.
-fn next_message(buffer: &[u8]) -> Option<(Result<&[u8], String>, usize)> {
+fn next_message(buffer: &[u8]) -> Option<(Result<&[u8], FrameError>, usize)> {
     let header_end = buffer.windows(4).position(|w| w == b"\r\n\r\n")?;
     let header = String::from_utf8_lossy(&buffer[..header_end]);
     let length = header.lines().find_map(|line| {
@@ -54,14 +63,9 @@ fn next_message(buffer: &[u8]) -> Option<(Result<&[u8], String>, usize)> {
     });
     let start = header_end + 4;
     match length {
-        None => Some((
-            Err("a message header without a valid Content-Length".into()),
-            start,
-        )),
+        None => Some((Err(FrameError::NoLength), start)),
         Some(length) if length > MAX_MESSAGE => Some((
-            Err(format!(
-                "a message of {length} bytes (the limit is {MAX_MESSAGE})"
-            )),
+            Err(FrameError::TooLong { length }),
             // Its body cannot be skipped before it arrives; drop what is buffered.
             buffer.len().min(start + length),
         )),

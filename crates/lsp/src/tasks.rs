@@ -10,10 +10,23 @@ use std::sync::{Mutex, MutexGuard};
 use futures::FutureExt;
 use tower_lsp_server::jsonrpc;
 
-/// Runs `f` on a fresh thread; `Err` carries the panic message when it panicked.
+/// Why work run by [`blocking`] gave no result.
+#[derive(Debug, thiserror::Error)]
+pub enum TaskError {
+    #[error("cannot start an analysis thread: {0}")]
+    Spawn(#[source] std::io::Error),
+    /// The panic's message.
+    #[error("{0}")]
+    Panicked(String),
+    #[error("the analysis thread ended without an answer")]
+    NoAnswer,
+}
+
+/// Runs `f` on a fresh thread; `Err` says why there is no result (the panic message when it
+/// panicked).
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, String> {
+) -> Result<T, TaskError> {
     let (sender, receiver) = tokio::sync::oneshot::channel();
     std::thread::Builder::new()
         .name("cedarcheck-lsp-analysis".into())
@@ -21,11 +34,11 @@ pub async fn blocking<T: Send + 'static>(
         .spawn(move || {
             let _ = sender.send(std::panic::catch_unwind(AssertUnwindSafe(f)));
         })
-        .map_err(|e| format!("cannot start an analysis thread: {e}"))?;
+        .map_err(TaskError::Spawn)?;
     match receiver.await {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(panic)) => Err(panic_message(&*panic)),
-        Err(_) => Err("the analysis thread ended without an answer".into()),
+        Ok(Err(panic)) => Err(TaskError::Panicked(panic_message(&*panic))),
+        Err(_) => Err(TaskError::NoAnswer),
     }
 }
 
@@ -37,7 +50,7 @@ pub async fn guarded<T>(future: impl Future<Output = jsonrpc::Result<T>>) -> jso
     }
 }
 
-pub fn internal_error(message: String) -> jsonrpc::Error {
+pub fn internal_error(message: impl std::fmt::Display) -> jsonrpc::Error {
     jsonrpc::Error {
         code: jsonrpc::ErrorCode::InternalError,
         message: format!("cedarcheck: internal error: {message}").into(),

@@ -15,18 +15,25 @@ use cedar_policy_symcc::Env;
 use cedarcheck_analyzer::Span;
 use serde_json::{json, Value};
 
+use crate::error::CounterexampleError;
+
 /// The request and entities of a counterexample, as `run-tests` JSON:
 /// `{"request": {"principal", "action", "resource", "context"}, "entities": [...]}`.
-pub fn to_json(env: &Env) -> Result<Value, String> {
+pub fn to_json(env: &Env) -> Result<Value, CounterexampleError> {
     let uid = |uid: Option<&EntityUid>| {
         uid.map(ToString::to_string)
-            .ok_or_else(|| "the counterexample has an unknown request variable".to_string())
+            .ok_or(CounterexampleError::UnknownVariable)
     };
     let context = match env.request.context() {
-        Some(context) => context.to_json_value().map_err(|e| e.to_string())?,
+        Some(context) => context
+            .to_json_value()
+            .map_err(CounterexampleError::Context)?,
         None => json!({}),
     };
-    let entities = env.entities.to_json_value().map_err(|e| e.to_string())?;
+    let entities = env
+        .entities
+        .to_json_value()
+        .map_err(CounterexampleError::Entities)?;
     Ok(json!({
         "request": {
             "principal": uid(env.request.principal())?,
@@ -45,22 +52,22 @@ pub struct Replay {
 }
 
 impl Replay {
-    pub fn parse(cex: &Value, schema: &Schema) -> Result<Self, String> {
-        let field = |name: &str| -> Result<EntityUid, String> {
+    pub fn parse(cex: &Value, schema: &Schema) -> Result<Self, CounterexampleError> {
+        let field = |name: &'static str| -> Result<EntityUid, CounterexampleError> {
             let text = cex["request"][name]
                 .as_str()
-                .ok_or_else(|| format!("counterexample has no {name}"))?;
-            EntityUid::from_str(text).map_err(|e| e.to_string())
+                .ok_or(CounterexampleError::Missing(name))?;
+            EntityUid::from_str(text).map_err(CounterexampleError::Uid)
         };
         let (principal, action, resource) =
             (field("principal")?, field("action")?, field("resource")?);
         let context =
             Context::from_json_value(cex["request"]["context"].clone(), Some((schema, &action)))
-                .map_err(|e| e.to_string())?;
+                .map_err(CounterexampleError::ContextJson)?;
         let request = Request::new(principal, action, resource, context, Some(schema))
-            .map_err(|e| e.to_string())?;
+            .map_err(CounterexampleError::Request)?;
         let entities = Entities::from_json_value(cex["entities"].clone(), Some(schema))
-            .map_err(|e| e.to_string())?;
+            .map_err(CounterexampleError::Entities)?;
         Ok(Self { request, entities })
     }
 

@@ -234,8 +234,8 @@ async fn compare(
                    allowed_by_new: bool|
      -> Result<Option<Example>, String> {
         let Some(cex) = cex else { return Ok(None) };
-        let cex = counterexample::to_json(&cex)?;
-        let replay = Replay::parse(&cex, schema)?;
+        let cex = counterexample::to_json(&cex).map_err(|e| e.to_string())?;
+        let replay = Replay::parse(&cex, schema).map_err(|e| e.to_string())?;
         let (new_decision, new_reasons, new_errors) = replay.decide(&new.full);
         let (old_decision, old_reasons, _) = replay.decide(&old.full);
         let expected = if allowed_by_new {
@@ -273,8 +273,12 @@ async fn compare(
             old_reasons: old_ids,
         }))
     };
-    let added = added.and_then(|cex| example(cex, true));
-    let removed = removed.and_then(|cex| example(cex, false));
+    let added = added
+        .map_err(|e| e.to_string())
+        .and_then(|cex| example(cex, true));
+    let removed = removed
+        .map_err(|e| e.to_string())
+        .and_then(|cex| example(cex, false));
     match (added, removed) {
         (Err(reason), _) | (_, Err(reason)) => result.change = Change::Unknown(reason),
         (Ok(added), Ok(removed)) => {

@@ -2,6 +2,7 @@
 //! and `ask`, which answers a query from the cache or the solver.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use cedar_policy::{Effect, EntityUid, Policy, PolicyId, PolicySet, RequestEnv, Schema};
 use cedar_policy_symcc::{CompiledPolicy, CompiledPolicySet};
@@ -9,6 +10,7 @@ use serde_json::Value;
 
 use crate::cache::{self, Cache, CachedAnswer};
 use crate::counterexample;
+use crate::error::{EffectError, QueryError};
 use crate::renaming::Renaming;
 use crate::witness::{Refutation, Witnesses};
 use crate::worker::{solve, Worker};
@@ -117,7 +119,7 @@ pub struct EnvCx<'a> {
     pub shared: &'a Shared<'a>,
     pub job: &'a EnvJob,
     worker: &'a mut Worker,
-    compiled: HashMap<usize, Result<CompiledPolicy, String>>,
+    compiled: HashMap<usize, Result<CompiledPolicy, Arc<cedar_policy_symcc::err::Error>>>,
     /// Answers found by this run, to merge into the cache.
     pub learned: Cache,
     /// Every key this run looked up, so that stale entries can be dropped.
@@ -237,7 +239,7 @@ impl<'a> EnvCx<'a> {
         }
         let answer = match self.solve(&query).await {
             Ok(answer) => answer,
-            Err(reason) => return Answer::Unknown(reason),
+            Err(error) => return Answer::Unknown(error.to_string()),
         };
         if let Answer::No(Some(cex)) = &answer {
             self.witnesses.add(cex);
@@ -327,29 +329,33 @@ impl<'a> EnvCx<'a> {
         (key, renaming)
     }
 
-    fn compiled(&mut self, index: usize) -> Result<CompiledPolicy, String> {
+    fn compiled(&mut self, index: usize) -> Result<CompiledPolicy, QueryError> {
         let (shared, env) = (self.shared, &self.job.env);
         self.compiled
             .entry(index)
             .or_insert_with(|| {
                 CompiledPolicy::compile(&shared.subjects[index].policy, env, shared.schema)
-                    .map_err(|e| format!("cannot compile `{}`: {e}", shared.subjects[index].id))
+                    .map_err(Arc::new)
             })
             .clone()
+            .map_err(|source| QueryError::Compile {
+                policy: shared.subjects[index].id.clone(),
+                source,
+            })
     }
 
     fn compile_set(
         &self,
         policies: impl IntoIterator<Item = Policy>,
-    ) -> Result<CompiledPolicySet, String> {
-        let set = PolicySet::from_policies(policies).map_err(|e| e.to_string())?;
+    ) -> Result<CompiledPolicySet, QueryError> {
+        let set = PolicySet::from_policies(policies).map_err(QueryError::PolicySet)?;
         CompiledPolicySet::compile(&set, &self.job.env, self.shared.schema)
-            .map_err(|e| e.to_string())
+            .map_err(QueryError::CompileSet)
     }
 
-    async fn solve(&mut self, query: &Query<'_>) -> Result<Answer, String> {
+    async fn solve(&mut self, query: &Query<'_>) -> Result<Answer, QueryError> {
         let yes = |holds: bool| if holds { Answer::Yes } else { Answer::No(None) };
-        let with_cex = |cex: Option<cedar_policy_symcc::Env>| -> Result<Answer, String> {
+        let with_cex = |cex: Option<cedar_policy_symcc::Env>| -> Result<Answer, QueryError> {
             match cex {
                 None => Ok(Answer::Yes),
                 Some(env) => Ok(Answer::No(Some(counterexample::to_json(&env)?))),
@@ -407,7 +413,7 @@ impl<'a> EnvCx<'a> {
                         .map(|&p| self.shared.subjects[p].policy.clone()),
                 )?;
                 let worker = &mut *self.worker;
-                solve!(worker, |c| c.check_always_allows_opt(&set)).map(yes)
+                Ok(solve!(worker, |c| c.check_always_allows_opt(&set)).map(yes)?)
             }
             Query::AlwaysDenies(policies) => {
                 let set = self.compile_set(
@@ -455,14 +461,14 @@ fn witnesses_key(shared: &Shared<'_>, job: &EnvJob) -> String {
 
 /// The policy with its effect replaced (through its JSON form, which keeps scope and
 /// conditions exactly).
-pub fn with_effect(policy: &Policy, effect: Effect) -> Result<Policy, String> {
+pub fn with_effect(policy: &Policy, effect: Effect) -> Result<Policy, EffectError> {
     if policy.effect() == effect {
         return Ok(policy.clone());
     }
-    let mut json = policy.to_json().map_err(|e| e.to_string())?;
+    let mut json = policy.to_json().map_err(EffectError::ToJson)?;
     json["effect"] = Value::String(match effect {
         Effect::Permit => "permit".into(),
         Effect::Forbid => "forbid".into(),
     });
-    Policy::from_json(Some(policy.id().clone()), json).map_err(|e| e.to_string())
+    Policy::from_json(Some(policy.id().clone()), json).map_err(EffectError::FromJson)
 }

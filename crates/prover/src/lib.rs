@@ -14,6 +14,7 @@ mod checked_set;
 mod counterexample;
 pub mod diff;
 mod environment;
+mod error;
 mod outcome;
 mod renaming;
 mod report;
@@ -34,6 +35,7 @@ use cedarcheck_analyzer::{Finding, LoadedSet, PolicyKind, Settings};
 
 pub use cache::Cache;
 pub use checked_set::{prove_set, CheckedSet, SetProof};
+pub use error::IntentionallyDeniedError;
 pub use rules::unreachable_action::{has_actions_in_namespace_of, schema_action};
 pub use set_run::{
     run_set, CheckedInvariant, DeniedEntry, NotRun, NotRunReason, SetRun, SetRunError,

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use cedar_policy_symcc::CedarSymCompiler;
 
+use crate::error::StartError;
 use crate::solver::{CountingSolver, SolverCommand};
 
 pub type Compiler = CedarSymCompiler<CountingSolver>;
@@ -60,22 +61,18 @@ impl Worker {
         self.command.timeout + std::time::Duration::from_millis(500)
     }
 
-    pub fn compiler(&mut self) -> Result<&mut Compiler, String> {
+    pub fn compiler(&mut self) -> Result<&mut Compiler, StartError> {
         if self.compiler.is_none() {
             let solver =
                 CountingSolver::spawn(&self.command, self.asked.clone(), self.answered.clone())
-                    .map_err(|e| {
-                        format!(
-                            "cannot start the solver {}: {e}",
-                            self.command.program.display()
-                        )
+                    .map_err(|source| StartError::Spawn {
+                        program: self.command.program.clone(),
+                        source,
                     })?;
-            let compiler = CedarSymCompiler::new(solver).map_err(|e| e.to_string())?;
+            let compiler = CedarSymCompiler::new(solver).map_err(StartError::Compiler)?;
             self.compiler = Some(compiler);
         }
-        self.compiler
-            .as_mut()
-            .ok_or_else(|| "the solver is not running".to_string())
+        self.compiler.as_mut().ok_or(StartError::NotRunning)
     }
 
     /// Ends the solver process (dropping it kills it); the next query starts a new one.
@@ -84,9 +81,6 @@ impl Worker {
         self.answered.store(0, Ordering::Relaxed);
     }
 }
-
-/// Why a query of a cancelled run has no answer.
-pub const CANCELLED: &str = "the analysis was cancelled";
 
 fn is_set(flag: Option<&AtomicBool>) -> bool {
     flag.is_some_and(|f| f.load(Ordering::SeqCst))
@@ -165,31 +159,33 @@ pub fn on_workers<T: Send>(
 
 /// Runs one SymCC call on the worker's solver, bounded by the time limit and cut off by
 /// cancellation. A timeout, a solver that crashed or printed garbage, an `unknown` answer:
-/// each becomes `Err(reason)`, and a process in an unknown state is ended.
+/// each becomes `Err(SolveError)`, and a process in an unknown state is ended.
 macro_rules! solve {
     ($worker:expr, |$compiler:ident| $call:expr) => {{
         let limit = $worker.timeout();
         let cancel = $worker.cancel.clone();
-        let result: Result<_, (String, bool)> = if $worker.is_cancelled() {
-            Err(($crate::worker::CANCELLED.to_string(), false))
+        let result: Result<_, ($crate::error::SolveError, bool)> = if $worker.is_cancelled() {
+            Err(($crate::error::SolveError::Cancelled, false))
         } else {
             match $worker.compiler() {
-                Err(reason) => Err((reason, false)),
+                Err(error) => Err(($crate::error::SolveError::Start(error), false)),
                 Ok($compiler) => {
                     let answer = tokio::select! {
                         answer = tokio::time::timeout(limit, $call) => Some(answer),
                         () = $crate::worker::cancelled(cancel) => None,
                     };
                     match answer {
-                        None => Err(($crate::worker::CANCELLED.to_string(), true)),
+                        None => Err(($crate::error::SolveError::Cancelled, true)),
                         Some(Ok(Ok(value))) => Ok(value),
                         Some(Ok(Err(error))) => {
                             let broken =
                                 matches!(error, cedar_policy_symcc::err::Error::SolverError(_));
-                            Err((error.to_string(), broken))
+                            Err(($crate::error::SolveError::Symcc(error), broken))
                         }
                         Some(Err(_)) => Err((
-                            format!("the solver did not answer within {} ms", limit.as_millis()),
+                            $crate::error::SolveError::Timeout {
+                                limit_ms: limit.as_millis(),
+                            },
                             true,
                         )),
                     }
@@ -201,11 +197,11 @@ macro_rules! solve {
                 $worker.retire_if_spent();
                 Ok(value)
             }
-            Err((reason, broken)) => {
+            Err((error, broken)) => {
                 if broken {
                     $worker.discard();
                 }
-                Err(reason)
+                Err(error)
             }
         }
     }};

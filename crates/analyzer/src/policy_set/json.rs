@@ -76,7 +76,7 @@ pub(super) fn parse_file(
         let id = PolicyId::new("policy0");
         match parse_item(text, object, &id, false, None) {
             Ok(item) => items.push((id, item)),
-            Err(message) => fail(findings, object, message),
+            Err(error) => fail(findings, object, error.to_string()),
         }
     } else {
         // Cedar reads a policy set only with all three keys.
@@ -119,7 +119,7 @@ pub(super) fn parse_file(
                         let id = PolicyId::new(id);
                         match parse_item(text, object, &id, is_template, key) {
                             Ok(item) => items.push((id, item)),
-                            Err(message) => fail(findings, object, message),
+                            Err(error) => fail(findings, object, error.to_string()),
                         }
                     }
                 }
@@ -156,6 +156,46 @@ pub(super) fn parse_file(
     Some(items)
 }
 
+/// Why a policy or template of a JSON policy file does not load; the finding at its object
+/// says this.
+#[derive(Debug, thiserror::Error)]
+enum ItemError {
+    /// `what`: "policy" or "template".
+    #[error("invalid JSON {what} `{id}`: {source}")]
+    Syntax {
+        what: &'static str,
+        id: PolicyId,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Cedar's message, followed by each of its causes.
+    #[error("invalid JSON {what} `{id}`: {}", with_causes(source))]
+    Cedar {
+        what: &'static str,
+        id: PolicyId,
+        #[source]
+        source: CedarJsonError,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+enum CedarJsonError {
+    #[error(transparent)]
+    FromJson(#[from] cedar_policy::PolicyFromJsonError),
+    #[error(transparent)]
+    Slot(#[from] ast::UnexpectedSlotError),
+}
+
+fn with_causes(error: &dyn Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message = format!("{message}: {cause}");
+        source = cause.source();
+    }
+    message
+}
+
 /// One policy or template from the JSON object at `object` in `text`, located at that object;
 /// `key`, where the object is the value of a key, is where that key is written.
 fn parse_item(
@@ -164,19 +204,19 @@ fn parse_item(
     id: &PolicyId,
     is_template: bool,
     key: Option<Span>,
-) -> Result<Item, String> {
+) -> Result<Item, ItemError> {
     let what = if is_template { "template" } else { "policy" };
     let json = text.get(object.start..object.end).unwrap_or_default();
-    let value: serde_json::Value = serde_json::from_str(json)
-        .map_err(|error| format!("invalid JSON {what} `{id}`: {error}"))?;
-    let explain = |error: &dyn Error| {
-        let mut message = error.to_string();
-        let mut source = error.source();
-        while let Some(cause) = source {
-            message = format!("{message}: {cause}");
-            source = cause.source();
-        }
-        format!("invalid JSON {what} `{id}`: {message}")
+    let value: serde_json::Value =
+        serde_json::from_str(json).map_err(|source| ItemError::Syntax {
+            what,
+            id: id.clone(),
+            source,
+        })?;
+    let explain = |error: CedarJsonError| ItemError::Cedar {
+        what,
+        id: id.clone(),
+        source: error,
     };
     let loc = Loc::new(object.start..object.end, text.into());
     let key = key.map(|key| ast::Annotation {
@@ -185,7 +225,7 @@ fn parse_item(
     });
     if is_template {
         let template = cedar_policy::Template::from_json(Some(id.clone()), value)
-            .map_err(|error| explain(&error))?;
+            .map_err(|error| explain(error.into()))?;
         Ok(Item::Template(cedar_policy::Template::from(located(
             template.as_ref(),
             loc,
@@ -193,9 +233,9 @@ fn parse_item(
         ))))
     } else {
         let policy = cedar_policy::Policy::from_json(Some(id.clone()), value)
-            .map_err(|error| explain(&error))?;
+            .map_err(|error| explain(error.into()))?;
         let located = ast::StaticPolicy::try_from(located(policy.as_ref().template(), loc, key))
-            .map_err(|error| explain(&error))?;
+            .map_err(|error| explain(error.into()))?;
         Ok(Item::Static(cedar_policy::Policy::from(located)))
     }
 }

@@ -27,9 +27,10 @@ pub async fn check(cx: &mut EnvCx<'_>, invariant: usize, policies: &[usize]) -> 
     let inv = &cx.shared.invariants[invariant];
     let replay = match super::replay(&cex, cx.shared.schema) {
         Ok(replay) => replay,
-        Err(reason) => return Outcome::Unknown(reason),
+        Err(error) => return Outcome::Unknown(error.to_string()),
     };
     let matches = match with_effect(&inv.policy, Effect::Permit)
+        .map_err(|e| e.to_string())
         .and_then(|p| PolicySet::from_policies([p]).map_err(|e| e.to_string()))
     {
         Ok(alone) => replay.decide(&alone).0 == Decision::Allow,

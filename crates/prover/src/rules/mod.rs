@@ -15,6 +15,7 @@ use cedarcheck_analyzer::Rule;
 
 use crate::counterexample::{self, Replay};
 use crate::environment::{Answer, EnvCx, Query};
+use crate::error::ReplayError;
 use crate::outcome::Outcome;
 
 /// What the report knows when it words a finding; each rule's `message` takes what it needs.
@@ -215,9 +216,9 @@ async fn may_error(cx: &mut EnvCx<'_>, policy: usize, rule: &Rule) -> Outcome {
         Ok(set) => set,
         Err(e) => return Outcome::Unknown(e.to_string()),
     };
-    let replay = match Replay::parse(&cex, cx.shared.schema) {
+    let replay = match replay(&cex, cx.shared.schema) {
         Ok(replay) => replay,
-        Err(e) => return Outcome::Unknown(format!("the counterexample does not load: {e}")),
+        Err(e) => return Outcome::Unknown(e.to_string()),
     };
     let (_, _, errors) = replay.decide(&alone);
     if errors.is_empty() {
@@ -255,8 +256,8 @@ fn test_case(
 }
 
 /// Parses a counterexample for replay against `schema`.
-fn replay(cex: &serde_json::Value, schema: &Schema) -> Result<Replay, String> {
-    Replay::parse(cex, schema).map_err(|e| format!("the counterexample does not load: {e}"))
+fn replay(cex: &serde_json::Value, schema: &Schema) -> Result<Replay, ReplayError> {
+    Replay::parse(cex, schema).map_err(ReplayError)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub use cedarcheck_analyzer::rules::deep::unreachable_action::RULE;
 use cedarcheck_analyzer::{is_json_schema, Finding, Settings, Span};
 
 use crate::environment::{Answer, EnvCx, EnvJob, Query, Shared};
+use crate::error::IntentionallyDeniedError;
 use crate::outcome::Outcome;
 use crate::verdict::Verdict;
 
@@ -53,19 +54,19 @@ pub fn intentionally_denied(denied: &[String], job: &EnvJob) -> bool {
 
 /// The action of the schema an `intentionally-denied` entry names, as Cedar writes it, or why
 /// it names none.
-pub fn schema_action(schema: &Schema, entry: &str) -> Result<String, String> {
-    let uid = EntityUid::from_str(entry.trim()).map_err(|_| {
-        format!("`{entry}` in [analysis] intentionally-denied is not an action uid like `Ops::Action::\"read\"`")
+pub fn schema_action(schema: &Schema, entry: &str) -> Result<String, IntentionallyDeniedError> {
+    let uid = EntityUid::from_str(entry.trim()).map_err(|_| IntentionallyDeniedError::NotAUid {
+        entry: entry.to_string(),
     })?;
     if schema.actions().any(|a| *a == uid) {
         return Ok(uid.to_string());
     }
     let mut actions: Vec<String> = schema.actions().map(ToString::to_string).collect();
     actions.sort();
-    Err(format!(
-        "`{entry}` in [analysis] intentionally-denied is not an action of the schema (its actions: {})",
-        actions.join(", ")
-    ))
+    Err(IntentionallyDeniedError::NotAnAction {
+        entry: entry.to_string(),
+        actions,
+    })
 }
 
 /// Whether the schema declares actions in the namespace of the action `entry` names (true
@@ -159,8 +160,7 @@ pub fn findings(
             by: &names,
             ..Said::default()
         };
-        let mut finding = Finding::new(&RULE, path, span, message(&said))
-        .with_help(format!(
+        let mut finding = Finding::new(&RULE, path, span, message(&said)).with_help(format!(
             "add a permit for it, or list it in cedarcheck.toml if it is denied by design: \
              [analysis] intentionally-denied = [{}]",
             toml_string(&action)
