@@ -72,15 +72,24 @@ pub struct TestArgs {
     pub allow_empty: bool,
 }
 
-fn percent(text: &str) -> Result<f64, String> {
+/// Why a `PCT` argument is not a percentage; clap prints it after the argument's name.
+#[derive(Debug, thiserror::Error)]
+enum PercentError {
+    #[error("`{0}` is not a number")]
+    NotANumber(String),
+    #[error("{0} is not between 0 and 100")]
+    OutOfRange(f64),
+}
+
+fn percent(text: &str) -> Result<f64, PercentError> {
     let value: f64 = text
         .trim_end_matches('%')
         .parse()
-        .map_err(|_| format!("`{text}` is not a number"))?;
+        .map_err(|_| PercentError::NotANumber(text.to_string()))?;
     if (0.0..=100.0).contains(&value) {
         Ok(value)
     } else {
-        Err(format!("{value} is not between 0 and 100"))
+        Err(PercentError::OutOfRange(value))
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use cedarcheck_analyzer::{json_content, JsonContent};
 use cedarcheck_workspace::{find_config, Config, CONFIG_FILE};
@@ -87,10 +87,22 @@ pub fn run(args: &InitArgs, common: &CommonArgs) -> u8 {
     crate::exit::CLEAN
 }
 
+/// A directory `init` could not list.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {source}", dir.display())]
+struct UnreadableDir {
+    dir: PathBuf,
+    #[source]
+    source: std::io::Error,
+}
+
 /// Every file below `dir`, relative, `/`-separated and sorted; hidden and build directories
 /// are skipped, as discovery skips them.
-fn walk(dir: &Path, prefix: &str, files: &mut Vec<String>) -> Result<(), String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+fn walk(dir: &Path, prefix: &str, files: &mut Vec<String>) -> Result<(), UnreadableDir> {
+    let entries = std::fs::read_dir(dir).map_err(|source| UnreadableDir {
+        dir: dir.to_path_buf(),
+        source,
+    })?;
     let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
