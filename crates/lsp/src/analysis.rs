@@ -673,3 +673,50 @@ pub fn policies_in(text: &str) -> Option<Vec<PolicyItem>> {
     items.sort_by_key(|item| item.span.start);
     Some(items)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use tower_lsp_server::ls_types::Uri;
+
+    use super::*;
+
+    /// The deep analysis proves the report the set's check made of the texts it proves: the
+    /// static check's while the texts are the same, a new one after an edit.
+    #[test]
+    fn the_deep_analysis_gets_the_report_of_the_texts_it_proves() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("app.cedarschema"),
+            "namespace App {\n  entity User;\n  action read appliesTo { principal: [User], resource: [User] };\n}\n",
+        )
+        .unwrap();
+        let one = "@id(\"a\")\npermit (principal, action, resource);\n";
+        std::fs::write(dir.path().join("policies.cedar"), one).unwrap();
+        let workspace = Workspace::open(dir.path(), None).unwrap();
+        let set = workspace.policy_sets().unwrap().remove(0);
+        let (root, settings) = (&workspace.root, workspace.settings());
+        let mut overlay = Overlay::default();
+        check_set(root, &set, &settings, &overlay).unwrap();
+        let (input, report) = checked_set(root, &set, &settings, &overlay).unwrap();
+        let (_, again) = checked_set(root, &set, &settings, &overlay).unwrap();
+        assert!(Arc::ptr_eq(&report, &again));
+        assert_eq!(&*input.policies[0].text, one);
+        assert_eq!(report.policy_count, 1);
+
+        let two = "@id(\"a\")\npermit (principal, action, resource);\n@id(\"b\")\nforbid (principal, action, resource);\n";
+        let path = root.join("policies.cedar");
+        let uri = Uri::from_str(&format!("file://{}", path.display())).unwrap();
+        overlay
+            .files
+            .insert(path, Document::new(uri, two.into(), 2, 1));
+        let (input, edited) = checked_set(root, &set, &settings, &overlay).unwrap();
+        assert_eq!(&*input.policies[0].text, two);
+        assert_eq!(edited.policy_count, 2);
+        assert_eq!(
+            edited.findings,
+            cedarcheck_analyzer::check(&input, &settings).findings
+        );
+    }
+}
