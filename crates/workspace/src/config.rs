@@ -224,8 +224,8 @@ impl Config {
                     action: entry.into_inner(),
                 });
             }
-            // As written; `check` replaces them with the schema's own spelling once it has
-            // checked them, and the language server uses them as they are.
+            // As written; the deep analysis (`check`, `test` and the language server alike)
+            // replaces them with the schema's own spelling once it has checked them.
             settings.intentionally_denied = analysis
                 .intentionally_denied
                 .iter()
