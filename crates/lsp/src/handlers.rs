@@ -1,5 +1,6 @@
 //! One module per LSP feature; each translates the protocol's request into calls on the core
-//! (through [`crate::analysis`]) and the answer back (through [`crate::to_proto`]). Handlers
+//! (through [`crate::analysis`], or the IO-free `cedarcheck_analyzer::ide` functions over the
+//! buffers) and the answer back (through [`crate::to_proto`]). Handlers
 //! are leaves: only [`crate::server`] calls them, and a handler imports no other handler but
 //! the helpers of its own feature: the code actions' `config_edit`, `membership_fix`,
 //! `policy_test` and `rule_docs` (whose command the server also serves), and the diagnostics'

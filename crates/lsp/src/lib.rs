@@ -8,8 +8,9 @@
 //!   diagnostics store ([`diagnostics`]), the deep jobs ([`deep`]), the last test runs
 //!   ([`test_runs`]) and the caches. [`publish`] sends diagnostics from the store to the client.
 //! - [`analysis`] is the one place that calls the analysis core, over its view of the files
-//!   ([`analysis::Overlay`]: the buffers in place of the disk); [`names`] resolves the
-//!   entity types and actions a policy names in the schema, for definition and hover.
+//!   ([`analysis::Overlay`]: the buffers in place of the disk); [`names`] finds the schema
+//!   of a file's set for definition and hover, which are computed by the core's
+//!   `cedarcheck_analyzer::ide`.
 //! - every conversion between LSP types and the core's byte spans lives in [`from_proto`] and
 //!   [`to_proto`]; [`tasks`] runs work off the protocol's task and holds the one `lock`.
 
