@@ -27,13 +27,13 @@ pub fn to_json(env: &Env) -> Result<Value, CounterexampleError> {
     let context = match env.request.context() {
         Some(context) => context
             .to_json_value()
-            .map_err(CounterexampleError::Context)?,
+            .map_err(|e| CounterexampleError::Context(Box::new(e)))?,
         None => json!({}),
     };
     let entities = env
         .entities
         .to_json_value()
-        .map_err(CounterexampleError::Entities)?;
+        .map_err(|e| CounterexampleError::Entities(Box::new(e)))?;
     Ok(json!({
         "request": {
             "principal": uid(env.request.principal())?,
@@ -57,17 +57,17 @@ impl Replay {
             let text = cex["request"][name]
                 .as_str()
                 .ok_or(CounterexampleError::Missing(name))?;
-            EntityUid::from_str(text).map_err(CounterexampleError::Uid)
+            EntityUid::from_str(text).map_err(|e| CounterexampleError::Uid(Box::new(e)))
         };
         let (principal, action, resource) =
             (field("principal")?, field("action")?, field("resource")?);
         let context =
             Context::from_json_value(cex["request"]["context"].clone(), Some((schema, &action)))
-                .map_err(CounterexampleError::ContextJson)?;
+                .map_err(|e| CounterexampleError::ContextJson(Box::new(e)))?;
         let request = Request::new(principal, action, resource, context, Some(schema))
-            .map_err(CounterexampleError::Request)?;
+            .map_err(|e| CounterexampleError::Request(Box::new(e)))?;
         let entities = Entities::from_json_value(cex["entities"].clone(), Some(schema))
-            .map_err(CounterexampleError::Entities)?;
+            .map_err(|e| CounterexampleError::Entities(Box::new(e)))?;
         Ok(Self { request, entities })
     }
 

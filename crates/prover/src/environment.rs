@@ -348,9 +348,10 @@ impl<'a> EnvCx<'a> {
         &self,
         policies: impl IntoIterator<Item = Policy>,
     ) -> Result<CompiledPolicySet, QueryError> {
-        let set = PolicySet::from_policies(policies).map_err(QueryError::PolicySet)?;
+        let set =
+            PolicySet::from_policies(policies).map_err(|e| QueryError::PolicySet(Box::new(e)))?;
         CompiledPolicySet::compile(&set, &self.job.env, self.shared.schema)
-            .map_err(QueryError::CompileSet)
+            .map_err(|e| QueryError::CompileSet(Box::new(e)))
     }
 
     async fn solve(&mut self, query: &Query<'_>) -> Result<Answer, QueryError> {
@@ -465,10 +466,13 @@ pub fn with_effect(policy: &Policy, effect: Effect) -> Result<Policy, EffectErro
     if policy.effect() == effect {
         return Ok(policy.clone());
     }
-    let mut json = policy.to_json().map_err(EffectError::ToJson)?;
+    let mut json = policy
+        .to_json()
+        .map_err(|e| EffectError::ToJson(Box::new(e)))?;
     json["effect"] = Value::String(match effect {
         Effect::Permit => "permit".into(),
         Effect::Forbid => "forbid".into(),
     });
-    Policy::from_json(Some(policy.id().clone()), json).map_err(EffectError::FromJson)
+    Policy::from_json(Some(policy.id().clone()), json)
+        .map_err(|e| EffectError::FromJson(Box::new(e)))
 }

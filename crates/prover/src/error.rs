@@ -1,5 +1,7 @@
 //! The prover's errors. Most say why a question has no answer: their text becomes the reason
 //! of an "unknown" verdict (`Outcome::Unknown`), which the findings and the deep summary show.
+//! Cedar's and SymCC's errors are large, so they are kept boxed: the answer, not the error, is
+//! the common path.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -28,10 +30,10 @@ pub(crate) enum StartError {
     Spawn {
         program: PathBuf,
         #[source]
-        source: cedar_policy_symcc::solver::SolverError,
+        source: Box<cedar_policy_symcc::solver::SolverError>,
     },
     #[error("{0}")]
-    Compiler(#[source] cedar_policy_symcc::err::Error),
+    Compiler(#[source] Box<cedar_policy_symcc::err::Error>),
     #[error("the solver is not running")]
     NotRunning,
 }
@@ -45,7 +47,7 @@ pub(crate) enum SolveError {
     Start(#[from] StartError),
     /// SymCC's own error: a solver that crashed or printed garbage, an `unknown` answer, …
     #[error("{0}")]
-    Symcc(#[source] cedar_policy_symcc::err::Error),
+    Symcc(#[source] Box<cedar_policy_symcc::err::Error>),
     #[error("the solver did not answer within {limit_ms} ms")]
     Timeout { limit_ms: u128 },
 }
@@ -58,15 +60,15 @@ pub(crate) enum CounterexampleError {
     #[error("counterexample has no {0}")]
     Missing(&'static str),
     #[error("{0}")]
-    Context(#[source] cedar_policy::entities_json_errors::JsonSerializationError),
+    Context(#[source] Box<cedar_policy::entities_json_errors::JsonSerializationError>),
     #[error("{0}")]
-    Entities(#[source] cedar_policy::entities_errors::EntitiesError),
+    Entities(#[source] Box<cedar_policy::entities_errors::EntitiesError>),
     #[error("{0}")]
-    Uid(#[source] cedar_policy::ParseErrors),
+    Uid(#[source] Box<cedar_policy::ParseErrors>),
     #[error("{0}")]
-    ContextJson(#[source] cedar_policy::ContextJsonError),
+    ContextJson(#[source] Box<cedar_policy::ContextJsonError>),
     #[error("{0}")]
-    Request(#[source] cedar_policy::RequestValidationError),
+    Request(#[source] Box<cedar_policy::RequestValidationError>),
 }
 
 /// A counterexample the Authorizer cannot replay.
@@ -78,9 +80,9 @@ pub(crate) struct ReplayError(#[source] pub CounterexampleError);
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum EffectError {
     #[error("{0}")]
-    ToJson(#[source] cedar_policy::PolicyToJsonError),
+    ToJson(#[source] Box<cedar_policy::PolicyToJsonError>),
     #[error("{0}")]
-    FromJson(#[source] cedar_policy::PolicyFromJsonError),
+    FromJson(#[source] Box<cedar_policy::PolicyFromJsonError>),
 }
 
 /// Why a question asked in one request environment has no answer.
@@ -94,9 +96,9 @@ pub(crate) enum QueryError {
         source: Arc<cedar_policy_symcc::err::Error>,
     },
     #[error("{0}")]
-    PolicySet(#[source] cedar_policy::PolicySetError),
+    PolicySet(#[source] Box<cedar_policy::PolicySetError>),
     #[error("{0}")]
-    CompileSet(#[source] cedar_policy_symcc::err::Error),
+    CompileSet(#[source] Box<cedar_policy_symcc::err::Error>),
     #[error(transparent)]
     Effect(#[from] EffectError),
     #[error(transparent)]

@@ -67,9 +67,10 @@ impl Worker {
                 CountingSolver::spawn(&self.command, self.asked.clone(), self.answered.clone())
                     .map_err(|source| StartError::Spawn {
                         program: self.command.program.clone(),
-                        source,
+                        source: Box::new(source),
                     })?;
-            let compiler = CedarSymCompiler::new(solver).map_err(StartError::Compiler)?;
+            let compiler =
+                CedarSymCompiler::new(solver).map_err(|e| StartError::Compiler(Box::new(e)))?;
             self.compiler = Some(compiler);
         }
         self.compiler.as_mut().ok_or(StartError::NotRunning)
@@ -180,7 +181,7 @@ macro_rules! solve {
                         Some(Ok(Err(error))) => {
                             let broken =
                                 matches!(error, cedar_policy_symcc::err::Error::SolverError(_));
-                            Err(($crate::error::SolveError::Symcc(error), broken))
+                            Err(($crate::error::SolveError::Symcc(Box::new(error)), broken))
                         }
                         Some(Err(_)) => Err((
                             $crate::error::SolveError::Timeout {

@@ -2,6 +2,7 @@
 //! the others fail one test file or one test, and reach the report as their `Display` text,
 //! which is the message `cedarcheck test` prints (README "Tests"). An error about a place in a
 //! file is a [`Located`], which keeps the file, line and column apart from the message.
+//! Cedar's errors are large, so they are kept boxed.
 
 use std::sync::Arc;
 
@@ -102,12 +103,12 @@ pub enum InlineEntitiesError {
         differences.join("; ")
     )]
     Conflict {
-        uid: EntityUid,
+        uid: Box<EntityUid>,
         differences: Vec<String>,
     },
     /// Cedar's own message alone, without its causes.
     #[error("{0}")]
-    Add(cedar_policy::entities_errors::EntitiesError),
+    Add(Box<cedar_policy::entities_errors::EntitiesError>),
 }
 
 /// Why a test has no entities to run against. The test fails with this message.
@@ -148,7 +149,7 @@ pub enum RequestError {
         what: &'static str,
         written: String,
         #[source]
-        source: cedar_policy::ParseErrors,
+        source: Box<cedar_policy::ParseErrors>,
     },
     /// As JSON: `{"type": …, "id": …}`.
     #[error("failed to parse {what} `{written}`: {source}")]
@@ -156,7 +157,7 @@ pub enum RequestError {
         what: &'static str,
         written: serde_json::Value,
         #[source]
-        source: cedar_policy::entities_json_errors::JsonDeserializationError,
+        source: Box<cedar_policy::entities_json_errors::JsonDeserializationError>,
     },
     #[error("the request has no {what} (Cedar 4 has no unspecified entities)")]
     Missing { what: &'static str },
@@ -164,17 +165,17 @@ pub enum RequestError {
     Context {
         context: serde_json::Value,
         #[source]
-        source: cedar_policy::ContextJsonError,
+        source: Box<cedar_policy::ContextJsonError>,
     },
     #[error("invalid request: {0}")]
-    Invalid(#[source] cedar_policy::RequestValidationError),
+    Invalid(#[source] Box<cedar_policy::RequestValidationError>),
 }
 
 /// A condition an explanation evaluates, which Cedar could not parse or evaluate.
 #[derive(Debug, thiserror::Error)]
 pub enum ConditionError {
     #[error(transparent)]
-    Parse(#[from] cedar_policy::ParseErrors),
+    Parse(Box<cedar_policy::ParseErrors>),
     #[error(transparent)]
-    Evaluate(#[from] cedar_policy::EvaluationError),
+    Evaluate(Box<cedar_policy::EvaluationError>),
 }

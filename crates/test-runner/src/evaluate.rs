@@ -73,7 +73,7 @@ pub fn add_inline_entities(
                     })
                     .collect();
                 return Err(InlineEntitiesError::Conflict {
-                    uid: entity.uid(),
+                    uid: Box::new(entity.uid()),
                     differences,
                 });
             }
@@ -82,7 +82,7 @@ pub fn add_inline_entities(
     }
     base.clone()
         .add_entities(added, schema)
-        .map_err(InlineEntitiesError::Add)
+        .map_err(|e| InlineEntitiesError::Add(Box::new(e)))
 }
 
 /// A policy that raised an error while the request was evaluated.
@@ -108,13 +108,13 @@ fn uid(reference: &EntityRef, what: &'static str) -> Result<EntityUid, RequestEr
         EntityRef::Text(text) => text.parse().map_err(|source| RequestError::Uid {
             what,
             written: text.clone(),
-            source,
+            source: Box::new(source),
         }),
         EntityRef::Json(value) => {
             EntityUid::from_json(value.clone()).map_err(|source| RequestError::UidJson {
                 what,
                 written: value.clone(),
-                source,
+                source: Box::new(source),
             })
         }
         EntityRef::Missing => Err(RequestError::Missing { what }),
@@ -130,10 +130,11 @@ pub fn build_request(spec: &CaseSpec, schema: Option<&Schema>) -> Result<Request
     let context = Context::from_json_value(spec.request.context.clone(), schema.zip(Some(&action)))
         .map_err(|source| RequestError::Context {
             context: spec.request.context.clone(),
-            source,
+            source: Box::new(source),
         })?;
     let validation = if spec.validate_request { schema } else { None };
-    Request::new(principal, action, resource, context, validation).map_err(RequestError::Invalid)
+    Request::new(principal, action, resource, context, validation)
+        .map_err(|e| RequestError::Invalid(Box::new(e)))
 }
 
 /// Runs the request through Cedar's authorizer, against `policies`: the set's, or the slice

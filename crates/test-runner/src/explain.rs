@@ -501,8 +501,9 @@ fn evaluate(
     request: &Request,
     entities: &Entities,
 ) -> Result<EvalResult, ConditionError> {
-    let expression = Expression::from_str(text)?;
-    Ok(eval_expression(request, entities, &expression)?)
+    let expression = Expression::from_str(text).map_err(|e| ConditionError::Parse(Box::new(e)))?;
+    eval_expression(request, entities, &expression)
+        .map_err(|e| ConditionError::Evaluate(Box::new(e)))
 }
 
 /// The explanation as report lines: each policy whose scope matched, in order (see

@@ -180,8 +180,9 @@ enum ItemError {
 
 #[derive(Debug, thiserror::Error)]
 enum CedarJsonError {
+    /// Boxed: Cedar's error is large, and the error path is the rare one.
     #[error(transparent)]
-    FromJson(#[from] cedar_policy::PolicyFromJsonError),
+    FromJson(Box<cedar_policy::PolicyFromJsonError>),
     #[error(transparent)]
     Slot(#[from] ast::UnexpectedSlotError),
 }
@@ -225,7 +226,7 @@ fn parse_item(
     });
     if is_template {
         let template = cedar_policy::Template::from_json(Some(id.clone()), value)
-            .map_err(|error| explain(error.into()))?;
+            .map_err(|error| explain(CedarJsonError::FromJson(Box::new(error))))?;
         Ok(Item::Template(cedar_policy::Template::from(located(
             template.as_ref(),
             loc,
@@ -233,7 +234,7 @@ fn parse_item(
         ))))
     } else {
         let policy = cedar_policy::Policy::from_json(Some(id.clone()), value)
-            .map_err(|error| explain(error.into()))?;
+            .map_err(|error| explain(CedarJsonError::FromJson(Box::new(error))))?;
         let located = ast::StaticPolicy::try_from(located(policy.as_ref().template(), loc, key))
             .map_err(|error| explain(error.into()))?;
         Ok(Item::Static(cedar_policy::Policy::from(located)))
