@@ -355,8 +355,13 @@ fn located(path: &Path, text: &str, span: Range<usize>, message: String) -> Work
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<Config, String> {
-        Config::parse(Path::new("cedarcheck.toml"), Path::new("."), text).map_err(|e| e.to_string())
+    fn parse(text: &str) -> Result<Config, WorkspaceError> {
+        Config::parse(Path::new("cedarcheck.toml"), Path::new("."), text)
+    }
+
+    /// The error `text` is, as printed.
+    fn error(text: &str) -> String {
+        parse(text).unwrap_err().to_string()
     }
 
     #[test]
@@ -425,33 +430,41 @@ jobs = 1
             config.settings.intentionally_denied,
             ["Ops::Action::\"Export\""]
         );
-        let e = parse("[analysis]\nintentionally-denied = \"x\"\n").unwrap_err();
+        let e = error("[analysis]\nintentionally-denied = \"x\"\n");
         assert!(e.starts_with("cedarcheck.toml:2:24:"), "{e}");
     }
 
     #[test]
     fn errors_name_file_line_and_key() {
-        let e =
-            parse("policies = [\"a.cedar\"]\n\n[rules]\nno-such-rule = \"warn\"\n").unwrap_err();
+        let e = error("policies = [\"a.cedar\"]\n\n[rules]\nno-such-rule = \"warn\"\n");
         assert_eq!(
             e,
             "cedarcheck.toml:4:1: unknown rule `no-such-rule` (`cedarcheck rules` lists them)"
         );
-        let e = parse("[rules]\npermit-all = \"loud\"\n").unwrap_err();
+        // The place is kept as data, apart from the message.
+        assert!(matches!(
+            parse("[rules]\npermit-all = \"loud\"\n"),
+            Err(WorkspaceError::Config {
+                line: 2,
+                column: 14,
+                ..
+            })
+        ));
+        let e = error("[rules]\npermit-all = \"loud\"\n");
         assert!(
             e.starts_with("cedarcheck.toml:2:14: `permit-all` = \"loud\""),
             "{e}"
         );
-        let e = parse("polices = []\n").unwrap_err();
+        let e = error("polices = []\n");
         assert!(
             e.starts_with("cedarcheck.toml:1:1: unknown field `polices`"),
             "{e}"
         );
-        let e = parse("[analysis]\ndeep = \"sometimes\"\n").unwrap_err();
+        let e = error("[analysis]\ndeep = \"sometimes\"\n");
         assert!(e.starts_with("cedarcheck.toml:2:8:"), "{e}");
-        let e = parse("policies = [\"a[\"]\n").unwrap_err();
+        let e = error("policies = [\"a[\"]\n");
         assert!(e.contains("invalid glob `a[`"), "{e}");
-        let e = parse("policies = [\n").unwrap_err();
+        let e = error("policies = [\n");
         assert!(e.starts_with("cedarcheck.toml:"), "{e}");
     }
 
@@ -476,7 +489,7 @@ jobs = 1
         .unwrap();
         assert_eq!(config.sets.len(), 2);
         assert_eq!(config.sets[1].name.as_deref(), Some("infra"));
-        let e = parse("schema = \"s.cedarschema\"\n[[set]]\npolicies = [\"a\"]\n").unwrap_err();
+        let e = error("schema = \"s.cedarschema\"\n[[set]]\npolicies = [\"a\"]\n");
         assert!(e.contains("cannot be mixed"), "{e}");
     }
 }
