@@ -46,7 +46,7 @@ enum DiffError {
     #[error("{label}: both sides need a schema to be compared")]
     NoSchema { label: String },
     /// `side`: "base side" or "new side".
-    #[error("the {side} cannot be loaded:\n{}", broken.iter().map(|b| format!("  {b}")).collect::<Vec<_>>().join("\n"))]
+    #[error("the {side} cannot be loaded:\n{}", indented(broken))]
     Unloadable {
         side: &'static str,
         broken: Vec<Broken>,
@@ -72,6 +72,12 @@ impl std::fmt::Display for Broken {
             self.file, self.line, self.column, self.message
         )
     }
+}
+
+/// One line per broken file, indented under the error.
+fn indented(broken: &[Broken]) -> String {
+    let lines: Vec<String> = broken.iter().map(|b| format!("  {b}")).collect();
+    lines.join("\n")
 }
 
 /// Why `--base REV` could not be exported.

@@ -371,4 +371,40 @@ mod tests {
         let error = parse_entities_file("e.json", "[\n{]", None).unwrap_err();
         assert_eq!((error.line, error.column), (2, 2), "{error}");
     }
+
+    #[test]
+    fn request_errors_say_which_part_is_wrong() {
+        let spec = |principal: EntityRef| CaseSpec {
+            request: crate::test_file::RequestSpec {
+                principal,
+                action: EntityRef::Text("Action::\"read\"".into()),
+                resource: EntityRef::Text("Doc::\"d\"".into()),
+                context: serde_json::json!({}),
+            },
+            entities: crate::test_file::EntitiesChoice::None,
+            expect: expect(Decision::Allow, &[], false, ExpectedErrors::Count(0)),
+            validate_request: true,
+            inline_entities: Vec::new(),
+        };
+        let error = build_request(&spec(EntityRef::Missing), None).unwrap_err();
+        assert!(
+            matches!(error, RequestError::Missing { what: "principal" }),
+            "{error}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "the request has no principal (Cedar 4 has no unspecified entities)"
+        );
+        let error = build_request(&spec(EntityRef::Text("User::alice".into())), None).unwrap_err();
+        let RequestError::Uid { what, written, .. } = &error else {
+            panic!("not a uid error: {error}");
+        };
+        assert_eq!((*what, written.as_str()), ("principal", "User::alice"));
+        assert!(
+            error
+                .to_string()
+                .starts_with("failed to parse principal `User::alice`: "),
+            "{error}"
+        );
+    }
 }
