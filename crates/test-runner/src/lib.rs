@@ -29,5 +29,7 @@ pub use error::{
 };
 pub use located::Located;
 pub use report::{ComparisonLine, Coverage, FileReport, RunReport, SetReport, TestReport, Tone};
-pub use runner::{run, run_with_files, Disk, Files, Options, PolicySets, SetSource, TestInput};
+pub use runner::{
+    run, run_with_files, Disk, Files, Options, PolicySets, Session, SetSource, TestId, TestInput,
+};
 pub use test_file::Shape;

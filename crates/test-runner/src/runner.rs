@@ -93,33 +93,208 @@ pub fn run_with_files(
     options: &Options,
     sources: &dyn Files,
 ) -> Result<RunReport, RunError> {
-    let jobs = if options.jobs == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        options.jobs
-    };
-    let cwd = &options.cwd;
-    let mut report = RunReport::default();
-    let mut loaded = load_test_files(inputs, jobs, cwd, sources, &mut report.skipped)?;
-    let binding = bind_policy_sets(&mut loaded, sets, cwd)?;
-    let prepared: Vec<SetUnderTest> = parallel_map(&binding.slots, jobs, |slot| {
-        prepare_set(slot, sets, cwd, sources)
-    })
-    .into_iter()
-    .collect::<Result<_, RunError>>()?;
-    let entities = load_entities(&loaded, &binding, &prepared, jobs, cwd, sources);
-    validate_integration_files(&mut loaded, &binding.bindings, &prepared);
-    let selected = select_tests(&loaded, options.filter.as_ref());
-    let results = evaluate_tests(&loaded, &binding, &prepared, &entities, &selected, jobs);
-    gather_reports(
-        &mut report,
-        loaded,
-        &binding.bindings,
-        prepared,
-        &selected,
-        results,
-    );
-    Ok(report)
+    Ok(Session::prepare(inputs, sets, options, sources)?.report())
+}
+
+/// A run prepared once: the test files loaded and bound to their policy sets, the sets, the
+/// entities and the selected tests. [`Session::report`] decides every test, as
+/// [`run_with_files`] does; [`Session::decide`] decides some of them again against a changed
+/// version of one set (what `cedarcheck mutants` does for each mutant).
+pub struct Session {
+    loaded: Vec<LoadedFile>,
+    binding: Binding,
+    prepared: Vec<SetUnderTest>,
+    entities: LoadedEntities,
+    selected: Vec<(usize, usize)>,
+    skipped: Vec<(String, &'static str)>,
+    line_indexes: Vec<LineIndex>,
+    jobs: usize,
+    /// Requests built for [`Session::decide`], by test.
+    built: Mutex<HashMap<TestId, Option<Arc<BuiltCase>>>>,
+}
+
+/// A test's request, and its entities when they are its own.
+struct BuiltCase {
+    request: cedar_policy::Request,
+    own: Option<Entities>,
+}
+
+/// A test of a [`Session`]: its loaded file and its index there.
+pub type TestId = (usize, usize);
+
+impl Session {
+    /// The phases before deciding: load the test files, bind each to its policy set and
+    /// prepare the sets, load the entities they name, validate integration files against
+    /// `shouldValidate`, and select the tests.
+    pub fn prepare(
+        inputs: &[TestInput],
+        sets: &dyn PolicySets,
+        options: &Options,
+        sources: &dyn Files,
+    ) -> Result<Self, RunError> {
+        let jobs = if options.jobs == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            options.jobs
+        };
+        let cwd = &options.cwd;
+        let mut skipped = Vec::new();
+        let mut loaded = load_test_files(inputs, jobs, cwd, sources, &mut skipped)?;
+        let binding = bind_policy_sets(&mut loaded, sets, cwd)?;
+        let prepared: Vec<SetUnderTest> = parallel_map(&binding.slots, jobs, |slot| {
+            prepare_set(slot, sets, cwd, sources)
+        })
+        .into_iter()
+        .collect::<Result<_, RunError>>()?;
+        let entities = load_entities(&loaded, &binding, &prepared, jobs, cwd, sources);
+        validate_integration_files(&mut loaded, &binding.bindings, &prepared);
+        let selected = select_tests(&loaded, options.filter.as_ref());
+        let line_indexes = loaded.iter().map(|f| LineIndex::new(&f.text)).collect();
+        Ok(Self {
+            loaded,
+            binding,
+            prepared,
+            entities,
+            selected,
+            skipped,
+            line_indexes,
+            jobs,
+            built: Mutex::default(),
+        })
+    }
+
+    /// Decides every selected test and gathers the reports and coverage.
+    pub fn report(self) -> RunReport {
+        let results = self.evaluate(&self.selected, None, self.jobs);
+        let mut report = RunReport {
+            skipped: self.skipped,
+            ..RunReport::default()
+        };
+        gather_reports(
+            &mut report,
+            self.loaded,
+            &self.binding.bindings,
+            self.prepared,
+            &self.selected,
+            results,
+        );
+        report
+    }
+
+    /// Decides every selected test, as [`Session::report`] does, keeping the session.
+    pub fn decide_all(&self) -> Vec<(TestId, TestReport)> {
+        let results = self.evaluate(&self.selected, None, self.jobs);
+        self.selected.iter().copied().zip(results).collect()
+    }
+
+    /// Problems of the test files themselves (each fails a run).
+    pub fn file_errors(&self) -> usize {
+        self.loaded.iter().map(|f| f.errors.len()).sum()
+    }
+
+    /// The slot of the workspace's policy set `set` (a [`PolicySets`] index), when some test
+    /// runs against it.
+    pub fn slot_of(&self, set: usize) -> Option<usize> {
+        self.binding
+            .slots
+            .iter()
+            .position(|slot| matches!(slot, SetSlot::Config(s) if *s == set))
+    }
+
+    /// The selected tests that run against `slot`, in file order.
+    pub fn tests_of(&self, slot: usize) -> Vec<TestId> {
+        self.selected
+            .iter()
+            .copied()
+            .filter(|&(index, _)| self.binding.bindings[index] == Some(slot))
+            .collect()
+    }
+
+    /// Where a test is, as reports show it: its file and its name.
+    pub fn test_name(&self, (index, test): TestId) -> (&str, &str) {
+        let file = &self.loaded[index];
+        let name = match &file.parsed {
+            Parsed::Tests(tests) => tests.tests.get(test).map_or("", |case| case.name.as_str()),
+            _ => "",
+        };
+        (&file.display, name)
+    }
+
+    /// Decides `tests` on one thread with `slot`'s set replaced by `set`; `None` for a test
+    /// whose decision `set` cannot change because none of the policies `changed` (ids inside
+    /// the sets) applies to its request, neither in the prepared set nor in `set`: the
+    /// policies the two sets share decide it alike.
+    pub fn decide(
+        &self,
+        tests: &[TestId],
+        slot: usize,
+        set: &SetUnderTest,
+        changed: &[cedar_policy::PolicyId],
+    ) -> Vec<Option<TestReport>> {
+        let context = self.context(Some((slot, set)));
+        tests
+            .iter()
+            .map(|&id| {
+                let case = self.built_case(&context, id, slot);
+                let applies = |within: &SetUnderTest| {
+                    context.applies(id, slot, case.as_deref(), within, changed)
+                };
+                (applies(&self.prepared[slot]) || applies(set))
+                    .then(|| context.run_test(id.0, id.1))
+            })
+            .collect()
+    }
+
+    /// The test's request (and own entities), built once for every mutant: a changed set
+    /// keeps its schema, so they stay what they were.
+    fn built_case(
+        &self,
+        context: &RunContext<'_>,
+        id: TestId,
+        slot: usize,
+    ) -> Option<Arc<BuiltCase>> {
+        if let Some(known) = self
+            .built
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&id)
+        {
+            return known.clone();
+        }
+        let case = context.build_case(id.0, id.1, slot);
+        self.built
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, case.clone());
+        case
+    }
+
+    fn context<'a>(&'a self, replaced: Option<(usize, &'a SetUnderTest)>) -> RunContext<'a> {
+        RunContext {
+            loaded: &self.loaded,
+            bindings: &self.binding.bindings,
+            prepared: &self.prepared,
+            replaced,
+            resolved_paths: &self.entities.resolved_paths,
+            entity_files: &self.entities.entity_files,
+            integration_entities: &self.binding.integration_entities,
+            shared_inline: &self.entities.shared_inline,
+            no_entities: &self.entities.no_entities,
+            line_indexes: &self.line_indexes,
+            slices: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// 4. Evaluate: `tests` in parallel; their reports in the order of `tests`.
+    fn evaluate(
+        &self,
+        tests: &[TestId],
+        replaced: Option<(usize, &SetUnderTest)>,
+        jobs: usize,
+    ) -> Vec<TestReport> {
+        let context = self.context(replaced);
+        parallel_map(tests, jobs, |&(index, test)| context.run_test(index, test))
+    }
 }
 
 /// 1. Load: read and parse every file. Files found in a directory that are other JSON go to
@@ -398,33 +573,6 @@ fn select_tests(loaded: &[LoadedFile], filter: Option<&Regex>) -> Vec<(usize, us
         .collect()
 }
 
-/// 4. Evaluate: the selected tests, in parallel; their reports in the order of `selected`.
-fn evaluate_tests(
-    loaded: &[LoadedFile],
-    binding: &Binding,
-    prepared: &[SetUnderTest],
-    entities: &LoadedEntities,
-    selected: &[(usize, usize)],
-    jobs: usize,
-) -> Vec<TestReport> {
-    let line_indexes: Vec<LineIndex> = loaded.iter().map(|f| LineIndex::new(&f.text)).collect();
-    let context = RunContext {
-        loaded,
-        bindings: &binding.bindings,
-        prepared,
-        resolved_paths: &entities.resolved_paths,
-        entity_files: &entities.entity_files,
-        integration_entities: &binding.integration_entities,
-        shared_inline: &entities.shared_inline,
-        no_entities: &entities.no_entities,
-        line_indexes: &line_indexes,
-        slices: Mutex::new(HashMap::new()),
-    };
-    parallel_map(selected, jobs, |&(index, test)| {
-        context.run_test(index, test)
-    })
-}
-
 /// 5. Reports and coverage: each file's tests and errors, each set's policies with the number
 ///    of tests each determined.
 fn gather_reports(
@@ -599,6 +747,8 @@ struct RunContext<'a> {
     loaded: &'a [LoadedFile],
     bindings: &'a [Option<usize>],
     prepared: &'a [SetUnderTest],
+    /// A slot whose set is decided in a changed version instead (a mutant's).
+    replaced: Option<(usize, &'a SetUnderTest)>,
     resolved_paths: &'a HashMap<(usize, String), Result<PathBuf, PathError>>,
     entity_files: &'a HashMap<(PathBuf, usize), Result<Entities, EntitiesError>>,
     integration_entities: &'a [Option<PathBuf>],
@@ -627,6 +777,88 @@ impl EntitiesHere<'_> {
 }
 
 impl<'a> RunContext<'a> {
+    /// The set a slot's tests run against here.
+    fn set(&self, slot: usize) -> &'a SetUnderTest {
+        match self.replaced {
+            Some((replaced, set)) if replaced == slot => set,
+            _ => &self.prepared[slot],
+        }
+    }
+
+    /// A test's request and, when they are its own (written in the test, or merged with
+    /// it), its entities; `None` when they cannot be built (the full run then says why).
+    fn build_case(&self, index: usize, test: usize, slot: usize) -> Option<Arc<BuiltCase>> {
+        let Parsed::Tests(tests) = &self.loaded[index].parsed else {
+            return None;
+        };
+        let spec = tests.tests.get(test)?.spec.as_ref().ok()?;
+        let schema = self.prepared[slot].schema.as_ref();
+        let entities = self
+            .entities_for(index, test, slot, tests, &spec.entities)
+            .ok()?;
+        let own = if !spec.inline_entities.is_empty() {
+            Some(add_inline_entities(entities.get(), &spec.inline_entities, schema).ok()?)
+        } else {
+            match entities {
+                EntitiesHere::Own(own) => Some(own),
+                EntitiesHere::Shared(_) => None,
+            }
+        };
+        let request = build_request(spec, schema).ok()?;
+        Some(Arc::new(BuiltCase { request, own }))
+    }
+
+    /// Whether one of the policies `ids` of `set` is satisfied by the test's request or raises
+    /// an error on it: whether it can take part in the test's decision. `true` when the
+    /// request cannot be built (the full run then says why).
+    fn applies(
+        &self,
+        (index, test): TestId,
+        slot: usize,
+        case: Option<&BuiltCase>,
+        set: &SetUnderTest,
+        ids: &[cedar_policy::PolicyId],
+    ) -> bool {
+        let policies: Vec<cedar_policy::Policy> = ids
+            .iter()
+            .filter_map(|id| set.policies.policy(id).cloned())
+            .collect();
+        if policies.is_empty() {
+            return false;
+        }
+        let Some(case) = case else {
+            return true;
+        };
+        let shared;
+        let entities = match &case.own {
+            Some(own) => own,
+            None => {
+                let Parsed::Tests(tests) = &self.loaded[index].parsed else {
+                    return true;
+                };
+                let Some(Ok(spec)) = tests.tests.get(test).map(|case| &case.spec) else {
+                    return true;
+                };
+                match self.entities_for(index, test, slot, tests, &spec.entities) {
+                    Ok(here) => {
+                        shared = here;
+                        shared.get()
+                    }
+                    Err(_) => return true,
+                }
+            }
+        };
+        // Alone, a policy that is satisfied is the reason of the decision, whatever its effect.
+        policies.into_iter().any(|policy| {
+            let Ok(alone) = PolicySet::from_policies([policy]) else {
+                return true;
+            };
+            let response = Authorizer::new().is_authorized(&case.request, &alone, entities);
+            response.diagnostics().reason().next().is_some()
+                || response.diagnostics().errors().next().is_some()
+        })
+    }
+
     fn run_test(&self, index: usize, test: usize) -> TestReport {
         let file = &self.loaded[index];
         let mut report = TestReport {
@@ -672,7 +904,7 @@ impl<'a> RunContext<'a> {
                 .push("cannot run: the file's policies or schema could not be found".into());
             return report;
         };
-        let set = &self.prepared[slot];
+        let set = self.set(slot);
         if !set.errors.is_empty() {
             report.failures.push(format!(
                 "cannot run: the policy set `{}` has {} error(s), listed with it",
@@ -747,7 +979,8 @@ impl<'a> RunContext<'a> {
         {
             return slice.clone();
         }
-        let slice = self.prepared[slot]
+        let slice = self
+            .set(slot)
             .slice_for_action(action, entities)
             .map(Arc::new);
         self.slices
