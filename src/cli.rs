@@ -32,6 +32,8 @@ pub enum Command {
     Init(InitArgs),
     /// What access a change adds or removes, proven per request environment, with examples.
     Diff(DiffArgs),
+    /// Would the tests notice a weakened policy? Mutation testing, with the score.
+    Mutants(MutantsArgs),
     /// Language server on stdio: the findings of `check`, live in the editor.
     Lsp,
 }
@@ -91,6 +93,20 @@ fn percent(text: &str) -> Result<f64, PercentError> {
     } else {
         Err(PercentError::OutOfRange(value))
     }
+}
+
+/// Would the tests notice a weakened policy? Mutates every policy the tests run against, one
+/// place at a time, and reports each mutant no test kills, with the mutation score.
+#[derive(Args, Debug)]
+pub struct MutantsArgs {
+    /// Test files or directories, as for `test` (default: `.`).
+    pub paths: Vec<PathBuf>,
+    /// Mutate only the policies whose id matches this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub filter: Option<String>,
+    /// Exit 1 when the score (killed / valid mutants) is below PCT.
+    #[arg(long, value_name = "PCT", value_parser = percent)]
+    pub min_score: Option<f64>,
 }
 
 #[derive(Args, Debug)]

@@ -217,9 +217,9 @@ pub(super) fn discover(
 /// The policy sets of the workspaces the test files lie in, resolved only when a `run-tests`
 /// or native file needs one.
 #[derive(Default)]
-struct WorkspaceSets {
+pub(super) struct WorkspaceSets {
     cwd: PathBuf,
-    workspaces: Vec<Workspace>,
+    pub(super) workspaces: Vec<Workspace>,
     resolved: Vec<OnceLock<Result<Vec<PolicySetFiles>, Arc<WorkspaceError>>>>,
     file_workspace: HashMap<PathBuf, usize>,
     /// Set ids handed to the runner: (workspace, set within it).

@@ -100,6 +100,13 @@ impl Mutation {
         mutated
     }
 
+    /// Where the change shows: the span without the space and comma a removal takes with it.
+    pub fn place(&self, text: &str) -> Span {
+        let changed = text.get(self.span.start..self.span.end).unwrap_or("");
+        let kept = changed.trim_start_matches(|c: char| c.is_whitespace() || c == ',');
+        Span::new(self.span.start + changed.len() - kept.len(), self.span.end)
+    }
+
     /// The mutation as a one-line diff of the text it changes: `context.mfa → true`. Long
     /// sides are cut in the middle; line breaks and runs of spaces read as one space.
     pub fn describe(&self, text: &str) -> String {
@@ -113,8 +120,11 @@ impl Mutation {
     }
 }
 
+/// The text as one line: runs of white space read as one space, a separating comma at
+/// either end (of a dropped list element) goes, and a long text is cut in the middle.
 fn one_line(text: &str) -> String {
     const MOST: usize = 60;
+    let text = text.trim_matches(|c: char| c.is_whitespace() || c == ',');
     let words: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let chars: Vec<char> = words.chars().collect();
     if chars.len() <= MOST {
@@ -646,19 +656,15 @@ unless { context.ip like "10.*" || resource.tags.containsAll(["x"]) };"#;
 
     #[test]
     fn comparisons_written_with_not_and_greater_are_negated_where_written() {
-        let all = mutants(
-            r#"forbid (principal, action, resource) when { resource.owner != principal && context.n > 2 && context.m >= 1 && context.k <= 0 };"#,
-        );
+        let policy = r#"forbid (principal, action, resource) when { resource.owner != principal && context.n > 2 && context.m >= 1 && context.k <= 0 };"#;
+        let all = mutants(policy);
         for (from, to) in [
             ("resource.owner != principal", "resource.owner == principal"),
             ("context.n > 2", "context.n <= 2"),
             ("context.m >= 1", "context.m < 1"),
             ("context.k <= 0", "context.k > 0"),
         ] {
-            let expected = format!(
-                "forbid (principal, action, resource) when {{ resource.owner != principal && context.n > 2 && context.m >= 1 && context.k <= 0 }};"
-            )
-            .replace(from, to);
+            let expected = policy.replace(from, to);
             assert!(
                 has(&all, "negate-comparison", &expected),
                 "{to} in {all:#?}"
@@ -692,6 +698,18 @@ unless { context.ip like "10.*" || resource.tags.containsAll(["x"]) };"#;
             operator: Operator::ConstantCondition,
         };
         assert_eq!(m.describe(text), "context.mfa → true");
+        assert_eq!(m.place(text), m.span);
+        // A dropped list element shows at the element, without its comma.
+        let list = r#"permit (principal, action in [A::"x", A::"y"], resource);"#;
+        let comma = list.find(", A::\"y\"").unwrap();
+        let dropped = Mutation {
+            span: Span::new(comma, comma + r#", A::"y""#.len()),
+            replacement: String::new(),
+            operator: Operator::DropAction,
+            ..m.clone()
+        };
+        assert_eq!(dropped.place(list).start, comma + 2);
+        assert_eq!(dropped.describe(list), r#"A::"y" → (removed)"#);
         assert_eq!(
             m.apply(text),
             "permit (principal, action, resource) when {\n  true\n};"

@@ -1,0 +1,268 @@
+//! `cedarcheck mutants`: would the tests notice a weakened policy? Every mutant of a policy set
+//! the tests run against ([`cedarcheck_analyzer::mutation`]) is checked like the set itself
+//! (a mutant that does not parse or validate is *invalid*) and then tested with the same test
+//! files as `cedarcheck test` runs; a mutant is *killed* when a test that passes on the set
+//! fails on it, and *survives* otherwise. The score is killed / (mutants − invalid).
+//!
+//! The tests must pass before any mutation, as cargo-mutants demands of a crate's tests: a
+//! failing test would kill every mutant and prove nothing.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+use cedar_policy::PolicyId;
+use cedarcheck_analyzer::mutation::{self, Mutation};
+use cedarcheck_analyzer::{LineIndex, PolicyEntry, PolicyKind, Report, Settings};
+use cedarcheck_test_runner::error::{RunError, SetsError};
+use cedarcheck_test_runner::runner::parallel_map;
+use cedarcheck_test_runner::set_under_test::SetUnderTest;
+use cedarcheck_test_runner::{Disk, Options, PolicySets, Session, SetSource, TestInput};
+use regex::Regex;
+
+/// Why mutation testing cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum MutantsError {
+    #[error(transparent)]
+    Run(#[from] RunError),
+    /// The tests fail on the set as it is.
+    #[error(
+        "the tests fail before any mutation ({failed} failing, {file_errors} file error(s)): \
+         make `cedarcheck test` pass first"
+    )]
+    TestsFail { failed: usize, file_errors: usize },
+    #[error("no tests ran against a policy set, so there is nothing to mutate")]
+    NoTests,
+}
+
+/// What became of one mutant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// A test that passes on the set fails on the mutant: (the test file, the test's name).
+    Killed { file: String, test: String },
+    /// Every test still passes.
+    Survived,
+    /// The mutant does not parse or validate: the error, as `check` words it.
+    Invalid { why: String },
+}
+
+impl Status {
+    pub fn word(&self) -> &'static str {
+        match self {
+            Status::Killed { .. } => "killed",
+            Status::Survived => "survived",
+            Status::Invalid { .. } => "invalid",
+        }
+    }
+}
+
+/// One mutant and its fate.
+#[derive(Clone, Debug)]
+pub struct Mutant {
+    /// The policy set's label, as `cedarcheck test` shows it.
+    pub set: String,
+    /// The mutated file, as reports show it (relative to the working directory when below it).
+    pub file: String,
+    /// 1-based line and column of the mutated text.
+    pub line: usize,
+    pub column: usize,
+    pub mutation: Mutation,
+    /// The mutation as a one-line diff: `context.mfa → true`.
+    pub diff: String,
+    /// `permit`, `forbid` or `template`.
+    pub kind: &'static str,
+    pub status: Status,
+}
+
+#[derive(Debug, Default)]
+pub struct MutantsReport {
+    pub mutants: Vec<Mutant>,
+    /// Tests evaluated for the mutants (each test once per mutant it was run against).
+    pub test_runs: usize,
+    /// Tests in the run: the naive cost is this times the valid mutants.
+    pub tests: usize,
+}
+
+impl MutantsReport {
+    pub fn count(&self, word: &str) -> usize {
+        self.mutants
+            .iter()
+            .filter(|m| m.status.word() == word)
+            .count()
+    }
+
+    /// Killed / (mutants − invalid), in percent; 100 when no mutant is valid.
+    pub fn score(&self) -> f64 {
+        let valid = self.mutants.len() - self.count("invalid");
+        if valid == 0 {
+            100.0
+        } else {
+            self.count("killed") as f64 * 100.0 / valid as f64
+        }
+    }
+}
+
+pub struct MutantsOptions<'a> {
+    pub tests: &'a Options,
+    /// Only the policies whose id matches.
+    pub policies: Option<&'a Regex>,
+}
+
+/// Runs the tests once as they are, then, for every mutant of every policy set they ran
+/// against, the tests whose decision the mutant can change: those whose request the mutated
+/// policy applies to (is satisfied by, or errors on) before or after the mutation.
+pub fn run(
+    inputs: &[TestInput],
+    sets: &dyn PolicySets,
+    options: &MutantsOptions<'_>,
+) -> Result<MutantsReport, MutantsError> {
+    let read = Recorder {
+        inner: sets,
+        read: Mutex::new(BTreeMap::new()),
+    };
+    let session = Session::prepare(inputs, &read, options.tests, &Disk)?;
+    let baseline = session.decide_all();
+    let failed = baseline.iter().filter(|(_, r)| !r.passed()).count();
+    if failed > 0 || session.file_errors() > 0 {
+        return Err(MutantsError::TestsFail {
+            failed,
+            file_errors: session.file_errors(),
+        });
+    }
+    if baseline.is_empty() {
+        return Err(MutantsError::NoTests);
+    }
+    let read = read.read.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut report = MutantsReport {
+        tests: baseline.len(),
+        ..MutantsReport::default()
+    };
+    let cwd = &options.tests.cwd;
+    for (&set, source) in &read {
+        let Some(slot) = session.slot_of(set) else {
+            continue;
+        };
+        let tests = session.tests_of(slot);
+        let checked = cedarcheck_analyzer::check(&source.input, &Settings::default());
+        let mutations: Vec<Mutation> = mutation::mutations(&source.input, &checked)
+            .into_iter()
+            .filter(|m| options.policies.is_none_or(|r| r.is_match(&m.policy)))
+            .collect();
+        let display = |relative: &str| display(&source.root, cwd, relative);
+        let outcomes = parallel_map(&mutations, options.tests.jobs.max(1), |m| {
+            let mut input = source.input.clone();
+            let file = &mut input.policies[m.file];
+            file.text = m.apply(&file.text).into();
+            let mutated = SetUnderTest::from_input(source.label.clone(), &input, &display);
+            if let Some(error) = mutated.errors.first() {
+                return (
+                    Status::Invalid {
+                        why: error.message.clone(),
+                    },
+                    0,
+                );
+            }
+            let changed = changed_ids(&checked, &m.policy);
+            let decided = session.decide(&tests, slot, &mutated, &changed);
+            let runs = decided.iter().flatten().count();
+            for (&test, after) in tests.iter().zip(&decided) {
+                if let Some(after) = after {
+                    if !after.passed() {
+                        let (file, name) = session.test_name(test);
+                        return (
+                            Status::Killed {
+                                file: file.to_string(),
+                                test: name.to_string(),
+                            },
+                            runs,
+                        );
+                    }
+                }
+            }
+            (Status::Survived, runs)
+        });
+        let kinds: BTreeMap<&str, &'static str> = checked
+            .loaded
+            .entries
+            .iter()
+            .map(|e| (e.id.as_str(), kind_of(&checked, e)))
+            .collect();
+        for (m, (status, runs)) in mutations.into_iter().zip(outcomes) {
+            report.test_runs += runs;
+            let file = &source.input.policies[m.file];
+            let place = m.place(&file.text);
+            let at = LineIndex::new(&file.text).position(&file.text, place.start);
+            report.mutants.push(Mutant {
+                set: source.label.clone(),
+                file: display(&file.path),
+                line: at.line,
+                column: at.column,
+                diff: m.describe(&file.text),
+                kind: kinds.get(m.policy.as_str()).copied().unwrap_or("policy"),
+                mutation: m,
+                status,
+            });
+        }
+    }
+    Ok(report)
+}
+
+/// The ids inside the set of the policies a mutation of `policy` changes: the policy, or a
+/// template's links.
+fn changed_ids(checked: &Report, policy: &str) -> Vec<PolicyId> {
+    let entries = &checked.loaded.entries;
+    let Some(at) = entries.iter().position(|e| e.id == policy) else {
+        return Vec::new();
+    };
+    if entries[at].kind != PolicyKind::Template {
+        return vec![entries[at].internal_id.clone()];
+    }
+    entries
+        .iter()
+        .filter(|e| e.kind == PolicyKind::Link && e.template == Some(at))
+        .map(|e| e.internal_id.clone())
+        .collect()
+}
+
+fn kind_of(report: &Report, entry: &PolicyEntry) -> &'static str {
+    match entry.kind {
+        PolicyKind::Template => "template",
+        PolicyKind::Link => "link",
+        PolicyKind::Static => match report.loaded.set.policy(&entry.internal_id) {
+            Some(p) if p.effect() == cedar_policy::Effect::Forbid => "forbid",
+            _ => "permit",
+        },
+    }
+}
+
+fn display(root: &Path, cwd: &Path, path: &str) -> String {
+    let full = root.join(path);
+    full.strip_prefix(cwd)
+        .map_or_else(|_| full.display().to_string(), |p| p.display().to_string())
+}
+
+/// The caller's sets, remembering every set a run read.
+struct Recorder<'a> {
+    inner: &'a dyn PolicySets,
+    read: Mutex<BTreeMap<usize, SetSource>>,
+}
+
+impl PolicySets for Recorder<'_> {
+    fn set_for(&self, test_file: &Path) -> Result<usize, SetsError> {
+        self.inner.set_for(test_file)
+    }
+
+    fn read(&self, set: usize) -> Result<SetSource, SetsError> {
+        let source = self.inner.read(set)?;
+        let copy = SetSource {
+            label: source.label.clone(),
+            root: source.root.clone(),
+            input: source.input.clone(),
+        };
+        self.read
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(set, copy);
+        Ok(source)
+    }
+}
