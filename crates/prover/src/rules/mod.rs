@@ -5,10 +5,13 @@
 //! `message` (how a finding words what the proof found). `report` turns outcomes across
 //! environments into findings, dispatching on [`DeepRule`].
 //!
-//! Adding a deep rule: declare it in `crates/analyzer/src/rules/deep/<id>.rs` and the analyzer's
-//! registry, write `<id>.rs` here with `RULE`, `check` and `message`, add one line to
-//! `deep_rules!` below, and ask its `check` in `analysis.rs`. A file without `RULE`, `check` or
-//! `message` does not compile, and a declared deep rule without a line here fails a test.
+//! Adding a deep rule: one line in the analyzer's list (`cedarcheck_analyzer::deep_rules!`, in
+//! `crates/analyzer/src/rules/deep/mod.rs`), its declaration and documentation in
+//! `crates/analyzer/src/rules/deep/<id>.rs`, and `<id>.rs` here with `RULE`, `check` and
+//! `message`; then ask its `check` in `analysis.rs`, which decides the order of the work in an
+//! environment. A listed rule without its file here, or a file without `RULE`, `check` or
+//! `message`, does not compile; a rule that `analysis.rs` never asks fails its fixture test
+//! (`crates/prover/tests/deep_rules.rs`).
 
 use cedar_policy::{Effect, PolicySet, Schema};
 use cedarcheck_analyzer::Rule;
@@ -41,9 +44,10 @@ pub struct Said<'a> {
     pub detail: Option<&'a str>,
 }
 
-/// Declares the deep rules: one line each, `Variant => module`. The module must hold `RULE`,
-/// `check` and `message(&Said) -> String`; [`DeepRule`] dispatches to them exhaustively.
-macro_rules! deep_rules {
+/// Makes [`DeepRule`] from the analyzer's one list of deep rules (`cedarcheck_analyzer::deep_rules!`):
+/// each rule's module here must hold `RULE`, `check` and `message(&Said) -> String`, and
+/// [`DeepRule`] dispatches to them exhaustively.
+macro_rules! declare_deep_rules {
     ($($variant:ident => $module:ident,)*) => {
         $(pub mod $module;)*
 
@@ -80,19 +84,7 @@ macro_rules! deep_rules {
     };
 }
 
-deep_rules! {
-    VacuousPolicy => vacuous_policy,
-    UnconditionalPermit => unconditional_permit,
-    OverriddenPermit => overridden_permit,
-    RedundantPermit => redundant_permit,
-    RedundantForbid => redundant_forbid,
-    EquivalentPolicies => equivalent_policies,
-    AllowsAll => allows_all,
-    UnreachableAction => unreachable_action,
-    ForbidMayError => forbid_may_error,
-    PermitMayError => permit_may_error,
-    InvariantViolated => invariant_violated,
-}
+cedarcheck_analyzer::deep_rules!(declare_deep_rules);
 
 /// `Holds` for a `Yes`, `Fails` for a `No`.
 fn outcome_if_yes(answer: Answer) -> Outcome {
