@@ -1058,7 +1058,7 @@ impl<'a> RunContext<'a> {
     }
 }
 
-/// Maps `f` over `items` on `jobs` threads (each with a large stack, as Cedar's parser and
+/// Maps `f` over `items` on `jobs` threads (each with the analysis stack, as Cedar's parser and
 /// evaluator recurse), keeping the order.
 pub fn parallel_map<T: Sync, R: Send>(
     items: &[T],
@@ -1076,7 +1076,7 @@ pub fn parallel_map<T: Sync, R: Send>(
             let (next, done, f) = (&next, &done, &f);
             let spawned = std::thread::Builder::new()
                 .name(format!("cedarcheck-test-{worker}"))
-                .stack_size(64 << 20)
+                .stack_size(cedarcheck_analyzer::ANALYSIS_STACK_SIZE)
                 .spawn_scoped(scope, move || {
                     let mut mine = Vec::new();
                     loop {
