@@ -177,6 +177,11 @@ fn prove(
     cache: Cache,
     cancel: Option<Arc<AtomicBool>>,
 ) -> Result<(Outcome, Option<Cache>), String> {
+    // A run superseded before it starts does not check its stale text in the set's
+    // incremental check, which would then parse the newer text again.
+    if cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst)) {
+        return Ok((Outcome::Cancelled, None));
+    }
     let root = &request.root;
     let (input, report) = analysis::checked_set(root, &request.set, &request.settings, overlay)
         .map_err(|e| e.to_string())?;
