@@ -270,13 +270,14 @@ fn golden_cases() -> Vec<(String, Vec<u8>, String)> {
     cases
 }
 
-/// The version of `cedar-policy-formatter` this package pins (`=X.Y.Z` in Cargo.toml).
+/// The version of `cedar-policy-formatter` the analyzer pins (`=X.Y.Z` in its Cargo.toml;
+/// `fmt` and the language server format through `cedarcheck_analyzer::ide::format`).
 fn pinned_formatter_version() -> String {
-    let manifest = include_str!("../Cargo.toml");
+    let manifest = include_str!("../crates/analyzer/Cargo.toml");
     let line = manifest
         .lines()
         .find(|l| l.starts_with("cedar-policy-formatter = "))
-        .expect("Cargo.toml depends on cedar-policy-formatter");
+        .expect("crates/analyzer/Cargo.toml depends on cedar-policy-formatter");
     let version = line.split('"').nth(1).unwrap();
     version
         .strip_prefix('=')
