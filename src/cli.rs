@@ -107,6 +107,10 @@ pub struct MutantsArgs {
     /// Exit 1 when the score (killed / valid mutants) is below PCT.
     #[arg(long, value_name = "PCT", value_parser = percent)]
     pub min_score: Option<f64>,
+    /// Append the test that kills each survivor (found by cvc5) to this native test file,
+    /// which the set's tests must pick up; created when missing.
+    #[arg(long, value_name = "FILE")]
+    pub write_tests: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

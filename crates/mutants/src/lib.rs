@@ -2,7 +2,10 @@
 //! the tests run against ([`cedarcheck_analyzer::mutation`]) is checked like the set itself
 //! (a mutant that does not parse or validate is *invalid*) and then tested with the same test
 //! files as `cedarcheck test` runs; a mutant is *killed* when a test that passes on the set
-//! fails on it, and *survives* otherwise. The score is killed / (mutants − invalid).
+//! fails on it, and *survives* otherwise. With cvc5, the solver then compares each survivor
+//! with the set ([`kill`]): an *equivalent* mutant decides every request as the set does and
+//! no test can kill it; for the others it writes the test that would. The score is killed /
+//! (mutants − invalid − equivalent).
 //!
 //! The tests must pass before any mutation, as cargo-mutants demands of a crate's tests: a
 //! failing test would kill every mutant and prove nothing.
@@ -14,11 +17,15 @@ use std::sync::Mutex;
 use cedar_policy::PolicyId;
 use cedarcheck_analyzer::mutation::{self, Mutation};
 use cedarcheck_analyzer::{LineIndex, PolicyEntry, PolicyKind, Report, Settings};
+use cedarcheck_prover::SolverCommand;
 use cedarcheck_test_runner::error::{RunError, SetsError};
 use cedarcheck_test_runner::runner::parallel_map;
 use cedarcheck_test_runner::set_under_test::SetUnderTest;
 use cedarcheck_test_runner::{Disk, Options, PolicySets, Session, SetSource, TestInput};
 use regex::Regex;
+
+pub mod kill;
+pub mod write;
 
 /// Why mutation testing cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +49,9 @@ pub enum Status {
     Killed { file: String, test: String },
     /// Every test still passes.
     Survived,
+    /// Every test still passes, and the solver proves that the mutant decides every request
+    /// as the set does: no test can kill it.
+    Equivalent,
     /// The mutant does not parse or validate: the error, as `check` words it.
     Invalid { why: String },
 }
@@ -51,6 +61,7 @@ impl Status {
         match self {
             Status::Killed { .. } => "killed",
             Status::Survived => "survived",
+            Status::Equivalent => "equivalent",
             Status::Invalid { .. } => "invalid",
         }
     }
@@ -72,6 +83,13 @@ pub struct Mutant {
     /// `permit`, `forbid` or `template`.
     pub kind: &'static str,
     pub status: Status,
+    /// A survivor's killing test: a native test entry with the set's decision and reasons,
+    /// verified to pass on the set and fail on the mutant.
+    pub test: Option<serde_json::Value>,
+    /// Why a survivor has no such test (no solver, the solver could not decide, …).
+    pub note: Option<String>,
+    /// The policy set, as the [`PolicySets`] the run was given numbers it.
+    pub set_index: usize,
 }
 
 #[derive(Debug, Default)]
@@ -81,6 +99,8 @@ pub struct MutantsReport {
     pub test_runs: usize,
     /// Tests in the run: the naive cost is this times the valid mutants.
     pub tests: usize,
+    /// Survivors the solver was asked about.
+    pub solved: usize,
 }
 
 impl MutantsReport {
@@ -91,9 +111,9 @@ impl MutantsReport {
             .count()
     }
 
-    /// Killed / (mutants − invalid), in percent; 100 when no mutant is valid.
+    /// Killed / (mutants − invalid − equivalent), in percent; 100 when none is left.
     pub fn score(&self) -> f64 {
-        let valid = self.mutants.len() - self.count("invalid");
+        let valid = self.mutants.len() - self.count("invalid") - self.count("equivalent");
         if valid == 0 {
             100.0
         } else {
@@ -106,6 +126,10 @@ pub struct MutantsOptions<'a> {
     pub tests: &'a Options,
     /// Only the policies whose id matches.
     pub policies: Option<&'a Regex>,
+    /// cvc5, to decide which survivors are equivalent and write the tests that kill the
+    /// others; `None` leaves survivors as they are, with `no_solver` as their note.
+    pub solver: Option<&'a SolverCommand>,
+    pub no_solver: &'a str,
 }
 
 /// Runs the tests once as they are, then, for every mutant of every policy set they ran
@@ -187,8 +211,33 @@ pub fn run(
             .iter()
             .map(|e| (e.id.as_str(), kind_of(&checked, e)))
             .collect();
-        for (m, (status, runs)) in mutations.into_iter().zip(outcomes) {
+        let verdicts = solve(
+            &source.input,
+            &checked,
+            &source.label,
+            &display,
+            &mutations,
+            &outcomes,
+            options,
+        );
+        report.solved += verdicts.iter().flatten().count();
+        for ((m, (status, runs)), verdict) in mutations.into_iter().zip(outcomes).zip(verdicts) {
             report.test_runs += runs;
+            let (status, test, note) = match (status, verdict) {
+                (Status::Survived, Some(kill::Verdict::Equivalent)) => {
+                    (Status::Equivalent, None, None)
+                }
+                (Status::Survived, Some(kill::Verdict::Killable(entry))) => {
+                    (Status::Survived, Some(entry), None)
+                }
+                (Status::Survived, Some(kill::Verdict::Undecided(why))) => {
+                    (Status::Survived, None, Some(why))
+                }
+                (Status::Survived, None) => {
+                    (Status::Survived, None, Some(options.no_solver.to_string()))
+                }
+                (status, _) => (status, None, None),
+            };
             let file = &source.input.policies[m.file];
             let place = m.place(&file.text);
             let at = LineIndex::new(&file.text).position(&file.text, place.start);
@@ -201,10 +250,58 @@ pub fn run(
                 kind: kinds.get(m.policy.as_str()).copied().unwrap_or("policy"),
                 mutation: m,
                 status,
+                test,
+                note,
+                set_index: set,
             });
         }
     }
     Ok(report)
+}
+
+/// The solver's verdict on every survivor of one set (`None` for the others, and for all of
+/// them without a solver), in parallel across survivors.
+fn solve(
+    input: &cedarcheck_analyzer::PolicySetInput,
+    checked: &Report,
+    label: &str,
+    display: &(dyn Fn(&str) -> String + Sync),
+    mutations: &[Mutation],
+    outcomes: &[(Status, usize)],
+    options: &MutantsOptions<'_>,
+) -> Vec<Option<kill::Verdict>> {
+    let mut verdicts = vec![None; mutations.len()];
+    let Some(solver) = options.solver else {
+        return verdicts;
+    };
+    let survivors: Vec<usize> = (0..mutations.len())
+        .filter(|&i| outcomes[i].0 == Status::Survived)
+        .collect();
+    if survivors.is_empty() {
+        return verdicts;
+    }
+    let jobs = options.tests.jobs.max(1);
+    // Threads across survivors; what is left over goes to each comparison's environments.
+    let outer = jobs.min(survivors.len());
+    let inner = (jobs / outer).max(1);
+    let original_set = SetUnderTest::from_input(label.to_string(), input, display);
+    let original = kill::Original {
+        input,
+        report: checked,
+        set: &original_set,
+    };
+    let solved = parallel_map(&survivors, outer, |&i| {
+        let m = &mutations[i];
+        let mut mutated = input.clone();
+        let file = &mut mutated.policies[m.file];
+        file.text = m.apply(&file.text).into();
+        let set = SetUnderTest::from_input(label.to_string(), &mutated, display);
+        kill::decide(&original, &mutated, &set, &m.policy, solver, inner)
+    });
+    for (i, verdict) in survivors.into_iter().zip(solved) {
+        verdicts[i] = Some(verdict);
+    }
+    verdicts
 }
 
 /// The ids inside the set of the policies a mutation of `policy` changes: the policy, or a

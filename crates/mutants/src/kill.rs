@@ -1,0 +1,382 @@
+//! A surviving mutant, asked of the solver (README "Mutation testing"): `diff` compares the
+//! original set (old side) with the mutated one (new side) per request environment. Equivalent
+//! in every environment: the mutant is *equivalent*, no test can kill it. Otherwise a request
+//! on which the two decide differently, already replayed through the Authorizer by `diff`,
+//! becomes a native test entry with the **original** set's decision and reasons; it is kept
+//! only when the test runner's own evaluation passes it on the original set and fails it on
+//! the mutant.
+
+use std::collections::BTreeSet;
+
+use cedar_policy::{Authorizer, EntityUid};
+use cedarcheck_analyzer::{PolicySetInput, Report, Settings, Source};
+use cedarcheck_prover::diff::{self, Change, DiffInput, Example};
+use cedarcheck_prover::{LoadedPolicies, SolverCommand};
+use cedarcheck_test_runner::evaluate::{
+    add_inline_entities, authorize, build_request, compare, parse_entities, Actual,
+};
+use cedarcheck_test_runner::set_under_test::SetUnderTest;
+use cedarcheck_test_runner::test_file::{self, Decision, EntitiesChoice, EntitiesSource, Parsed};
+use serde_json::{json, Map, Value};
+
+/// What the solver made of a survivor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The mutated set decides every request as the original does.
+    Equivalent,
+    /// A verified native test entry that kills the mutant.
+    Killable(Value),
+    /// Neither: why there is no test (the solver could not decide, the example did not verify).
+    Undecided(String),
+}
+
+/// The original set, loaded once for all its survivors.
+pub struct Original<'a> {
+    pub input: &'a PolicySetInput,
+    pub report: &'a Report,
+    pub set: &'a SetUnderTest,
+}
+
+/// Settings with every lint rule off: comparing needs only what loading finds.
+pub(crate) fn pipeline_only() -> Settings {
+    let mut settings = Settings::default();
+    for rule in cedarcheck_analyzer::RULES {
+        if matches!(rule.source, Source::Policy(_)) {
+            settings.set_level(rule.id, None);
+        }
+    }
+    settings
+}
+
+/// Compares the original set with its mutant `mutated_input` (which loads and validates:
+/// `mutated` is its set under test) and turns the difference into a test for `policy`.
+pub fn decide(
+    original: &Original<'_>,
+    mutated_input: &PolicySetInput,
+    mutated: &SetUnderTest,
+    policy: &str,
+    solver: &SolverCommand,
+    jobs: usize,
+) -> Verdict {
+    let Some(schema) = original.report.schema.as_ref() else {
+        return Verdict::Undecided(
+            "the set has no schema, which the solver needs to compare it with the mutant".into(),
+        );
+    };
+    let mutated_report = cedarcheck_analyzer::check(mutated_input, &pipeline_only());
+    let files = |input: &PolicySetInput| -> Vec<String> {
+        input.files().iter().map(|f| f.path.clone()).collect()
+    };
+    let (old_files, new_files) = (files(original.input), files(mutated_input));
+    let report = diff::diff(
+        &DiffInput {
+            old: LoadedPolicies {
+                loaded: &original.report.loaded,
+                files: &old_files,
+                skip: &original.report.invalid_policies,
+            },
+            new: LoadedPolicies {
+                loaded: &mutated_report.loaded,
+                files: &new_files,
+                skip: &mutated_report.invalid_policies,
+            },
+            schema,
+            old_schema: schema,
+        },
+        solver,
+        jobs,
+    );
+    let mut unknown = None;
+    let mut added: Vec<&Example> = Vec::new();
+    let mut removed: Vec<&Example> = Vec::new();
+    for env in &report.environments {
+        match &env.change {
+            Change::Equivalent => {}
+            Change::Unknown(reason) => {
+                unknown.get_or_insert_with(|| {
+                    format!(
+                        "the solver could not compare the mutant with the set for {} {} on {}: {reason}",
+                        env.principal, env.action, env.resource
+                    )
+                });
+            }
+            _ => {
+                added.extend(&env.added);
+                removed.extend(&env.removed);
+            }
+        }
+    }
+    // Access the mutant adds first: the dangerous direction.
+    let examples: Vec<&Example> = added.into_iter().chain(removed).collect();
+    if examples.is_empty() {
+        // "Unknown" is never "equivalent".
+        return unknown.map_or(Verdict::Equivalent, Verdict::Undecided);
+    }
+    let taken = policy_strings(original.input, mutated_input);
+    let mut why = String::new();
+    for example in examples {
+        match kill_test(example, original.set, mutated, policy, &taken) {
+            Ok(entry) => return Verdict::Killable(entry),
+            Err(reason) if why.is_empty() => why = reason,
+            Err(_) => {}
+        }
+    }
+    Verdict::Undecided(format!(
+        "the solver found a request the two decide differently, but no test was written: {why}"
+    ))
+}
+
+/// The entry for the example's request: with readable entity ids when that keeps it a killing
+/// test, else with the solver's own ids.
+fn kill_test(
+    example: &Example,
+    original: &SetUnderTest,
+    mutated: &SetUnderTest,
+    policy: &str,
+    taken: &BTreeSet<String>,
+) -> Result<Value, String> {
+    let request = &example.case["request"];
+    let entities = &example.case["entities"];
+    let (readable_request, readable_entities) = readable(request, entities, taken);
+    entry_for(
+        &readable_request,
+        &readable_entities,
+        original,
+        mutated,
+        policy,
+    )
+    .or_else(|_| entry_for(request, entities, original, mutated, policy))
+}
+
+fn entry_for(
+    request: &Value,
+    entities: &Value,
+    original: &SetUnderTest,
+    mutated: &SetUnderTest,
+    policy: &str,
+) -> Result<Value, String> {
+    let probe = json!({"request": request, "entities": entities, "decision": "allow"});
+    let (actual, _) = evaluate(&probe, original)?;
+    let allowed = actual.decision == Decision::Allow;
+    let mut entry = Map::new();
+    entry.insert("name".into(), name(policy, request, allowed).into());
+    entry.insert("request".into(), request.clone());
+    entry.insert("entities".into(), entities.clone());
+    entry.insert(
+        "decision".into(),
+        if allowed { "allow" } else { "deny" }.into(),
+    );
+    if !actual.reason.is_empty() {
+        entry.insert("reason".into(), json!(actual.reason));
+    }
+    if !actual.errors.is_empty() {
+        entry.insert("num_errors".into(), actual.errors.len().into());
+    }
+    let entry = Value::Object(entry);
+    let (_, failures) = evaluate(&entry, original)?;
+    if !failures.is_empty() {
+        return Err(format!(
+            "it fails on the set itself ({})",
+            failures.join("; ")
+        ));
+    }
+    let (_, failures) = evaluate(&entry, mutated)?;
+    if failures.is_empty() {
+        return Err("the mutant passes it too".into());
+    }
+    Ok(entry)
+}
+
+/// The test runner's evaluation of one native entry against `set`: what Cedar decided, and why
+/// the entry fails (empty when it passes).
+pub fn evaluate(entry: &Value, set: &SetUnderTest) -> Result<(Actual, Vec<String>), String> {
+    let text = json!({ "tests": [entry] }).to_string();
+    let Parsed::Tests(file) = test_file::parse("generated.json", &text) else {
+        return Err("the generated entry is not a native test".into());
+    };
+    let case = file
+        .tests
+        .into_iter()
+        .next()
+        .ok_or("the generated entry is not a native test")?
+        .spec
+        .map_err(|e| e.message)?;
+    let schema = set.schema.as_ref();
+    let request = build_request(&case, schema).map_err(|e| e.to_string())?;
+    let EntitiesChoice::Own(EntitiesSource::Inline(value)) = &case.entities else {
+        return Err("the generated entry has no entities of its own".into());
+    };
+    let entities = parse_entities(value.clone(), schema).map_err(|e| e.to_string())?;
+    let entities =
+        add_inline_entities(&entities, &case.inline_entities, schema).map_err(|e| e.to_string())?;
+    let actual = authorize(&Authorizer::new(), set, &set.policies, &request, &entities);
+    let failures = compare(&case.expect, &actual);
+    Ok((actual, failures))
+}
+
+/// `<policy>: <principal> <action> on <resource> is allowed|denied`, entities by their ids.
+fn name(policy: &str, request: &Value, allowed: bool) -> String {
+    let shown = |key: &str| -> String {
+        let Some(text) = request[key].as_str() else {
+            return key.to_string();
+        };
+        match text.parse::<EntityUid>() {
+            Ok(uid) if !uid.id().unescaped().is_empty() => uid.id().unescaped().to_string(),
+            Ok(uid) => uid.type_name().basename().to_string(),
+            Err(_) => text.to_string(),
+        }
+    };
+    format!(
+        "{policy}: {} {} on {} is {}",
+        shown("principal"),
+        shown("action"),
+        shown("resource"),
+        if allowed { "allowed" } else { "denied" }
+    )
+}
+
+/// Every string literal of both sets' policies, quotes included: ids a readable name must not
+/// take, since a policy may compare with them.
+fn policy_strings(original: &PolicySetInput, mutated: &PolicySetInput) -> BTreeSet<String> {
+    let literal = regex::Regex::new(r#""(?:[^"\\]|\\.)*""#).ok();
+    let mut taken = BTreeSet::new();
+    for file in original.policies.iter().chain(&mutated.policies) {
+        if let Some(literal) = &literal {
+            taken.extend(
+                literal
+                    .find_iter(&file.text)
+                    .map(|m| m.as_str().to_string()),
+            );
+        }
+    }
+    taken
+}
+
+/// Whether the solver's id reads as a name (it keeps such ids: a policy may need them).
+fn reads_well(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// The request and entities with the solver's unreadable ids (often `""`) renamed after their
+/// type: `Ops::Human::""` becomes `Ops::Human::"human"`. Renaming an entity no policy names
+/// changes no decision; the entry is verified again all the same.
+fn readable(request: &Value, entities: &Value, taken: &BTreeSet<String>) -> (Value, Value) {
+    let uids: Vec<(String, String)> = entities
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter_map(|e| {
+                    Some((
+                        e["uid"]["type"].as_str()?.to_string(),
+                        e["uid"]["id"].as_str()?.to_string(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut renames: Vec<((String, String), String)> = Vec::new();
+    for (kind, id) in &uids {
+        if reads_well(id) || taken.contains(&format!("{id:?}")) {
+            continue;
+        }
+        let base = kind.rsplit("::").next().unwrap_or(kind).to_lowercase();
+        let fresh = (1..)
+            .map(|n| {
+                if n == 1 {
+                    base.clone()
+                } else {
+                    format!("{base}-{n}")
+                }
+            })
+            .find(|candidate| {
+                !taken.contains(&format!("{candidate:?}"))
+                    && !uids.iter().any(|(k, i)| k == kind && i == candidate)
+                    && !renames
+                        .iter()
+                        .any(|((k, _), to)| k == kind && to == candidate)
+            })
+            .unwrap_or(base);
+        renames.push(((kind.clone(), id.clone()), fresh));
+    }
+    let renamed = |value: &Value| {
+        let mut value = value.clone();
+        rename(&mut value, &renames);
+        value
+    };
+    (renamed(request), renamed(entities))
+}
+
+fn rename(value: &mut Value, renames: &[((String, String), String)]) {
+    match value {
+        Value::String(text) => {
+            if let Ok(uid) = text.parse::<EntityUid>() {
+                let key = (
+                    uid.type_name().to_string(),
+                    uid.id().unescaped().to_string(),
+                );
+                if let Some((_, to)) = renames.iter().find(|(from, _)| *from == key) {
+                    *text = format!("{}::{to:?}", key.0);
+                }
+            }
+        }
+        Value::Object(fields) => {
+            let is_uid = fields.len() == 2
+                && fields.get("type").is_some_and(Value::is_string)
+                && fields.get("id").is_some_and(Value::is_string);
+            if is_uid {
+                let key = (
+                    fields["type"].as_str().unwrap_or_default().to_string(),
+                    fields["id"].as_str().unwrap_or_default().to_string(),
+                );
+                if let Some((_, to)) = renames.iter().find(|(from, _)| *from == key) {
+                    fields.insert("id".into(), to.clone().into());
+                }
+                return;
+            }
+            for field in fields.values_mut() {
+                rename(field, renames);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                rename(item, renames);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unreadable_ids_are_renamed_after_their_type_everywhere_they_appear() {
+        let request = json!({
+            "principal": "Ops::Human::\"\"",
+            "action": "Ops::Action::\"RebootHost\"",
+            "resource": "Ops::Host::\"\"",
+            "context": {"owner": {"__entity": {"type": "Ops::Human", "id": ""}}},
+        });
+        let entities = json!([
+            {"uid": {"type": "Ops::Host", "id": ""}, "attrs": {}, "parents": []},
+            {"uid": {"type": "Ops::Human", "id": ""}, "attrs": {}, "parents": [{"type": "Ops::Team", "id": "sre"}]},
+            {"uid": {"type": "Ops::Team", "id": "sre"}, "attrs": {}, "parents": []},
+        ]);
+        let taken = BTreeSet::from(["\"host\"".to_string()]);
+        let (request, entities) = readable(&request, &entities, &taken);
+        assert_eq!(request["principal"], "Ops::Human::\"human\"");
+        assert_eq!(request["resource"], "Ops::Host::\"host-2\"");
+        assert_eq!(request["context"]["owner"]["__entity"]["id"], "human");
+        assert_eq!(entities[0]["uid"]["id"], "host-2");
+        assert_eq!(entities[1]["uid"]["id"], "human");
+        assert_eq!(entities[2]["uid"]["id"], "sre");
+        assert_eq!(
+            name("sre-reboot", &request, false),
+            "sre-reboot: human RebootHost on host-2 is denied"
+        );
+    }
+}
