@@ -2,16 +2,59 @@
 //! against, killed when a passing test fails on it. The fixture tests/fixtures/mutants is one
 //! permit for the SRE team with `context.mfa && resource.environment == "staging"`, and two
 //! tests that vary only `context.mfa`: they notice everything done to the MFA check and miss
-//! the environment check and the widened scopes.
+//! the environment check and the widened scopes. The schema has one action, so widening
+//! `action == Ops::Action::"RebootHost"` changes nothing: with cvc5 those two mutants are
+//! equivalent, and the solver writes the test that kills each of the other two survivors.
 
 mod support;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde_json::Value;
+use support::have_cvc5;
 
 fn fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mutants")
+}
+
+/// What `mutants` says once on stderr without cvc5.
+const NO_CVC5: &str = "note: equivalence and generated tests need cvc5: install it with `apt-get install cvc5` or `brew install cvc5`, or set $CVC5 to a cvc5 binary";
+
+/// Runs `cedarcheck ARGS` in `dir` with the solver the environment has (for the tests that
+/// [`have_cvc5`] lets run).
+fn with_solver(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = assert_cmd::Command::cargo_bin("cedarcheck")
+        .unwrap()
+        .current_dir(dir)
+        .args(args)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (
+        output.status.code().expect("exited, not killed"),
+        String::from_utf8(output.stdout).unwrap(),
+        stderr,
+    )
+}
+
+/// A copy of the fixture to write into.
+fn copy_of_fixture() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for file in [
+        "cedarcheck.toml",
+        "policies/ops.cedar",
+        "policies/ops.cedarschema",
+        "tests/ops.entities.json",
+        "tests/reboot.json",
+    ] {
+        let target = dir.path().join(file);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(fixture().join(file), target).unwrap();
+    }
+    dir
 }
 
 /// Output lines without the summary's timing, which varies.
@@ -36,8 +79,9 @@ fn survivors_are_reported_at_the_mutated_text_with_a_one_line_diff_and_the_score
 policies/ops.cedar:2:40: survived: action == Ops::Action::"RebootHost" → action in permit sre-reboot (no test notices)
 policies/ops.cedar:2:40: survived: action == Ops::Action::"RebootHost" → action in Ops::Action::"RebootHost" in permit sre-reboot (no test notices)
 policies/ops.cedar:3:8: survived: context.mfa && resource.environment == "staging" → context.mfa in permit sre-reboot (no test notices)
-10 mutants: 6 killed, 4 survived, 0 invalid; score 60.0% (13)"#
+10 mutants: 6 killed, 4 survived, 0 equivalent, 0 invalid; score 60.0% (13)"#
     );
+    assert_eq!(stderr.trim(), NO_CVC5);
 }
 
 #[test]
@@ -62,6 +106,7 @@ fn json_has_a_summary_and_every_mutant_with_its_place_mutation_and_status() {
     assert_eq!(summary["mutants"], 10);
     assert_eq!(summary["killed"], 6);
     assert_eq!(summary["survived"], 4);
+    assert_eq!(summary["equivalent"], 0);
     assert_eq!(summary["invalid"], 0);
     assert_eq!(summary["score"], 60.0);
     assert_eq!(summary["tests"], 2);
@@ -78,6 +123,8 @@ fn json_has_a_summary_and_every_mutant_with_its_place_mutation_and_status() {
     );
     assert_eq!(survivor["policy"], "sre-reboot");
     assert_eq!(survivor["replacement"], "context.mfa");
+    assert_eq!(survivor["test"], Value::Null);
+    assert_eq!(survivor["note"], NO_CVC5.strip_prefix("note: ").unwrap());
     let killed = report["mutants"]
         .as_array()
         .unwrap()
@@ -97,14 +144,15 @@ fn min_score_fails_below_it_and_filter_picks_policies() {
     assert_eq!(code, 1);
     assert_eq!(
         stderr.trim(),
-        "cedarcheck: mutation score 60.0% is below --min-score 61%"
+        format!("{NO_CVC5}\ncedarcheck: mutation score 60.0% is below --min-score 61%")
     );
     let (code, _, _) = support::cedarcheck(&fixture(), &["mutants", "--min-score", "60"]);
     assert_eq!(code, 0);
     let (code, stdout, _) = support::cedarcheck(&fixture(), &["mutants", "--filter", "^nothing$"]);
     assert_eq!(code, 0);
     assert!(
-        stdout.starts_with("0 mutants: 0 killed, 0 survived, 0 invalid; score 100.0%"),
+        stdout
+            .starts_with("0 mutants: 0 killed, 0 survived, 0 equivalent, 0 invalid; score 100.0%"),
         "{stdout}"
     );
 }
@@ -133,7 +181,7 @@ fn failing_tests_stop_it_before_any_mutation() {
     assert_eq!(stdout, "");
     assert_eq!(
         stderr.trim(),
-        "cedarcheck: error: the tests fail before any mutation (1 failing, 0 file error(s)): make `cedarcheck test` pass first"
+        format!("{NO_CVC5}\ncedarcheck: error: the tests fail before any mutation (1 failing, 0 file error(s)): make `cedarcheck test` pass first")
     );
 }
 
@@ -146,4 +194,250 @@ fn the_readme_lists_every_operator_with_an_example() {
         let row = format!("| `{}` | ", operator.id());
         assert!(section.contains(&row), "README has no row {row}");
     }
+}
+
+#[test]
+fn without_cvc5_write_tests_is_an_error_and_writes_nothing() {
+    let dir = copy_of_fixture();
+    let (code, stdout, stderr) = support::cedarcheck(
+        dir.path(),
+        &["mutants", "--write-tests", "tests/generated.json"],
+    );
+    assert_eq!(code, 2);
+    assert_eq!(stdout, "");
+    assert_eq!(
+        stderr.trim(),
+        "cedarcheck: error: --write-tests: equivalence and generated tests need cvc5: install it with `apt-get install cvc5` or `brew install cvc5`, or set $CVC5 to a cvc5 binary"
+    );
+    assert!(!dir.path().join("tests/generated.json").exists());
+}
+
+/// The test the solver writes for `context.mfa && resource.environment == "staging"` →
+/// `context.mfa`: a host outside staging, which the set denies and the mutant allows.
+const KILLS_DROPPED_ENVIRONMENT: &str = r#"{
+  "name": "sre-reboot: human RebootHost on host is denied",
+  "request": {"principal": "Ops::Human::\"human\"", "action": "Ops::Action::\"RebootHost\"", "resource": "Ops::Host::\"host\"", "context": {"mfa": true}},
+  "entities": [
+    {"uid": {"type": "Ops::Host", "id": "host"}, "attrs": {"environment": ""}, "parents": []},
+    {"uid": {"type": "Ops::Human", "id": "human"}, "attrs": {}, "parents": [{"type": "Ops::Team", "id": "sre"}]},
+    {"uid": {"type": "Ops::Team", "id": "sre"}, "attrs": {}, "parents": []}
+  ],
+  "decision": "deny"
+}"#;
+
+/// The test for `principal in Ops::Team::"sre"` → `principal`: someone outside the team.
+const KILLS_WIDENED_PRINCIPAL: &str = r#"{
+  "name": "sre-reboot: human RebootHost on host is denied",
+  "request": {"principal": "Ops::Human::\"human\"", "action": "Ops::Action::\"RebootHost\"", "resource": "Ops::Host::\"host\"", "context": {"mfa": true}},
+  "entities": [
+    {"uid": {"type": "Ops::Host", "id": "host"}, "attrs": {"environment": "staging"}, "parents": []},
+    {"uid": {"type": "Ops::Human", "id": "human"}, "attrs": {}, "parents": []},
+    {"uid": {"type": "Ops::Team", "id": "sre"}, "attrs": {}, "parents": []}
+  ],
+  "decision": "deny"
+}"#;
+
+fn indented(text: &str, by: &str) -> String {
+    text.lines()
+        .map(|line| format!("{by}{line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_solver_lists_equivalent_mutants_apart_and_gives_each_survivor_its_killing_test() {
+    if !have_cvc5(
+        "the_solver_lists_equivalent_mutants_apart_and_gives_each_survivor_its_killing_test",
+    ) {
+        return;
+    }
+    let (code, stdout, stderr) = with_solver(&fixture(), &["mutants"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "");
+    assert_eq!(
+        without_time(&stdout),
+        format!(
+            r#"policies/ops.cedar:2:9: survived: principal in Ops::Team::"sre" → principal in permit sre-reboot (no test notices)
+  kill it with:
+{}
+policies/ops.cedar:3:8: survived: context.mfa && resource.environment == "staging" → context.mfa in permit sre-reboot (no test notices)
+  kill it with:
+{}
+policies/ops.cedar:2:40: equivalent: action == Ops::Action::"RebootHost" → action in permit sre-reboot (the solver proves it decides every request as the set does)
+policies/ops.cedar:2:40: equivalent: action == Ops::Action::"RebootHost" → action in Ops::Action::"RebootHost" in permit sre-reboot (the solver proves it decides every request as the set does)
+10 mutants: 6 killed, 2 survived, 2 equivalent, 0 invalid; score 75.0% (13)"#,
+            indented(KILLS_WIDENED_PRINCIPAL, "    "),
+            indented(KILLS_DROPPED_ENVIRONMENT, "    "),
+        )
+    );
+    // Compact: the survivors only, as before.
+    let (_, stdout, _) = with_solver(&fixture(), &["mutants", "--format", "compact"]);
+    assert_eq!(
+        stdout,
+        r#"policies/ops.cedar:2:9: survived: principal in Ops::Team::"sre" → principal in permit sre-reboot
+policies/ops.cedar:3:8: survived: context.mfa && resource.environment == "staging" → context.mfa in permit sre-reboot
+"#
+    );
+    // JSON: the equivalent ones by status, each survivor with its test.
+    let (_, stdout, _) = with_solver(&fixture(), &["mutants", "--format", "json"]);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let summary = &report["summary"];
+    assert_eq!(
+        (
+            &summary["killed"],
+            &summary["survived"],
+            &summary["equivalent"],
+            &summary["score"]
+        ),
+        (&6.into(), &2.into(), &2.into(), &75.0.into())
+    );
+    let mutants = report["mutants"].as_array().unwrap();
+    let equivalent: Vec<&Value> = mutants
+        .iter()
+        .filter(|m| m["status"] == "equivalent")
+        .map(|m| &m["replacement"])
+        .collect();
+    assert_eq!(
+        equivalent,
+        [
+            &Value::from("action"),
+            &Value::from(r#"action in Ops::Action::"RebootHost""#)
+        ]
+    );
+    let survivor = mutants
+        .iter()
+        .find(|m| m["status"] == "survived" && m["operator"] == "drop-and-operand")
+        .unwrap();
+    assert_eq!(
+        survivor["test"],
+        serde_json::from_str::<Value>(KILLS_DROPPED_ENVIRONMENT).unwrap()
+    );
+    assert_eq!(survivor["note"], Value::Null);
+}
+
+#[test]
+fn write_tests_appends_the_killing_tests_and_the_next_run_reports_those_mutants_killed() {
+    if !have_cvc5(
+        "write_tests_appends_the_killing_tests_and_the_next_run_reports_those_mutants_killed",
+    ) {
+        return;
+    }
+    let dir = copy_of_fixture();
+    // A new file, created by the run.
+    let (code, _, stderr) = with_solver(
+        dir.path(),
+        &[
+            "mutants",
+            "--format",
+            "compact",
+            "--write-tests",
+            "tests/generated.json",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        "cedarcheck: wrote 2 tests to tests/generated.json; `cedarcheck mutants` now reports their mutants killed"
+    );
+    let written = std::fs::read_to_string(dir.path().join("tests/generated.json")).unwrap();
+    assert_eq!(
+        written,
+        format!(
+            "{{\n  \"tests\": [\n{},\n{}\n  ]\n}}\n",
+            indented(KILLS_WIDENED_PRINCIPAL, "    "),
+            indented(
+                &KILLS_DROPPED_ENVIRONMENT.replace("is denied\"", "is denied (2)\""),
+                "    "
+            ),
+        )
+    );
+    // The tests pass on the set itself…
+    let (code, stdout, stderr) = with_solver(dir.path(), &["test"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("4 passed, 0 failed"), "{stdout}");
+    // …and kill the two survivors; the equivalent mutants stay apart.
+    let (code, stdout, stderr) = with_solver(dir.path(), &["mutants", "--verbose"]);
+    assert_eq!(code, 0, "{stderr}");
+    for line in [
+        r#"policies/ops.cedar:2:9: killed: principal in Ops::Team::"sre" → principal in permit sre-reboot (by tests/generated.json: sre-reboot: human RebootHost on host is denied)"#,
+        r#"policies/ops.cedar:3:8: killed: context.mfa && resource.environment == "staging" → context.mfa in permit sre-reboot (by tests/generated.json: sre-reboot: human RebootHost on host is denied (2))"#,
+    ] {
+        assert!(stdout.lines().any(|l| l == line), "{line}\nin\n{stdout}");
+    }
+    assert!(
+        without_time(&stdout).ends_with(
+            "10 mutants: 8 killed, 0 survived, 2 equivalent, 0 invalid; score 100.0% (17)"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn write_tests_appends_to_an_existing_test_file_without_touching_what_is_there() {
+    if !have_cvc5("write_tests_appends_to_an_existing_test_file_without_touching_what_is_there") {
+        return;
+    }
+    let dir = copy_of_fixture();
+    let file = dir.path().join("tests/reboot.json");
+    let before = std::fs::read_to_string(&file).unwrap();
+    let (code, _, stderr) = with_solver(
+        dir.path(),
+        &[
+            "mutants",
+            "--format",
+            "compact",
+            "--write-tests",
+            "tests/reboot.json",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let after = std::fs::read_to_string(&file).unwrap();
+    // Everything up to the end of the last test is kept, and so is what follows the array.
+    let last_test_end = before.rfind("}\n  ]").unwrap() + 1;
+    assert_eq!(after[..last_test_end], before[..last_test_end]);
+    assert!(after.ends_with("\n  ]\n}\n"), "{after}");
+    assert!(
+        after[last_test_end..].starts_with(
+            ",\n    {\n      \"name\": \"sre-reboot: human RebootHost on host is denied\","
+        ),
+        "{after}"
+    );
+    let (code, stdout, _) = with_solver(dir.path(), &["mutants", "--format", "compact"]);
+    assert_eq!((code, stdout.as_str()), (0, ""));
+}
+
+#[test]
+fn write_tests_refuses_a_file_that_is_not_a_native_test_file_or_that_the_run_would_not_read() {
+    if !have_cvc5(
+        "write_tests_refuses_a_file_that_is_not_a_native_test_file_or_that_the_run_would_not_read",
+    ) {
+        return;
+    }
+    let dir = copy_of_fixture();
+    let (code, stdout, stderr) = with_solver(
+        dir.path(),
+        &["mutants", "--write-tests", "tests/ops.entities.json"],
+    );
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert_eq!(
+        stderr.trim(),
+        "cedarcheck: error: tests/ops.entities.json:1:1: not a native test file (it is an array of something other than tests (entities?)): --write-tests appends to a file of the form {\"tests\": [...]}"
+    );
+    // Outside the config's `tests` globs: the next run would not read it.
+    let (code, _, stderr) = with_solver(
+        dir.path(),
+        &[
+            "mutants",
+            "--format",
+            "compact",
+            "--write-tests",
+            "elsewhere/generated.json",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr.trim(),
+        "cedarcheck: error: --write-tests elsewhere/generated.json: not a test file of this run: name a file the set's `tests` (or the paths given) select, so that the next run reads the tests written there"
+    );
+    assert!(!dir.path().join("elsewhere/generated.json").exists());
 }
