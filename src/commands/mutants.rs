@@ -54,7 +54,7 @@ fn mutants(args: &MutantsArgs, common: &CommonArgs) -> Result<u8, String> {
             .sets
             .workspaces
             .first()
-            .map_or_else(|| Default::default(), |w| w.analysis())
+            .map_or_else(Default::default, |w| w.analysis())
             .timeout_ms;
         cedarcheck_prover::solver_command(program, timeout_ms)
     });
@@ -154,7 +154,7 @@ fn write_tests(
 ) -> Result<(), String> {
     let shown = file.display().to_string();
     if !report.mutants.iter().any(|m| m.test.is_some()) {
-        eprintln!("cedarcheck: no survivor has a test to write; {shown} is left as it is");
+        eprintln!("cedarcheck: no survivor has a test to write; {shown} is left as it was");
         return Ok(());
     }
     let absolute = std::path::absolute(file).map_err(|e| format!("{shown}: {e}"))?;
@@ -200,6 +200,15 @@ fn write_tests(
         if !entries.iter().any(same) {
             entries.push(test.clone());
         }
+    }
+    if entries.is_empty() {
+        if matches!(target, Target::New) {
+            let _ = std::fs::remove_file(file);
+        }
+        eprintln!(
+            "cedarcheck: no survivor of `{set_label}`, which {shown} runs against, has a test to write; {shown} is left as it was"
+        );
+        return Ok(());
     }
     let text = match &target {
         Target::Existing { text } => text.clone(),

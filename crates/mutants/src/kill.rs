@@ -352,6 +352,53 @@ fn rename(value: &mut Value, renames: &[((String, String), String)]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cedarcheck_analyzer::SourceFile;
+
+    const SCHEMA: &str = "entity User; entity Doc { public: Bool }; action read appliesTo { principal: [User], resource: [Doc] };";
+
+    fn set(policies: &str) -> SetUnderTest {
+        let input = PolicySetInput {
+            policies: vec![SourceFile::new("p.cedar", policies)],
+            schema: Some(SourceFile::new("s.cedarschema", SCHEMA)),
+            links: Vec::new(),
+        };
+        SetUnderTest::from_input("set".into(), &input, &|p: &str| p.to_string())
+    }
+
+    #[test]
+    fn an_entry_is_kept_only_when_it_passes_on_the_set_and_fails_on_the_mutant() {
+        let original =
+            set("@id(\"public\") permit (principal, action, resource) when { resource.public };");
+        let widened = set("@id(\"public\") permit (principal, action, resource);");
+        let request = json!({"principal": "User::\"\"", "action": "Action::\"read\"", "resource": "Doc::\"\"", "context": {}});
+        let private = json!([
+            {"uid": {"type": "Doc", "id": ""}, "attrs": {"public": false}, "parents": []},
+            {"uid": {"type": "User", "id": ""}, "attrs": {}, "parents": []},
+        ]);
+        let entry = entry_for(&request, &private, &original, &widened, "public").unwrap();
+        assert_eq!(
+            entry,
+            json!({
+                "name": "public: User read on Doc is denied",
+                "request": request,
+                "entities": private,
+                "decision": "deny",
+            })
+        );
+        // The same request with a public document: both allow it, so it kills nothing.
+        let public = json!([
+            {"uid": {"type": "Doc", "id": ""}, "attrs": {"public": true}, "parents": []},
+            {"uid": {"type": "User", "id": ""}, "attrs": {}, "parents": []},
+        ]);
+        assert_eq!(
+            entry_for(&request, &public, &original, &widened, "public"),
+            Err("the mutant passes it too".into())
+        );
+        // Mutating the other way: the set allows, and its reasons are written too.
+        let entry = entry_for(&request, &private, &widened, &original, "public").unwrap();
+        assert_eq!(entry["decision"], "allow");
+        assert_eq!(entry["reason"], json!(["public"]));
+    }
 
     #[test]
     fn unreadable_ids_are_renamed_after_their_type_everywhere_they_appear() {
