@@ -198,23 +198,30 @@ fn write_cache(root: &Path, path: &Path, cache: &Cache) {
     }
 }
 
-/// A progress bar on stderr for runs longer than a second, only on a terminal and never in CI.
-struct Progress {
+/// A progress bar on stderr for runs longer than a second, only on a terminal and never in CI
+/// (`mutants` shows one too).
+pub(crate) struct Progress {
     bar: Option<indicatif::ProgressBar>,
     start: Instant,
 }
 
 impl Progress {
     fn new(wanted: bool) -> Self {
+        Self::with_template(
+            wanted,
+            "{spinner} deep analysis {bar:30} {pos}/{len} environments ({elapsed})",
+        )
+    }
+
+    /// `template` in indicatif's syntax.
+    pub(crate) fn with_template(wanted: bool, template: &str) -> Self {
         let interactive =
             wanted && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
         let bar = interactive.then(|| {
             let bar = indicatif::ProgressBar::hidden();
             bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{spinner} deep analysis {bar:30} {pos}/{len} environments ({elapsed})",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                indicatif::ProgressStyle::with_template(template)
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             bar
         });
@@ -224,7 +231,7 @@ impl Progress {
         }
     }
 
-    fn update(&self, done: usize, total: usize) {
+    pub(crate) fn update(&self, done: usize, total: usize) {
         if let Some(bar) = &self.bar {
             if bar.is_hidden() && self.start.elapsed() > Duration::from_secs(1) {
                 bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
@@ -234,7 +241,7 @@ impl Progress {
         }
     }
 
-    fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }

@@ -2,13 +2,13 @@
 
 mod compact;
 pub mod diff;
-mod github;
+pub(crate) mod github;
 mod json;
 mod junit;
 mod pretty;
-mod sarif;
+pub(crate) mod sarif;
 pub mod test_report;
-mod xml;
+pub(crate) mod xml;
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::{IsTerminal, Write};

@@ -441,3 +441,225 @@ fn write_tests_refuses_a_file_that_is_not_a_native_test_file_or_that_the_run_wou
     );
     assert!(!dir.path().join("elsewhere/generated.json").exists());
 }
+
+/// The fixture in `app/` below a repository root (a `.git` directory): reports for other
+/// tools give paths from the root.
+fn fixture_in_a_repository() -> (tempfile::TempDir, PathBuf) {
+    let dir = copy_of_fixture();
+    let app = dir.path().join("app");
+    std::fs::create_dir_all(&app).unwrap();
+    for entry in ["cedarcheck.toml", "policies", "tests"] {
+        std::fs::rename(dir.path().join(entry), app.join(entry)).unwrap();
+    }
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    (dir, app)
+}
+
+#[test]
+fn junit_has_a_test_case_per_mutant_failed_when_it_survives() {
+    let (code, stdout, stderr) = support::cedarcheck(&fixture(), &["mutants", "--format", "junit"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr.trim(), NO_CVC5);
+    let suite = "mutants of cedarcheck.toml";
+    let case = |name: &str, line: usize| {
+        format!(
+            r#"    <testcase name="policies/ops.cedar:{name} in permit sre-reboot" classname="{suite}" file="policies/ops.cedar" line="{line}">"#
+        )
+    };
+    let survived = |name: &str, line: usize, diff: &str| {
+        format!(
+            "{}\n      <failure message=\"survived: {diff} in permit sre-reboot (no test notices)\" type=\"surviving-mutant\"/>\n    </testcase>",
+            case(name, line)
+        )
+    };
+    let killed = |name: &str, line: usize, by: &str| {
+        format!(
+            "{}\n      <system-out>killed by tests/reboot.json: {by}</system-out>\n    </testcase>",
+            case(name, line)
+        )
+    };
+    let with = "alice reboots a staging host with mfa";
+    let without = "alice does not reboot without mfa";
+    let cases = [
+        survived(
+            "2:9: principal in Ops::Team::&quot;sre&quot; → principal",
+            2,
+            "principal in Ops::Team::&quot;sre&quot; → principal",
+        ),
+        killed(
+            "2:9: principal in Ops::Team::&quot;sre&quot; → principal == Ops::Team::&quot;sre&quot;",
+            2,
+            with,
+        ),
+        survived(
+            "2:40: action == Ops::Action::&quot;RebootHost&quot; → action",
+            2,
+            "action == Ops::Action::&quot;RebootHost&quot; → action",
+        ),
+        survived(
+            "2:40: action == Ops::Action::&quot;RebootHost&quot; → action in Ops::Action::&quot;RebootHost&quot;",
+            2,
+            "action == Ops::Action::&quot;RebootHost&quot; → action in Ops::Action::&quot;RebootHost&quot;",
+        ),
+        killed(
+            "3:1: when { context.mfa &amp;&amp; resource.environment == &quot;staging&quot; } → (removed)",
+            3,
+            without,
+        ),
+        killed("3:8: context.mfa → false", 3, with),
+        killed("3:8: context.mfa → true", 3, without),
+        killed(
+            "3:8: context.mfa &amp;&amp; resource.environment == &quot;staging&quot; → (resource.environment == &quot;staging&quot;)",
+            3,
+            without,
+        ),
+        survived(
+            "3:8: context.mfa &amp;&amp; resource.environment == &quot;staging&quot; → context.mfa",
+            3,
+            "context.mfa &amp;&amp; resource.environment == &quot;staging&quot; → context.mfa",
+        ),
+        killed("3:44: == → !=", 3, with),
+    ];
+    assert_eq!(
+        stdout,
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <testsuites name=\"cedarcheck mutants\" tests=\"10\" failures=\"4\" errors=\"0\" skipped=\"0\">\n  \
+             <testsuite name=\"{suite}\" tests=\"10\" failures=\"4\" errors=\"0\" skipped=\"0\">\n{}\n  \
+             </testsuite>\n</testsuites>\n",
+            cases.join("\n")
+        )
+    );
+}
+
+#[test]
+fn github_annotates_each_survivor_with_a_warning_at_the_mutated_text() {
+    let (_dir, app) = fixture_in_a_repository();
+    let (code, stdout, stderr) = support::cedarcheck(&app, &["mutants", "--format", "github"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr.trim(), NO_CVC5);
+    assert_eq!(
+        stdout,
+        r#"::warning file=app/policies/ops.cedar,line=2,col=9,title=cedarcheck surviving-mutant::principal in Ops::Team::"sre" → principal in permit sre-reboot (no test notices)
+::warning file=app/policies/ops.cedar,line=2,col=40,title=cedarcheck surviving-mutant::action == Ops::Action::"RebootHost" → action in permit sre-reboot (no test notices)
+::warning file=app/policies/ops.cedar,line=2,col=40,title=cedarcheck surviving-mutant::action == Ops::Action::"RebootHost" → action in Ops::Action::"RebootHost" in permit sre-reboot (no test notices)
+::warning file=app/policies/ops.cedar,line=3,col=8,title=cedarcheck surviving-mutant::context.mfa && resource.environment == "staging" → context.mfa in permit sre-reboot (no test notices)
+"#
+    );
+}
+
+/// As tests/cli_formats.rs validates `check --format sarif`: against the SARIF 2.1.0 schema,
+/// with its `language` patterns' stray `]` escaped (the validator's regex engine rejects it).
+fn sarif_schema_errors(instance: &Value) -> Vec<String> {
+    let mut schema: Value =
+        serde_json::from_str(include_str!("data/sarif-2.1.0-rtm.5.json")).unwrap();
+    let definitions = schema["definitions"].as_object_mut().unwrap();
+    for definition in ["run", "toolComponent"] {
+        let language = &mut definitions[definition]["properties"]["language"]["pattern"];
+        assert_eq!(language, "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$");
+        *language = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}\\]?$".into();
+    }
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the SARIF schema compiles");
+    validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn sarif_is_valid_and_has_a_surviving_mutant_result_per_survivor() {
+    let (_dir, app) = fixture_in_a_repository();
+    let (code, stdout, stderr) = support::cedarcheck(&app, &["mutants", "--format", "sarif"]);
+    assert_eq!(code, 0, "{stderr}");
+    let sarif: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}\n{stdout}"));
+    let errors = sarif_schema_errors(&sarif);
+    assert!(errors.is_empty(), "{errors:#?}\n{sarif:#}");
+    let run = &sarif["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0]["id"], "surviving-mutant");
+    assert_eq!(rules[0]["defaultConfiguration"]["level"], "warning");
+    // Not a lint rule: `check` does not know it.
+    assert!(cedarcheck_analyzer::rule("surviving-mutant").is_none());
+    assert_eq!(
+        run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"],
+        NO_CVC5.strip_prefix("note: ").unwrap()
+    );
+    let results: Vec<(String, String, String, String, u64, u64)> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let location = &r["locations"][0]["physicalLocation"];
+            (
+                r["ruleId"].as_str().unwrap().to_string(),
+                r["level"].as_str().unwrap().to_string(),
+                r["message"]["text"].as_str().unwrap().to_string(),
+                location["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                location["region"]["startLine"].as_u64().unwrap(),
+                location["region"]["startColumn"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let expected = |message: &str, line: u64, column: u64| {
+        (
+            "surviving-mutant".to_string(),
+            "warning".to_string(),
+            format!("{message} in permit sre-reboot (no test notices)"),
+            "app/policies/ops.cedar".to_string(),
+            line,
+            column,
+        )
+    };
+    assert_eq!(
+        results,
+        [
+            expected(r#"principal in Ops::Team::"sre" → principal"#, 2, 9),
+            expected(r#"action == Ops::Action::"RebootHost" → action"#, 2, 40),
+            expected(
+                r#"action == Ops::Action::"RebootHost" → action in Ops::Action::"RebootHost""#,
+                2,
+                40
+            ),
+            expected(
+                r#"context.mfa && resource.environment == "staging" → context.mfa"#,
+                3,
+                8
+            ),
+        ]
+    );
+}
+
+#[test]
+fn with_the_solver_junit_skips_equivalent_mutants_and_gives_survivors_their_killing_test() {
+    if !have_cvc5(
+        "with_the_solver_junit_skips_equivalent_mutants_and_gives_survivors_their_killing_test",
+    ) {
+        return;
+    }
+    let (code, stdout, stderr) = with_solver(&fixture(), &["mutants", "--format", "junit"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains(r#"<testsuites name="cedarcheck mutants" tests="10" failures="2" errors="0" skipped="2">"#),
+        "{stdout}"
+    );
+    let equivalent = r#"line="2">
+      <skipped message="equivalent: the solver proves it decides every request as the set does"/>
+    </testcase>"#;
+    assert_eq!(stdout.matches(equivalent).count(), 2, "{stdout}");
+    assert!(
+        stdout.contains(
+            "type=\"surviving-mutant\">kill it with:\n{\n  \"name\": \"sre-reboot: human RebootHost on host is denied\","
+        ),
+        "{stdout}"
+    );
+    // Only survivors are findings for other tools.
+    let (_, stdout, _) = with_solver(&fixture(), &["mutants", "--format", "github"]);
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+}

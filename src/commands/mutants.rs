@@ -3,6 +3,9 @@
 //! (crates/mutants), and prints the survivors and the score (README "Mutation testing"). With
 //! cvc5, the survivors the solver proves equivalent are listed apart and each other survivor
 //! comes with the test that kills it, which `--write-tests FILE` appends to a test file.
+//! `junit`, `sarif` and `github` are in [`formats`].
+
+mod formats;
 
 use std::io::Write;
 use std::path::Path;
@@ -22,9 +25,6 @@ pub fn run(args: &MutantsArgs, common: &CommonArgs) -> u8 {
 
 fn mutants(args: &MutantsArgs, common: &CommonArgs) -> Result<u8, String> {
     let format = common.format.unwrap_or(Format::Pretty);
-    if !matches!(format, Format::Pretty | Format::Compact | Format::Json) {
-        return Err("`mutants` writes pretty, compact or json".into());
-    }
     let filter = args
         .filter
         .as_deref()
@@ -76,6 +76,11 @@ fn mutants(args: &MutantsArgs, common: &CommonArgs) -> Result<u8, String> {
         cwd: cwd.clone(),
     };
     let started = std::time::Instant::now();
+    let progress = crate::deep::Progress::with_template(
+        format == Format::Pretty,
+        "{spinner} mutants {bar:30} {pos}/{len} tested ({elapsed})",
+    );
+    let progress_fn = |done: usize, total: usize| progress.update(done, total);
     let report = cedarcheck_mutants::run(
         &discovered.inputs,
         &discovered.sets,
@@ -84,14 +89,26 @@ fn mutants(args: &MutantsArgs, common: &CommonArgs) -> Result<u8, String> {
             policies: filter.as_ref(),
             solver: solver.as_ref(),
             no_solver: &no_solver,
+            progress: Some(&progress_fn),
         },
-    )
-    .map_err(|e| e.to_string())?;
+    );
+    progress.finish();
+    let report = report.map_err(|e| e.to_string())?;
     let elapsed = started.elapsed();
     let text = match format {
         Format::Json => json(&report),
         Format::Compact => compact(&report),
-        _ => pretty(&report, common.verbose, solver.is_some(), elapsed),
+        Format::Junit => formats::junit(&report, solver.is_some()),
+        Format::Github => formats::github(&report, &formats::Places::new(&cwd)),
+        Format::Sarif => {
+            let notes: Vec<String> = solver
+                .is_none()
+                .then(|| no_solver.clone())
+                .into_iter()
+                .collect();
+            formats::sarif(&report, &formats::Places::new(&cwd), &notes)
+        }
+        Format::Pretty => pretty(&report, common.verbose, solver.is_some(), elapsed),
     };
     let mut out = std::io::stdout().lock();
     // A closed stdout (`| head`) is not an error of ours.

@@ -40,15 +40,15 @@ pub fn write(out: &mut impl Write, result: &CheckResult) -> std::io::Result<()> 
     Ok(())
 }
 
-/// GitHub's escaping of a command's message: `%`, CR and LF.
-fn data(text: &str) -> String {
+/// GitHub's escaping of a command's message: `%`, CR and LF (`mutants --format github` too).
+pub(crate) fn data(text: &str) -> String {
     text.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
 /// GitHub's escaping of a property value: as a message, plus `:` and `,`.
-fn property(text: &str) -> String {
+pub(crate) fn property(text: &str) -> String {
     data(text).replace(':', "%3A").replace(',', "%2C")
 }
 

@@ -10,10 +10,10 @@ use serde_json::{json, Value};
 
 use super::CheckResult;
 
-const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+pub(crate) const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// The key of cedarcheck's fingerprint in `partialFingerprints`; bump the version if it changes.
 const FINGERPRINT_KEY: &str = "cedarcheck/v1";
-const URI_BASE: &str = "%SRCROOT%";
+pub(crate) const URI_BASE: &str = "%SRCROOT%";
 
 pub fn write(out: &mut impl Write, result: &CheckResult) -> std::io::Result<()> {
     let mut occurrences: HashMap<Fingerprint, usize> = HashMap::new();
@@ -190,7 +190,7 @@ fn level(level: Level) -> &'static str {
 
 /// A relative path as a URI reference: every byte but unreserved characters and `/`
 /// percent-encoded (spaces, `#`, `%`, `:` and non-ASCII included).
-fn uri(path: &str) -> String {
+pub(crate) fn uri(path: &str) -> String {
     let mut encoded = String::with_capacity(path.len());
     for byte in path.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {

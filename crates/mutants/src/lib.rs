@@ -130,6 +130,8 @@ pub struct MutantsOptions<'a> {
     /// others; `None` leaves survivors as they are, with `no_solver` as their note.
     pub solver: Option<&'a SolverCommand>,
     pub no_solver: &'a str,
+    /// Called with (mutants tested, mutants found so far) as the tests run on each mutant.
+    pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
 }
 
 /// Runs the tests once as they are, then, for every mutant of every policy set they ran
@@ -162,6 +164,8 @@ pub fn run(
         ..MutantsReport::default()
     };
     let cwd = &options.tests.cwd;
+    let tested = std::sync::atomic::AtomicUsize::new(0);
+    let mut found = 0;
     for (&set, source) in &read {
         let Some(slot) = session.slot_of(set) else {
             continue;
@@ -173,7 +177,8 @@ pub fn run(
             .filter(|m| options.policies.is_none_or(|r| r.is_match(&m.policy)))
             .collect();
         let display = |relative: &str| display(&source.root, cwd, relative);
-        let outcomes = parallel_map(&mutations, options.tests.jobs.max(1), |m| {
+        found += mutations.len();
+        let test_mutant = |m: &Mutation| {
             let mut input = source.input.clone();
             let file = &mut input.policies[m.file];
             file.text = m.apply(&file.text).into();
@@ -204,6 +209,14 @@ pub fn run(
                 }
             }
             (Status::Survived, runs)
+        };
+        let outcomes = parallel_map(&mutations, options.tests.jobs.max(1), |m| {
+            let outcome = test_mutant(m);
+            let done = tested.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if let Some(progress) = options.progress {
+                progress(done, found);
+            }
+            outcome
         });
         let kinds: BTreeMap<&str, &'static str> = checked
             .loaded
