@@ -26,6 +26,19 @@ pub struct Override {
 }
 
 impl Settings {
+    /// Every lint rule off: what loading a set finds (the pipeline rules: parse, schema,
+    /// duplicate-id errors) and nothing else. For a set loaded to be tested or compared, not
+    /// linted.
+    pub fn loading_only() -> Self {
+        let mut settings = Settings::default();
+        for rule in crate::RULES {
+            if matches!(rule.source, crate::Source::Policy(_)) {
+                settings.set_level(rule.id, None);
+            }
+        }
+        settings
+    }
+
     pub fn set_level(&mut self, rule: &'static str, level: RuleLevel) {
         self.levels.insert(rule, level);
     }

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use cedar_policy::{Authorizer, EntityUid};
-use cedarcheck_analyzer::{PolicySetInput, Report, Settings, Source};
+use cedarcheck_analyzer::{PolicySetInput, Report, Settings};
 use cedarcheck_prover::diff::{self, Change, DiffInput, Example};
 use cedarcheck_prover::{LoadedPolicies, SolverCommand};
 use cedarcheck_test_runner::evaluate::{
@@ -37,17 +37,6 @@ pub struct Original<'a> {
     pub set: &'a SetUnderTest,
 }
 
-/// Settings with every lint rule off: comparing needs only what loading finds.
-pub(crate) fn pipeline_only() -> Settings {
-    let mut settings = Settings::default();
-    for rule in cedarcheck_analyzer::RULES {
-        if matches!(rule.source, Source::Policy(_)) {
-            settings.set_level(rule.id, None);
-        }
-    }
-    settings
-}
-
 /// Compares the original set with its mutant `mutated_input` (which loads and validates:
 /// `mutated` is its set under test) and turns the difference into a test for `policy`.
 pub fn decide(
@@ -63,7 +52,7 @@ pub fn decide(
             "the set has no schema, which the solver needs to compare it with the mutant".into(),
         );
     };
-    let mutated_report = cedarcheck_analyzer::check(mutated_input, &pipeline_only());
+    let mutated_report = cedarcheck_analyzer::check(mutated_input, &Settings::loading_only());
     let files = |input: &PolicySetInput| -> Vec<String> {
         input.files().iter().map(|f| f.path.clone()).collect()
     };

@@ -62,18 +62,6 @@ const BLOCKING_RULES: [&str; 3] = [
     duplicate_policy_id::RULE.id,
 ];
 
-/// Settings that turn every lint rule off: a set under test needs only what loading it
-/// finds (the pipeline rules), not the lints `check` reports.
-fn pipeline_only() -> Settings {
-    let mut settings = Settings::default();
-    for rule in cedarcheck_analyzer::RULES {
-        if matches!(rule.source, cedarcheck_analyzer::Source::Policy(_)) {
-            settings.set_level(rule.id, None);
-        }
-    }
-    settings
-}
-
 impl SetUnderTest {
     /// A policy set of the workspace, loaded with cedarcheck's ids. `display` turns a
     /// root-relative path into the path reports show.
@@ -82,7 +70,7 @@ impl SetUnderTest {
         input: &PolicySetInput,
         display: &dyn Fn(&str) -> String,
     ) -> Self {
-        let report = cedarcheck_analyzer::check(input, &pipeline_only());
+        let report = cedarcheck_analyzer::check(input, &Settings::loading_only());
         let files = input.files();
         let text_of = |path: &str| {
             files
