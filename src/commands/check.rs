@@ -6,8 +6,8 @@ use crate::deep;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use cedarcheck_analyzer::{display_path, Baseline, Fingerprint};
-use cedarcheck_workspace::{DeepMode, PolicySetFiles, Workspace};
+use cedarcheck_analyzer::{display_path, Baseline, Fingerprint, Settings};
+use cedarcheck_workspace::{AnalysisConfig, DeepMode, PolicySetFiles, Workspace};
 
 use crate::cli::{CheckArgs, CommonArgs};
 use crate::output::{self, CheckResult};
@@ -54,15 +54,8 @@ fn check(args: &CheckArgs, common: &CommonArgs) -> Result<CheckResult, String> {
     let (cwd, paths) = super::cwd_and_paths(&args.paths)?;
     let targets = targets(&paths, common.config.as_deref())?;
     let mut result = CheckResult::default();
-    for target in targets {
+    for target in &targets {
         let workspace = &target.workspace;
-        let deep = if common.deep {
-            DeepMode::On
-        } else if common.no_deep {
-            DeepMode::Off
-        } else {
-            workspace.analysis().deep
-        };
         if common.verbose {
             match &workspace.config {
                 Some(config) => eprintln!("cedarcheck: config {}", config.path.display()),
@@ -72,114 +65,167 @@ fn check(args: &CheckArgs, common: &CommonArgs) -> Result<CheckResult, String> {
                 ),
             }
         }
-        let settings = workspace.settings();
-        let repo_root = repository_root(&workspace.root);
-        let analysis = workspace.analysis();
+        let run = SetRun {
+            target,
+            settings: workspace.settings(),
+            analysis: workspace.analysis(),
+            deep: if common.deep {
+                DeepMode::On
+            } else if common.no_deep {
+                DeepMode::Off
+            } else {
+                workspace.analysis().deep
+            },
+            repo_root: repository_root(&workspace.root),
+            cwd: &cwd,
+            args,
+            common,
+        };
         for (set_index, set) in workspace
             .policy_sets()
             .map_err(|e| e.to_string())?
             .into_iter()
             .enumerate()
         {
-            // A named schema, links file or config affects every policy of the set.
-            let only = match &target.only {
-                Some(only)
-                    if only
-                        .iter()
-                        .any(|file| affects_whole_set(workspace, &set, file)) =>
-                {
-                    None
-                }
-                Some(only) if !only.iter().any(|file| set.contains(file)) => continue,
-                only => only.as_ref(),
-            };
-            let label = set.name.as_deref().unwrap_or("policy set");
-            if common.verbose {
-                eprintln!(
-                    "cedarcheck: {label}: {} policy file(s), {}",
-                    set.policies.len(),
-                    set.schema_summary()
-                );
-            }
-            result.notes.extend(set.schema_note());
-            if set.schema.is_none() {
-                result.notes.push(format!(
-                    "{label} under {}: no schema found, so strict validation was skipped",
-                    display_path(&workspace.root, &cwd)
-                ));
-            }
-            let input = set.read(&workspace.root).map_err(|e| e.to_string())?;
-            let report = cedarcheck_analyzer::check(&input, &settings);
-            result.policies += report.policy_count;
-            let mut findings = report.findings.clone();
-            let mut extra_sources = Vec::new();
-            let mut summary = deep::Summary::not_run(deep::turned_off_reason(common.no_deep));
-            if deep != DeepMode::Off {
-                let outcome = deep::run(&deep::DeepRun {
-                    root: &workspace.root,
-                    set: &set,
-                    set_index,
-                    input: &input,
-                    report: &report,
-                    settings: &settings,
-                    analysis: &analysis,
-                    mode: deep,
-                    jobs: common.jobs,
-                    use_cache: !args.no_cache,
-                    progress: !common.quiet,
-                })?;
-                if let (Some(stats), true) = (&outcome.stats, common.verbose) {
-                    eprintln!(
-                        "cedarcheck: {label}: deep analysis of {} environments: {} solver queries \
-                         (naive: {}), {} from cache, {} by a counterexample, {} unknown",
-                        stats.environments,
-                        stats.solver_queries,
-                        stats.naive_queries,
-                        stats.cached_queries,
-                        stats.witness_queries,
-                        stats.unknown
-                    );
-                }
-                for note in outcome.notes {
-                    if !result.notes.contains(&note) {
-                        result.notes.push(note);
-                    }
-                }
-                findings.extend(outcome.findings);
-                extra_sources = outcome.sources;
-                summary = outcome.summary;
-            }
-            result.deep.push(output::SetDeep {
-                set: set.name.clone(),
-                summary,
-            });
-            let files = input.files().into_iter().chain(&extra_sources);
-            for file in files {
-                result.files += 1;
-                let shown = display_path(&workspace.root.join(&file.path), &cwd);
-                result.repo_paths.insert(
-                    shown.clone(),
-                    display_path(&workspace.root.join(&file.path), &repo_root),
-                );
-                if only.is_none_or(|only| only.contains(&file.path)) {
-                    result.reported_files.insert(shown.clone());
-                }
-                result.add_source(shown, file.text.clone());
-            }
-            for mut finding in findings {
-                if only.is_some_and(|only| !only.contains(&finding.file)) {
-                    continue;
-                }
-                finding.file = display_path(&workspace.root.join(&finding.file), &cwd);
-                for related in &mut finding.related {
-                    related.file = display_path(&workspace.root.join(&related.file), &cwd);
-                }
-                result.findings.push(finding);
-            }
+            run.check_set(set_index, &set, &mut result)?;
         }
     }
     cedarcheck_analyzer::sort_findings(&mut result.findings);
     Ok(result)
+}
+
+/// What checking each policy set of one workspace shares.
+struct SetRun<'a> {
+    target: &'a Target,
+    settings: Settings,
+    analysis: AnalysisConfig,
+    deep: DeepMode,
+    repo_root: PathBuf,
+    cwd: &'a Path,
+    args: &'a CheckArgs,
+    common: &'a CommonArgs,
+}
+
+impl SetRun<'_> {
+    /// Checks one set, and proves it unless deep analysis is off; adds its findings (those in
+    /// the files asked about), files, notes and deep summary to `result`.
+    fn check_set(
+        &self,
+        set_index: usize,
+        set: &PolicySetFiles,
+        result: &mut CheckResult,
+    ) -> Result<(), String> {
+        let workspace = &self.target.workspace;
+        // A named schema, links file or config affects every policy of the set.
+        let only = match &self.target.only {
+            Some(only)
+                if only
+                    .iter()
+                    .any(|file| affects_whole_set(workspace, set, file)) =>
+            {
+                None
+            }
+            Some(only) if !only.iter().any(|file| set.contains(file)) => return Ok(()),
+            only => only.as_ref(),
+        };
+        let label = set.name.as_deref().unwrap_or("policy set");
+        if self.common.verbose {
+            eprintln!(
+                "cedarcheck: {label}: {} policy file(s), {}",
+                set.policies.len(),
+                set.schema_summary()
+            );
+        }
+        result.notes.extend(set.schema_note());
+        if set.schema.is_none() {
+            result.notes.push(format!(
+                "{label} under {}: no schema found, so strict validation was skipped",
+                display_path(&workspace.root, self.cwd)
+            ));
+        }
+        let input = set.read(&workspace.root).map_err(|e| e.to_string())?;
+        let report = cedarcheck_analyzer::check(&input, &self.settings);
+        result.policies += report.policy_count;
+        let mut findings = report.findings.clone();
+        let mut extra_sources = Vec::new();
+        let mut summary = deep::Summary::not_run(deep::turned_off_reason(self.common.no_deep));
+        if self.deep != DeepMode::Off {
+            let outcome = self.prove(set_index, set, &input, &report, label)?;
+            for note in outcome.notes {
+                if !result.notes.contains(&note) {
+                    result.notes.push(note);
+                }
+            }
+            findings.extend(outcome.findings);
+            extra_sources = outcome.sources;
+            summary = outcome.summary;
+        }
+        result.deep.push(output::SetDeep {
+            set: set.name.clone(),
+            summary,
+        });
+        let files = input.files().into_iter().chain(&extra_sources);
+        for file in files {
+            result.files += 1;
+            let shown = display_path(&workspace.root.join(&file.path), self.cwd);
+            result.repo_paths.insert(
+                shown.clone(),
+                display_path(&workspace.root.join(&file.path), &self.repo_root),
+            );
+            if only.is_none_or(|only| only.contains(&file.path)) {
+                result.reported_files.insert(shown.clone());
+            }
+            result.add_source(shown, file.text.clone());
+        }
+        for mut finding in findings {
+            if only.is_some_and(|only| !only.contains(&finding.file)) {
+                continue;
+            }
+            finding.file = display_path(&workspace.root.join(&finding.file), self.cwd);
+            for related in &mut finding.related {
+                related.file = display_path(&workspace.root.join(&related.file), self.cwd);
+            }
+            result.findings.push(finding);
+        }
+        Ok(())
+    }
+
+    /// The deep rules and invariants of one set (`src/deep.rs`); with `-v`, what they asked.
+    fn prove(
+        &self,
+        set_index: usize,
+        set: &PolicySetFiles,
+        input: &cedarcheck_analyzer::PolicySetInput,
+        report: &cedarcheck_analyzer::Report,
+        label: &str,
+    ) -> Result<deep::DeepOutcome, String> {
+        let outcome = deep::run(&deep::DeepRun {
+            root: &self.target.workspace.root,
+            set,
+            set_index,
+            input,
+            report,
+            settings: &self.settings,
+            analysis: &self.analysis,
+            mode: self.deep,
+            jobs: self.common.jobs,
+            use_cache: !self.args.no_cache,
+            progress: !self.common.quiet,
+        })?;
+        if let (Some(stats), true) = (&outcome.stats, self.common.verbose) {
+            eprintln!(
+                "cedarcheck: {label}: deep analysis of {} environments: {} solver queries \
+                 (naive: {}), {} from cache, {} by a counterexample, {} unknown",
+                stats.environments,
+                stats.solver_queries,
+                stats.naive_queries,
+                stats.cached_queries,
+                stats.witness_queries,
+                stats.unknown
+            );
+        }
+        Ok(outcome)
+    }
 }
 
 /// Groups the paths by the workspace they belong to. A directory means all of its
