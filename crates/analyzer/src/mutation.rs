@@ -122,6 +122,20 @@ impl Mutation {
 
 /// The text as one line: runs of white space read as one space, a separating comma at
 /// either end (of a dropped list element) goes, and a long text is cut in the middle.
+/// `text`, the written form of `expr`, in parentheses unless it is one token or already
+/// bracketed, so that it keeps its meaning where the operator it replaces stood.
+fn parenthesized(text: &str, expr: &Expr) -> String {
+    let atomic = matches!(
+        expr.expr_kind(),
+        ExprKind::Lit(_) | ExprKind::Var(_) | ExprKind::Slot(_) | ExprKind::GetAttr { .. }
+    ) || (text.starts_with('(') && text.ends_with(')'));
+    if atomic {
+        text.to_string()
+    } else {
+        format!("({text})")
+    }
+}
+
 fn one_line(text: &str) -> String {
     const MOST: usize = 60;
     let text = text.trim_matches(|c: char| c.is_whitespace() || c == ',');
@@ -223,18 +237,17 @@ impl<'a> Finder<'a, '_> {
         (span.start != usize::MAX && span.end <= self.text().len()).then_some(span)
     }
 
-    /// The text of `expr`, in parentheses unless it is one token or already bracketed.
-    fn operand(&self, expr: &Expr) -> Option<String> {
-        let text = self.at(self.span(expr)?).trim();
-        let atomic = matches!(
-            expr.expr_kind(),
-            ExprKind::Lit(_) | ExprKind::Var(_) | ExprKind::Slot(_) | ExprKind::GetAttr { .. }
-        ) || (text.starts_with('(') && text.ends_with(')'));
-        Some(if atomic {
-            text.to_string()
-        } else {
-            format!("({text})")
-        })
+    /// Where `expr` is written. A link of an `&&`/`||` chain ends where its right operand
+    /// does (Cedar places every link at the whole chain).
+    fn extent(&self, expr: &Expr) -> Option<Span> {
+        let span = self.span(expr)?;
+        match expr.expr_kind() {
+            ExprKind::And { right, .. } | ExprKind::Or { right, .. } => {
+                let right = self.extent(right)?;
+                (right.end >= span.start).then(|| Span::new(span.start, right.end))
+            }
+            _ => Some(span),
+        }
     }
 
     fn scope(&mut self, head: &policy_syntax::PolicyHead) {
@@ -246,10 +259,18 @@ impl<'a> Finder<'a, '_> {
             self.push(span, var.to_string(), Operator::WidenScope);
             let rest = text[var.len().min(text.len())..].trim_start();
             if let Some(target) = rest.strip_prefix("==") {
-                self.push(span, format!("{var} in{target}"), Operator::SwapInEq);
+                self.push(
+                    span,
+                    format!("{var} in {}", target.trim_start()),
+                    Operator::SwapInEq,
+                );
             } else if let Some(target) = rest.strip_prefix("in") {
                 if target.starts_with(char::is_whitespace) {
-                    self.push(span, format!("{var} =={target}"), Operator::SwapInEq);
+                    self.push(
+                        span,
+                        format!("{var} == {}", target.trim_start()),
+                        Operator::SwapInEq,
+                    );
                 }
             }
         }
@@ -294,16 +315,28 @@ impl<'a> Finder<'a, '_> {
         };
         match expr.expr_kind() {
             ExprKind::And { left, right } | ExprKind::Or { left, right } => {
-                let operator = if matches!(expr.expr_kind(), ExprKind::And { .. }) {
-                    Operator::DropAndOperand
+                let (operator, written) = if matches!(expr.expr_kind(), ExprKind::And { .. }) {
+                    (Operator::DropAndOperand, "&&")
                 } else {
-                    Operator::DropOrOperand
+                    (Operator::DropOrOperand, "||")
                 };
-                for kept in [left, right] {
-                    if let Some(text) = self.operand(kept) {
-                        self.push(span, text, operator);
-                    }
+                let (Some(whole), Some(after)) = (self.extent(expr), self.extent(right)) else {
+                    return self.children(expr);
+                };
+                // Cedar places every link of a chain `a && b && c` at the whole chain: the
+                // left operand is the text up to the operator before the right one.
+                let before = self.at(Span::new(whole.start, after.start)).trim_end();
+                let before = before.strip_suffix(written).unwrap_or(before).trim();
+                let chain = std::mem::discriminant(left.expr_kind())
+                    == std::mem::discriminant(expr.expr_kind());
+                // Dropping the right operand keeps the left; dropping the left keeps the
+                // right, unless the left is the rest of the chain (its own links drop each).
+                self.push(whole, parenthesized(before, left), operator);
+                if !chain {
+                    let kept = self.at(after).trim();
+                    self.push(whole, parenthesized(kept, right), operator);
                 }
+                return self.children(expr);
             }
             ExprKind::BinaryApp { op, arg1, arg2 } => self.binary(*op, arg1, arg2, span),
             ExprKind::UnaryApp {
@@ -338,6 +371,12 @@ impl<'a> Finder<'a, '_> {
                 }
             }
             ExprKind::Lit(Literal::Long(n)) => {
+                // Cedar places `-2` at its digits: the minus belongs to the literal.
+                let before = self.at(Span::new(0, span.start)).trim_end();
+                let span = match before.strip_suffix('-') {
+                    Some(rest) if *n < 0 => Span::new(rest.len(), span.end),
+                    _ => span,
+                };
                 for step in [n.checked_add(1), n.checked_sub(1)].into_iter().flatten() {
                     self.push(span, step.to_string(), Operator::StepLiteral);
                 }
@@ -469,18 +508,23 @@ impl<'a> Finder<'a, '_> {
 /// removes.
 fn clause_extent(text: &str, span: Span) -> Option<Span> {
     let (mut start, mut end) = (span.start, span.end);
-    let before = text.get(..start)?.trim_end();
+    let mut before = text.get(..start)?.trim_end();
+    let mut after = text.get(end..)?;
+    // `when { (a || b) }`: Cedar places the body inside its parentheses.
+    while let Some(open) = before.strip_suffix('(') {
+        let close = after.trim_start().strip_prefix(')')?;
+        before = open.trim_end();
+        after = close;
+    }
     if let Some(open) = before.strip_suffix('{') {
         let keyword = open.trim_end().strip_suffix("when")?;
         start = keyword.len();
-        let after = text.get(end..)?;
-        let close = after.len() - after.trim_start().len();
-        if !after.trim_start().starts_with('}') {
-            return None;
-        }
-        end += close + 1;
+        let close = after.trim_start().strip_prefix('}')?;
+        end = text.len() - close.len();
     }
-    Some(Span::new(text.get(..start)?.trim_end().len(), end))
+    // The spaces before the clause go with it, not a line break (it may end a comment).
+    let kept = text.get(..start)?.trim_end_matches([' ', '\t']);
+    Some(Span::new(kept.len(), end))
 }
 
 /// Whether `expr` is written as an entity: a literal `T::"id"`, a slot, `principal` or
@@ -503,6 +547,12 @@ fn list_elements(text: &str, open: usize) -> Vec<Span> {
     let mut last_end = i;
     while let Some(&c) = bytes.get(i) {
         match c {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while bytes.get(i).is_some_and(|&b| b != b'\n' && b != b'\r') {
+                    i += 1;
+                }
+                continue;
+            }
             b'"' => {
                 start.get_or_insert(i);
                 i += 1;
@@ -627,8 +677,8 @@ when { context.mfa && resource.tier < 3 }
 unless { context.ip like "10.*" || resource.tags.containsAll(["x"]) };"#;
         let all = mutants(p);
         let expect = [
-            ("drop-clause", "permit (principal == Ops::Agent::\"a\", action in [Ops::Action::\"Get\", Ops::Action::\"Put\"], resource in Ops::Env::\"prod\")\nwhen { context.mfa && resource.tier < 3 };"),
-            ("drop-clause", "permit (principal == Ops::Agent::\"a\", action in [Ops::Action::\"Get\", Ops::Action::\"Put\"], resource in Ops::Env::\"prod\")\nunless { context.ip like \"10.*\" || resource.tags.containsAll([\"x\"]) };"),
+            ("drop-clause", "permit (principal == Ops::Agent::\"a\", action in [Ops::Action::\"Get\", Ops::Action::\"Put\"], resource in Ops::Env::\"prod\")\nwhen { context.mfa && resource.tier < 3 }\n;"),
+            ("drop-clause", "permit (principal == Ops::Agent::\"a\", action in [Ops::Action::\"Get\", Ops::Action::\"Put\"], resource in Ops::Env::\"prod\")\n\nunless { context.ip like \"10.*\" || resource.tags.containsAll([\"x\"]) };"),
             ("drop-and-operand", "permit (principal == Ops::Agent::\"a\", action in [Ops::Action::\"Get\", Ops::Action::\"Put\"], resource in Ops::Env::\"prod\")\nwhen { context.mfa }\nunless { context.ip like \"10.*\" || resource.tags.containsAll([\"x\"]) };"),
             ("drop-and-operand", "permit (principal == Ops::Agent::\"a\", action in [Ops::Action::\"Get\", Ops::Action::\"Put\"], resource in Ops::Env::\"prod\")\nwhen { (resource.tier < 3) }\nunless { context.ip like \"10.*\" || resource.tags.containsAll([\"x\"]) };"),
             ("negate-comparison", "permit (principal == Ops::Agent::\"a\", action in [Ops::Action::\"Get\", Ops::Action::\"Put\"], resource in Ops::Env::\"prod\")\nwhen { context.mfa && resource.tier >= 3 }\nunless { context.ip like \"10.*\" || resource.tags.containsAll([\"x\"]) };"),
@@ -672,6 +722,78 @@ unless { context.ip like "10.*" || resource.tags.containsAll(["x"]) };"#;
         }
         // Scopes that are already unconstrained are not widened.
         assert!(!all.iter().any(|(o, _)| o == "widen-scope"));
+    }
+
+    #[test]
+    fn each_operand_of_a_chain_is_dropped_alone() {
+        let policy =
+            "permit (principal, action, resource) when { context.a && context.b && context.c };";
+        let dropped: BTreeSet<String> = mutants(policy)
+            .into_iter()
+            .filter(|(o, _)| o == "drop-and-operand")
+            .map(|(_, t)| t)
+            .collect();
+        let expected: BTreeSet<String> = [
+            "(context.a && context.b)",
+            "context.a && context.c",
+            "context.b && context.c",
+        ]
+        .iter()
+        .map(|kept| policy.replace("context.a && context.b && context.c", kept))
+        .collect();
+        assert_eq!(dropped, expected);
+    }
+
+    #[test]
+    fn written_forms_the_ast_forgets_are_mutated_as_written() {
+        // A negative literal keeps its minus.
+        let all = mutants("permit (principal, action, resource) when { resource.tier >= -2 };");
+        for to in ["-1", "-3"] {
+            let text =
+                format!("permit (principal, action, resource) when {{ resource.tier >= {to} }};");
+            assert!(has(&all, "step-literal", &text), "{text}\nin {all:#?}");
+        }
+        // A parenthesised body is dropped with its clause.
+        let policy = "permit (principal, action, resource)\nwhen { (context.a || context.b) };";
+        assert!(has(
+            &mutants(policy),
+            "drop-clause",
+            "permit (principal, action, resource)\n;"
+        ));
+        // A clause after a comment leaves the comment's line break.
+        let policy = "permit (principal, action, resource)\n// why\nunless { context.b };";
+        assert!(has(
+            &mutants(policy),
+            "drop-clause",
+            "permit (principal, action, resource)\n// why\n;"
+        ));
+        // `==` without spaces; a comment inside an action list.
+        let policy = "permit (principal==A::\"a\", action in [Action::\"r\", // the \"main\" one\n Action::\"w\"], resource);";
+        let all = mutants(policy);
+        assert!(
+            has(
+                &all,
+                "swap-in-eq",
+                &policy.replace("principal==A", "principal in A")
+            ),
+            "{all:#?}"
+        );
+        assert!(
+            has(
+                &all,
+                "drop-action",
+                &policy.replace(", // the \"main\" one\n Action::\"w\"", "")
+            ),
+            "{all:#?}"
+        );
+        assert!(
+            has(
+                &all,
+                "drop-action",
+                &policy.replace("Action::\"r\", // the \"main\" one\n ", "")
+            ),
+            "{all:#?}"
+        );
     }
 
     #[test]
