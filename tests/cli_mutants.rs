@@ -148,12 +148,41 @@ fn min_score_fails_below_it_and_filter_picks_policies() {
     );
     let (code, _, _) = support::cedarcheck(&fixture(), &["mutants", "--min-score", "60"]);
     assert_eq!(code, 0);
-    let (code, stdout, _) = support::cedarcheck(&fixture(), &["mutants", "--filter", "^nothing$"]);
-    assert_eq!(code, 0);
-    assert!(
-        stdout
-            .starts_with("0 mutants: 0 killed, 0 survived, 0 equivalent, 0 invalid; score 100.0%"),
-        "{stdout}"
+    // A filter that matches nothing is an error, not a score of 100% over nothing.
+    let (code, stdout, stderr) = support::cedarcheck(
+        &fixture(),
+        &["mutants", "--filter", "^nothing$", "--min-score", "100"],
+    );
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert_eq!(
+        stderr.lines().last().unwrap_or(""),
+        "cedarcheck: error: nothing to mutate: no policy written in Cedar that the tests run \
+         against matches --filter"
+    );
+}
+
+#[test]
+fn a_set_of_json_policies_has_nothing_to_mutate_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.cedar.json"),
+        r#"{"effect": "permit", "principal": {"op": "All"}, "action": {"op": "All"}, "resource": {"op": "All"}, "conditions": []}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("tests.json"),
+        r#"{"tests": [{"name": "anything goes", "request": {"principal": "U::\"a\"", "action": "Action::\"r\"", "resource": "D::\"d\"", "context": {}}, "decision": "allow"}]}"#,
+    )
+    .unwrap();
+    let (code, _, stderr) = support::cedarcheck(dir.path(), &["test"]);
+    assert_eq!(code, 0, "the tests pass: {stderr}");
+    let (code, stdout, stderr) =
+        support::cedarcheck(dir.path(), &["mutants", "--min-score", "100"]);
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert_eq!(
+        stderr.lines().last().unwrap_or(""),
+        "cedarcheck: error: nothing to mutate: the tests run against no policy written in Cedar \
+         (policies from JSON files and the policies of integration test files are not mutated)"
     );
 }
 

@@ -40,6 +40,17 @@ pub enum MutantsError {
     TestsFail { failed: usize, file_errors: usize },
     #[error("no tests ran against a policy set, so there is nothing to mutate")]
     NoTests,
+    /// No mutant at all: a score over nothing would pass any `--min-score`.
+    #[error(
+        "nothing to mutate: {}",
+        if *.filtered {
+            "no policy written in Cedar that the tests run against matches --filter"
+        } else {
+            "the tests run against no policy written in Cedar (policies from JSON files and \
+             the policies of integration test files are not mutated)"
+        }
+    )]
+    NothingToMutate { filtered: bool },
 }
 
 /// What became of one mutant.
@@ -268,6 +279,11 @@ pub fn run(
                 set_index: set,
             });
         }
+    }
+    if report.mutants.is_empty() {
+        return Err(MutantsError::NothingToMutate {
+            filtered: options.policies.is_some(),
+        });
     }
     Ok(report)
 }
