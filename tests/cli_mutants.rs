@@ -692,3 +692,34 @@ fn with_the_solver_junit_skips_equivalent_mutants_and_gives_survivors_their_kill
     let (_, stdout, _) = with_solver(&fixture(), &["mutants", "--format", "github"]);
     assert_eq!(stdout.lines().count(), 2, "{stdout}");
 }
+
+#[test]
+fn deep_flags_decide_whether_the_solver_is_asked_as_for_check() {
+    // Without cvc5 (the helper hides it): --deep demands it.
+    let (code, stdout, stderr) = support::cedarcheck(&fixture(), &["mutants", "--deep"]);
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert!(
+        stderr.starts_with(
+            "cedarcheck: error: the solver was demanded (--deep or [analysis] deep = \"on\"), but \
+             equivalence and generated tests need cvc5: "
+        ),
+        "{stderr}"
+    );
+    // --no-deep turns it off quietly: the survivors stay survivors.
+    let (code, stdout, stderr) = support::cedarcheck(&fixture(), &["mutants", "--no-deep"]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert!(
+        stdout.contains("10 mutants: 6 killed, 4 survived, 0 equivalent, 0 invalid; score 60.0%"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = support::cedarcheck(
+        &fixture(),
+        &["mutants", "--no-deep", "--write-tests", "tests/new.json"],
+    );
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr.trim(),
+        "cedarcheck: error: --write-tests needs the solver, and --no-deep turns it off"
+    );
+    assert!(!fixture().join("tests/new.json").exists());
+}

@@ -12,6 +12,7 @@ use std::path::Path;
 
 use cedarcheck_mutants::{MutantsOptions, MutantsReport, Status};
 use cedarcheck_test_runner::{Options, PolicySets};
+use cedarcheck_workspace::DeepMode;
 use regex::Regex;
 
 use crate::cli::{CommonArgs, Format, MutantsArgs};
@@ -49,20 +50,45 @@ fn mutants(args: &MutantsArgs, common: &CommonArgs) -> Result<u8, String> {
         "equivalence and generated tests need cvc5: {}",
         cedarcheck_prover::INSTALL_CVC5
     );
-    let solver = cedarcheck_prover::find_cvc5().map(|program| {
-        let timeout_ms = discovered
-            .sets
-            .workspaces
-            .first()
-            .map_or_else(Default::default, |w| w.analysis())
-            .timeout_ms;
-        cedarcheck_prover::solver_command(program, timeout_ms)
-    });
+    let analysis = discovered
+        .sets
+        .workspaces
+        .first()
+        .map_or_else(Default::default, |w| w.analysis());
+    // As for `check`: --deep demands the solver, --no-deep or `deep = "off"` turns it off.
+    let mode = if common.deep {
+        DeepMode::On
+    } else if common.no_deep {
+        DeepMode::Off
+    } else {
+        analysis.deep
+    };
+    let solver = match mode {
+        DeepMode::Off => None,
+        DeepMode::On | DeepMode::Auto => cedarcheck_prover::find_cvc5()
+            .map(|program| cedarcheck_prover::solver_command(program, analysis.timeout_ms)),
+    };
     if solver.is_none() {
-        if args.write_tests.is_some() {
-            return Err(format!("--write-tests: {no_solver}"));
+        match (mode, args.write_tests.is_some()) {
+            (DeepMode::Off, true) => {
+                return Err(format!(
+                    "--write-tests needs the solver, and {} turns it off",
+                    if common.no_deep {
+                        "--no-deep"
+                    } else {
+                        "[analysis] deep = \"off\""
+                    }
+                ))
+            }
+            (DeepMode::Off, false) => {}
+            (DeepMode::On, _) => {
+                return Err(format!(
+                    "the solver was demanded (--deep or [analysis] deep = \"on\"), but {no_solver}"
+                ))
+            }
+            (DeepMode::Auto, true) => return Err(format!("--write-tests: {no_solver}")),
+            (DeepMode::Auto, false) => eprintln!("note: {no_solver}"),
         }
-        eprintln!("note: {no_solver}");
     }
     // A test file that exists must be a native one the run reads, before any work is done.
     let target = args
