@@ -273,7 +273,11 @@ fn cedar_declaration(tokens: &[(Token<'_>, Span)], namespace: &str, id: &str) ->
     let mut i = 0;
     while i < tokens.len() {
         match tokens[i].0 {
-            Token::Word("namespace") => {
+            // The keyword, not an attribute named `namespace` (`namespace: String`): namespaces
+            // do not nest, and the keyword is followed by the namespace's name.
+            Token::Word("namespace")
+                if depth == 0 && matches!(tokens.get(i + 1), Some((Token::Word(_), _))) =>
+            {
                 let mut name = String::new();
                 i += 1;
                 while i < tokens.len() && tokens[i].0 != Token::Punct('{') {
@@ -385,6 +389,13 @@ action Top;
             Some((start, start + 3))
         );
         assert_eq!(at(cedar, false, r#"Ops::Action::"Top""#), None);
+        // Attributes named `namespace` (Kubernetes schemas have them) are no namespace.
+        let k8s = "namespace K8s {\n  entity Resource { namespace: String, kind: String };\n  entity X { namespace: String };\n  action dead appliesTo { principal: [X], resource: [Resource] };\n}\n";
+        let start = k8s.find("dead").unwrap();
+        assert_eq!(
+            at(k8s, false, r#"K8s::Action::"dead""#),
+            Some((start, start + 4))
+        );
 
         let json = r#"{"Ops": {"entityTypes": {"RebootHost": {}},
   "actions": {"read": {}, "RebootHost": {"memberOf": [{"id": "read"}]}}}}"#;
