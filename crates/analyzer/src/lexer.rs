@@ -94,6 +94,26 @@ pub fn matching_bracket(text: &str, open: usize) -> Option<usize> {
     None
 }
 
+/// Whether byte `offset` of `text` lies in a `//` comment (its slashes included).
+pub fn in_comment(text: &str, offset: usize) -> bool {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() && at <= offset {
+        match bytes[at] {
+            b'"' => at = string_end(bytes, at).unwrap_or(bytes.len()),
+            b'/' if is_comment_start(bytes, at) => {
+                let end = comment_end(bytes, at);
+                if offset < end {
+                    return true;
+                }
+                at = end;
+            }
+            _ => at += 1,
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

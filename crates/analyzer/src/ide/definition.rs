@@ -18,6 +18,10 @@ pub struct Definition {
 /// The declaration in `schema` (a schema's text) of the entity type or action named at byte
 /// `offset` of `text`; `None` off a name, or for a name the schema does not declare.
 pub fn definition(text: &str, offset: usize, schema: &str) -> Option<Definition> {
+    // A comment names nothing, whatever words it holds.
+    if crate::lexer::in_comment(text, offset) {
+        return None;
+    }
     let name = names::name_at(text, offset)?;
     let (span, declaration) = names::declaration(schema, &name)?;
     Some(Definition {
@@ -32,6 +36,19 @@ mod tests {
     use super::*;
 
     const SCHEMA: &str = "namespace Ops {\n  entity Agent;\n  action \"read logs\" appliesTo { principal: [Agent], resource: Agent };\n}\n";
+
+    #[test]
+    fn a_name_in_a_comment_leads_nowhere() {
+        let policy =
+            "// principal is Ops::Agent here\npermit(principal is Ops::Agent, action, resource);";
+        let in_comment = policy.find("Agent").unwrap() + 1;
+        assert_eq!(definition(policy, in_comment, SCHEMA), None);
+        let in_code = policy.rfind("Agent").unwrap() + 1;
+        assert!(definition(policy, in_code, SCHEMA).is_some());
+        // A lone carriage return ends a comment, as in Cedar.
+        let policy = "// c\rpermit(principal is Ops::Agent, action, resource);";
+        assert!(definition(policy, policy.find("Agent").unwrap() + 1, SCHEMA).is_some());
+    }
 
     #[test]
     fn a_name_leads_to_its_declaration() {

@@ -41,6 +41,10 @@ pub const SECTION_SEPARATOR: &str = "\n\n---\n\n";
 /// there (only when `policies` says `text` is a policy file), then the declaration of the
 /// entity type or action named there. `None` when the schema says nothing about it.
 pub fn hover(text: &str, offset: usize, policies: bool, schema: SchemaText<'_>) -> Option<Hover> {
+    // A comment names nothing, whatever words it holds.
+    if crate::lexer::in_comment(text, offset) {
+        return None;
+    }
     let attribute = policies
         .then(|| attribute_at(text, offset, schema.text))
         .flatten();
