@@ -40,28 +40,37 @@ def run_mutants(cedarcheck, cwd, solver):
         env["CVC5"] = solver
     env.pop("CI", None)
     cmd = [cedarcheck, "mutants", "--format", "json"]
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if proc.returncode not in (0, 1):
-        sys.exit(f"error: exit {proc.returncode} in {cwd}: {' '.join(cmd)}\n{proc.stderr}")
-    return wall, json.loads(proc.stdout)["summary"]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if code not in (0, 1):
+            sys.exit(f"error: exit {code} in {cwd}: {' '.join(cmd)}\n"
+                     + err.read().decode(errors="replace"))
+        summary = json.loads(out.read())["summary"]
+    return wall, usage.ru_utime + usage.ru_stime, summary
 
 
 def measure(name, cedarcheck, cwd, solver, runs):
     results = [run_mutants(cedarcheck, cwd, solver) for _ in range(runs)]
-    summary = results[0][1]
+    summary = results[0][2]
     valid = summary["mutants"] - summary["invalid"]
     naive = summary["tests"] * valid
     row = {
         "name": name,
-        "wall": statistics.median(w for w, _ in results),
-        "walls": [w for w, _ in results],
+        "wall": statistics.median(w for w, _, _ in results),
+        "cpu": statistics.median(c for _, c, _ in results),
+        "walls": [w for w, _, _ in results],
         "summary": summary,
         "naive": naive,
         "ratio": naive / summary["test_decisions"] if summary["test_decisions"] else float("inf"),
     }
-    print(f"{name}: {row['wall']:.2f} s (runs: {', '.join(f'{w:.2f}' for w in row['walls'])})",
+    print(f"{name}: {row['wall']:.2f} s, CPU {row['cpu']:.2f} s "
+          f"(runs: {', '.join(f'{w:.2f}' for w in row['walls'])})",
           file=sys.stderr)
     return row
 
@@ -123,15 +132,15 @@ def main():
         "bundled, with cvc5": ("wall", BUNDLED_WITH_SOLVER),
     }
     lines = ["| run | mutants (invalid) | killed | survived | equivalent | tests | test decisions "
-             "| naive | naive / made | median wall |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| naive | naive / made | median wall | median CPU |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     missed = []
     for row in rows:
         s = row["summary"]
         lines.append(f"| {row['name']} | {s['mutants']:,} ({s['invalid']:,}) | {s['killed']:,} "
                      f"| {s['survived']:,} | {s['equivalent']:,} | {s['tests']:,} "
                      f"| {s['test_decisions']:,} | {row['naive']:,} | {row['ratio']:.0f}× "
-                     f"| {row['wall']:.2f} s |")
+                     f"| {row['wall']:.2f} s | {row['cpu']:.2f} s |")
         if row["name"] in targets:
             _, limit = targets[row["name"]]
             if row["wall"] >= limit:
@@ -157,7 +166,8 @@ def main():
                      f"{erroring} with runtime errors) sharing one entities file of "
                      f"{sum(POPULATION.values())} entities (test_harness.py, seed {args.seed}).")
     lines += ["", f"Median of {args.runs} runs. nproc: {len(os.sched_getaffinity(0))}. "
-              f"1-minute load average before/after: {load[0]:.2f}/{load[1]:.2f}. "
+              f"1-minute load average before/after: {load[0]:.2f}/{load[1]:.2f} (CPU is user + "
+              f"system time of cedarcheck and of the cvc5 processes it waited for). "
               f"Date: {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}.",
               "", "```", "CVC5=/nonexistent/cvc5 cedarcheck mutants --format json   # without the solver",
               "cedarcheck mutants --format json                          # with cvc5", "```"]
