@@ -723,3 +723,21 @@ fn deep_flags_decide_whether_the_solver_is_asked_as_for_check() {
     );
     assert!(!fixture().join("tests/new.json").exists());
 }
+
+#[test]
+fn sarif_says_cvc5_is_missing_only_when_the_solver_is_not_turned_off() {
+    let notifications = |args: &[&str]| {
+        let (code, stdout, stderr) = support::cedarcheck(&fixture(), args);
+        assert_eq!(code, 0, "{stderr}");
+        let sarif: Value = serde_json::from_str(&stdout).unwrap();
+        sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(notifications(&["mutants", "--format", "sarif"]), 1);
+    assert_eq!(
+        notifications(&["mutants", "--format", "sarif", "--no-deep"]),
+        0
+    );
+}

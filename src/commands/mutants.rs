@@ -127,8 +127,8 @@ fn mutants(args: &MutantsArgs, common: &CommonArgs) -> Result<u8, String> {
         Format::Junit => formats::junit(&report, solver.is_some()),
         Format::Github => formats::github(&report, &formats::Places::new(&cwd)),
         Format::Sarif => {
-            let notes: Vec<String> = solver
-                .is_none()
+            // cvc5 missing, not turned off: the note the other formats give on stderr.
+            let notes: Vec<String> = (solver.is_none() && mode != DeepMode::Off)
                 .then(|| no_solver.clone())
                 .into_iter()
                 .collect();
