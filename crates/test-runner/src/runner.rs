@@ -111,7 +111,13 @@ pub struct Session {
     jobs: usize,
     /// Requests built for [`Session::decide`], by test.
     built: Mutex<HashMap<TestId, Option<Arc<BuiltCase>>>>,
+    /// For [`Session::decide`]: by slot and changed policies, whether they applied to each
+    /// test's request before the change.
+    applied_before: Mutex<HashMap<(usize, Vec<cedar_policy::PolicyId>), Applied>>,
 }
+
+/// By test: whether changed policies applied to its request.
+type Applied = Arc<HashMap<TestId, bool>>;
 
 /// A test's request, and its entities when they are its own.
 struct BuiltCase {
@@ -160,6 +166,7 @@ impl Session {
             line_indexes,
             jobs,
             built: Mutex::default(),
+            applied_before: Mutex::default(),
         })
     }
 
@@ -201,6 +208,11 @@ impl Session {
             .position(|slot| matches!(slot, SetSlot::Config(s) if *s == set))
     }
 
+    /// The set the tests of `slot` run against.
+    pub fn set(&self, slot: usize) -> &SetUnderTest {
+        &self.prepared[slot]
+    }
+
     /// The selected tests that run against `slot`, in file order.
     pub fn tests_of(&self, slot: usize) -> Vec<TestId> {
         self.selected
@@ -232,15 +244,45 @@ impl Session {
         changed: &[cedar_policy::PolicyId],
     ) -> Vec<Option<TestReport>> {
         let context = self.context(Some((slot, set)));
+        // Each changed policy alone, before and after: what `applies` evaluates.
+        let alone = |within: &SetUnderTest| -> Vec<PolicySet> {
+            changed
+                .iter()
+                .filter_map(|id| within.policies.policy(id))
+                .filter_map(|policy| PolicySet::from_policies([policy.clone()]).ok())
+                .collect()
+        };
+        let (before, after) = (alone(&self.prepared[slot]), alone(set));
+        // Before the change is the same for every mutant of the same policies: asked once.
+        let known = self
+            .applied_before
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&(slot, changed.to_vec()))
+            .cloned();
+        let applied: Applied = known.unwrap_or_else(|| {
+            let applied: HashMap<TestId, bool> = tests
+                .iter()
+                .map(|&id| {
+                    let case = self.built_case(&context, id, slot);
+                    (id, context.applies(id, slot, case.as_deref(), &before))
+                })
+                .collect();
+            let applied = Arc::new(applied);
+            self.applied_before
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert((slot, changed.to_vec()), applied.clone());
+            applied
+        });
         tests
             .iter()
             .map(|&id| {
-                let case = self.built_case(&context, id, slot);
-                let applies = |within: &SetUnderTest| {
-                    context.applies(id, slot, case.as_deref(), within, changed)
+                let applies = applied.get(&id).copied().unwrap_or(true) || {
+                    let case = self.built_case(&context, id, slot);
+                    context.applies(id, slot, case.as_deref(), &after)
                 };
-                (applies(&self.prepared[slot]) || applies(set))
-                    .then(|| context.run_test(id.0, id.1))
+                applies.then(|| context.run_test(id.0, id.1))
             })
             .collect()
     }
@@ -747,7 +789,8 @@ struct RunContext<'a> {
     loaded: &'a [LoadedFile],
     bindings: &'a [Option<usize>],
     prepared: &'a [SetUnderTest],
-    /// A slot whose set is decided in a changed version instead (a mutant's).
+    /// A slot whose set is decided in a changed version instead (a mutant's); failures are
+    /// then not explained.
     replaced: Option<(usize, &'a SetUnderTest)>,
     resolved_paths: &'a HashMap<(usize, String), Result<PathBuf, PathError>>,
     entity_files: &'a HashMap<(PathBuf, usize), Result<Entities, EntitiesError>>,
@@ -808,22 +851,17 @@ impl<'a> RunContext<'a> {
         Some(Arc::new(BuiltCase { request, own }))
     }
 
-    /// Whether one of the policies `ids` of `set` is satisfied by the test's request or raises
-    /// an error on it: whether it can take part in the test's decision. `true` when the
-    /// request cannot be built (the full run then says why).
+    /// Whether one of the sets `alone` (each a single policy) is satisfied by the test's
+    /// request or raises an error on it: whether that policy can take part in the test's
+    /// decision. `true` when the request cannot be built (the full run then says why).
     fn applies(
         &self,
         (index, test): TestId,
         slot: usize,
         case: Option<&BuiltCase>,
-        set: &SetUnderTest,
-        ids: &[cedar_policy::PolicyId],
+        alone: &[PolicySet],
     ) -> bool {
-        let policies: Vec<cedar_policy::Policy> = ids
-            .iter()
-            .filter_map(|id| set.policies.policy(id).cloned())
-            .collect();
-        if policies.is_empty() {
+        if alone.is_empty() {
             return false;
         }
         let Some(case) = case else {
@@ -849,11 +887,9 @@ impl<'a> RunContext<'a> {
             }
         };
         // Alone, a policy that is satisfied is the reason of the decision, whatever its effect.
-        policies.into_iter().any(|policy| {
-            let Ok(alone) = PolicySet::from_policies([policy]) else {
-                return true;
-            };
-            let response = Authorizer::new().is_authorized(&case.request, &alone, entities);
+        let authorizer = Authorizer::new();
+        alone.iter().any(|policy| {
+            let response = authorizer.is_authorized(&case.request, policy, entities);
             response.diagnostics().reason().next().is_some()
                 || response.diagnostics().errors().next().is_some()
         })
@@ -958,7 +994,11 @@ impl<'a> RunContext<'a> {
         let actual = authorize(&Authorizer::new(), set, policies, &request, entities.get());
         report.failures = compare(&spec.expect, &actual);
         report.reasons = reason_diff(&spec.expect, &actual);
-        report.explanation = explain(set, spec.expect.decision, &actual, &request, entities.get());
+        // Only a report explains a failure; deciding a mutant needs the verdict alone.
+        if self.replaced.is_none() {
+            report.explanation =
+                explain(set, spec.expect.decision, &actual, &request, entities.get());
+        }
         report.actual = Some(actual);
         report
     }

@@ -36,7 +36,7 @@ pub struct TemplateOf {
     pub file: String,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SetUnderTest {
     /// How reports name the set.
     pub label: String,
@@ -132,6 +132,46 @@ impl SetUnderTest {
             info,
             by_internal_id,
         }
+    }
+
+    /// This set with its static policy of the same id replaced by `policy`, when that is all
+    /// loading the changed text would change: a set without templates (`None` otherwise; then
+    /// load the changed set whole). `Err` with Cedar's first strict-validation error when
+    /// `policy` does not validate (Cedar validates each policy on its own).
+    pub fn with_policy(&self, policy: Policy) -> Option<Result<Self, String>> {
+        let scopes = self.action_scopes.as_ref()?;
+        self.policies.policy(policy.id())?;
+        if let Some(schema) = &self.schema {
+            let alone = PolicySet::from_policies([policy.clone()]).ok()?;
+            let result = Validator::new(schema.clone()).validate(&alone, ValidationMode::Strict);
+            let first = result.validation_errors().next().map(ToString::to_string);
+            if let Some(error) = first {
+                return Some(Err(error));
+            }
+        }
+        let policies = PolicySet::from_policies(self.policies.policies().map(|p| {
+            if p.id() == policy.id() {
+                policy.clone()
+            } else {
+                p.clone()
+            }
+        }))
+        .ok()?;
+        let action_scopes = scopes
+            .iter()
+            .map(|(p, scope)| {
+                if p.id() == policy.id() {
+                    (policy.clone(), policy.action_constraint())
+                } else {
+                    (p.clone(), scope.clone())
+                }
+            })
+            .collect();
+        Some(Ok(Self {
+            policies,
+            action_scopes: Some(action_scopes),
+            ..self.clone()
+        }))
     }
 
     /// The policies and schema an integration-test file names, with Cedar's own ids.
