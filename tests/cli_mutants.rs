@@ -210,7 +210,7 @@ fn failing_tests_stop_it_before_any_mutation() {
     assert_eq!(stdout, "");
     assert_eq!(
         stderr.trim(),
-        format!("{NO_CVC5}\ncedarcheck: error: the tests fail before any mutation (1 failing, 0 file error(s)): make `cedarcheck test` pass first")
+        format!("{NO_CVC5}\ncedarcheck: error: the tests fail before any mutation (1 failing, 0 file error(s)): make `cedarcheck test` pass first; tests/reboot.json: alice does not reboot without mfa fails")
     );
 }
 

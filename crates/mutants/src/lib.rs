@@ -35,9 +35,15 @@ pub enum MutantsError {
     /// The tests fail on the set as it is.
     #[error(
         "the tests fail before any mutation ({failed} failing, {file_errors} file error(s)): \
-         make `cedarcheck test` pass first"
+         make `cedarcheck test` pass first; {}",
+        .first.join("; ")
     )]
-    TestsFail { failed: usize, file_errors: usize },
+    TestsFail {
+        failed: usize,
+        file_errors: usize,
+        /// The first failures, as `file: test` or a file's error.
+        first: Vec<String>,
+    },
     #[error("no tests ran against a policy set, so there is nothing to mutate")]
     NoTests,
     /// No mutant at all: a score over nothing would pass any `--min-score`.
@@ -159,11 +165,27 @@ pub fn run(
     };
     let session = Session::prepare(inputs, &read, options.tests, &Disk)?;
     let baseline = session.decide_all();
-    let failed = baseline.iter().filter(|(_, r)| !r.passed()).count();
-    if failed > 0 || session.file_errors() > 0 {
+    let failing: Vec<String> = baseline
+        .iter()
+        .filter(|(_, r)| !r.passed())
+        .map(|(id, _)| {
+            let (file, name) = session.test_name(*id);
+            format!("{file}: {name} fails")
+        })
+        .collect();
+    if !failing.is_empty() || session.file_errors() > 0 {
+        const SHOWN: usize = 3;
+        let mut first: Vec<String> = session.file_error_messages();
+        first.extend(failing.iter().cloned());
+        if first.len() > SHOWN {
+            let more = first.len() - SHOWN;
+            first.truncate(SHOWN);
+            first.push(format!("and {more} more"));
+        }
         return Err(MutantsError::TestsFail {
-            failed,
+            failed: failing.len(),
             file_errors: session.file_errors(),
+            first,
         });
     }
     if baseline.is_empty() {

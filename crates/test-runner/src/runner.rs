@@ -199,6 +199,14 @@ impl Session {
         self.loaded.iter().map(|f| f.errors.len()).sum()
     }
 
+    /// Those problems, as reports word them (`file:line:col: message`).
+    pub fn file_error_messages(&self) -> Vec<String> {
+        self.loaded
+            .iter()
+            .flat_map(|f| f.errors.iter().map(ToString::to_string))
+            .collect()
+    }
+
     /// The slot of the workspace's policy set `set` (a [`PolicySets`] index), when some test
     /// runs against it.
     pub fn slot_of(&self, set: usize) -> Option<usize> {
