@@ -94,6 +94,11 @@ pub fn append(file: &str, text: &str, entries: &[Value]) -> Result<String, Locat
             out.push_str(&text[close..]);
         }
     }
+    // A file whose every line ends in CRLF keeps doing so (JSON strings hold no raw breaks).
+    let crlf = text.matches("\r\n").count();
+    if crlf > 0 && crlf == text.matches('\n').count() {
+        out = out.replace("\r\n", "\n").replace('\n', "\r\n");
+    }
     Ok(out)
 }
 
@@ -227,6 +232,17 @@ mod tests {
 
     #[test]
     fn an_empty_tests_array_and_a_new_file_take_the_entries() {
+        let crlf = new_file(&[entry("x")]).replace('\n', "\r\n");
+        let out = append("t.json", &crlf, &[entry("y")]).unwrap();
+        assert_eq!(
+            out.matches("\r\n").count(),
+            out.matches('\n').count(),
+            "{out:?}"
+        );
+        assert!(
+            out.starts_with(&crlf[..crlf.find("    }").unwrap()]),
+            "{out:?}"
+        );
         let out = append("t.json", &new_file(&[]), &[entry("y")]).unwrap();
         assert_eq!(
             out,
