@@ -88,6 +88,9 @@ pub struct Mutation {
     /// The policy's id, as users read it.
     pub policy: String,
     pub operator: Operator,
+    /// The text a diff of the mutation shows: `span`, or around it the expression it changes
+    /// (a comparison, for its operator).
+    pub shown: Span,
 }
 
 impl Mutation {
@@ -110,8 +113,14 @@ impl Mutation {
     /// The mutation as a one-line diff of the text it changes: `context.mfa → true`. Long
     /// sides are cut in the middle; line breaks and runs of spaces read as one space.
     pub fn describe(&self, text: &str) -> String {
-        let before = one_line(text.get(self.span.start..self.span.end).unwrap_or(""));
-        let after = one_line(&self.replacement);
+        let (shown, span) = (self.shown, self.span);
+        let before = one_line(text.get(shown.start..shown.end).unwrap_or(""));
+        let after = one_line(&format!(
+            "{}{}{}",
+            text.get(shown.start..span.start).unwrap_or(""),
+            self.replacement,
+            text.get(span.end..shown.end).unwrap_or("")
+        ));
         if after.is_empty() {
             format!("{before} → (removed)")
         } else {
@@ -220,15 +229,26 @@ impl<'a> Finder<'a, '_> {
     }
 
     fn push(&mut self, span: Span, replacement: String, operator: Operator) {
+        self.push_shown(span, span, replacement, operator);
+    }
+
+    /// [`Finder::push`], with the diff showing `shown` (which holds `span`).
+    fn push_shown(&mut self, span: Span, shown: Span, replacement: String, operator: Operator) {
         if self.at(span) == replacement || span.end > self.text().len() {
             return;
         }
+        let shown = if shown.start <= span.start && span.end <= shown.end {
+            shown
+        } else {
+            span
+        };
         self.out.insert(Mutation {
             file: self.file,
             span,
             replacement,
             policy: self.unit.id.to_string(),
             operator,
+            shown,
         });
     }
 
@@ -476,9 +496,10 @@ impl<'a> Finder<'a, '_> {
                     }
                     _ => return,
                 };
-                self.push(at, negated.into(), operator);
+                let whole = Span::new(first.start, second.end);
+                self.push_shown(at, whole, negated.into(), operator);
                 if trimmed == "==" && entity_like(arg2) {
-                    self.push(at, "in".into(), Operator::SwapInEq);
+                    self.push_shown(at, whole, "in".into(), Operator::SwapInEq);
                 }
             }
             BinaryOp::ContainsAll | BinaryOp::ContainsAny => {
@@ -818,6 +839,7 @@ unless { context.ip like "10.*" || resource.tags.containsAll(["x"]) };"#;
             replacement: "true".into(),
             policy: "p".into(),
             operator: Operator::ConstantCondition,
+            shown: Span::new(start, start + "context.mfa".len()),
         };
         assert_eq!(m.describe(text), "context.mfa → true");
         assert_eq!(m.place(text), m.span);
@@ -826,12 +848,39 @@ unless { context.ip like "10.*" || resource.tags.containsAll(["x"]) };"#;
         let comma = list.find(", A::\"y\"").unwrap();
         let dropped = Mutation {
             span: Span::new(comma, comma + r#", A::"y""#.len()),
+            shown: Span::new(comma, comma + r#", A::"y""#.len()),
             replacement: String::new(),
             operator: Operator::DropAction,
             ..m.clone()
         };
         assert_eq!(dropped.place(list).start, comma + 2);
         assert_eq!(dropped.describe(list), r#"A::"y" → (removed)"#);
+        // A comparison's operator shows with its operands, where it is.
+        let policy =
+            "permit (principal, action, resource) when { context.n == 1 && context.m == 2 };";
+        let input = PolicySetInput {
+            policies: vec![SourceFile::new("p.cedar", policy)],
+            ..PolicySetInput::default()
+        };
+        let report = check(&input, &Settings::default());
+        let negated: Vec<(String, usize)> = mutations(&input, &report)
+            .iter()
+            .filter(|m| m.operator == Operator::NegateComparison)
+            .map(|m| (m.describe(policy), m.place(policy).start))
+            .collect();
+        assert_eq!(
+            negated,
+            [
+                (
+                    "context.n == 1 → context.n != 1".to_string(),
+                    policy.find("==").unwrap()
+                ),
+                (
+                    "context.m == 2 → context.m != 2".to_string(),
+                    policy.rfind("==").unwrap()
+                ),
+            ]
+        );
         assert_eq!(
             m.apply(text),
             "permit (principal, action, resource) when {\n  true\n};"
