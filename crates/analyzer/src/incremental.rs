@@ -26,11 +26,10 @@ use cedar_policy::{PolicyId, PolicySet, ValidationMode, Validator};
 use crate::policy_set::{add_item, parse_file, Item, Origin, Place};
 use crate::policy_syntax::{split_statements, Syntax};
 use crate::rules::parse_error;
-use crate::rules::{impossible_policy, schema_error};
 use crate::validation::{findings_of, locate, UNLABELLED};
 use crate::{
-    links, run_rules, schema, settle, Finding, LoadedSet, PolicyKind, PolicySetInput, Report,
-    Settings, SourceFile, Span,
+    links, run_rules, schema, Finding, LoadedSet, PolicyKind, PolicySetInput, Report, Settings,
+    SourceFile, Span,
 };
 
 /// What one policy set's checks reuse from the previous ones. Keep one per set (a fresh one
@@ -219,31 +218,12 @@ impl IncrementalCheck {
                 }
             },
         );
-        // Which policies failed validation or can never apply, as `check` tells them.
-        let policies_with = |rule: &str| {
-            findings
-                .iter()
-                .filter(|f| f.rule == rule)
-                .filter_map(|f| f.policy_id.clone())
-                .collect()
-        };
-        let invalid_policies = policies_with(schema_error::RULE.id);
-        let impossible_policies = policies_with(impossible_policy::RULE.id);
-        let findings = settle(findings, &loaded, input, settings);
         self.forget_unused(complete);
         let schema = schema
             .and(self.schema.as_ref())
             .and_then(|memo| memo.validator.as_ref())
             .map(|validator| validator.schema().clone());
-        Report {
-            findings,
-            policy_count: loaded.entries.len(),
-            validated: schema.is_some(),
-            loaded,
-            schema,
-            invalid_policies,
-            impossible_policies,
-        }
+        Report::settled(findings, loaded, schema, input, settings)
     }
 
     /// The schema's findings into `findings`, and the generation of its validator when it

@@ -108,25 +108,39 @@ pub fn check(input: &PolicySetInput, settings: &Settings) -> Report {
         settings,
         &mut findings,
     );
-    let policies_with = |rule: &Rule| {
-        findings
-            .iter()
-            .filter(|f| f.rule == rule.id)
-            .filter_map(|f| f.policy_id.clone())
-            .collect()
-    };
-    let invalid_policies = policies_with(&rules::schema_error::RULE);
-    let impossible_policies = policies_with(&rules::impossible_policy::RULE);
+    Report::settled(findings, loaded, schema, input, settings)
+}
 
-    let findings = settle(findings, &loaded, input, settings);
-    Report {
-        findings,
-        policy_count: loaded.entries.len(),
-        validated: schema.is_some(),
-        loaded,
-        schema,
-        invalid_policies,
-        impossible_policies,
+impl Report {
+    /// The report of a checked set: which policies failed validation or can never apply, as
+    /// the findings tell them, then the findings settled (levels, suppressions, order, one
+    /// finding per broad permit). `check` and [`IncrementalCheck`] both end here.
+    pub(crate) fn settled(
+        findings: Vec<Finding>,
+        loaded: LoadedSet,
+        schema: Option<cedar_policy::Schema>,
+        input: &PolicySetInput,
+        settings: &Settings,
+    ) -> Report {
+        let policies_with = |rule: &Rule| {
+            findings
+                .iter()
+                .filter(|f| f.rule == rule.id)
+                .filter_map(|f| f.policy_id.clone())
+                .collect()
+        };
+        let invalid_policies = policies_with(&rules::schema_error::RULE);
+        let impossible_policies = policies_with(&rules::impossible_policy::RULE);
+        let findings = settle(findings, &loaded, input, settings);
+        Report {
+            findings,
+            policy_count: loaded.entries.len(),
+            validated: schema.is_some(),
+            loaded,
+            schema,
+            invalid_policies,
+            impossible_policies,
+        }
     }
 }
 
