@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::CheckResult;
 
-pub(crate) const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// The key of cedarcheck's fingerprint in `partialFingerprints`; bump the version if it changes.
 const FINGERPRINT_KEY: &str = "cedarcheck/v1";
 pub(crate) const URI_BASE: &str = "%SRCROOT%";
@@ -28,7 +28,16 @@ pub fn write(out: &mut impl Write, result: &CheckResult) -> std::io::Result<()> 
             result_json(result, finding, &hash)
         })
         .collect();
-    let sarif = json!({
+    let rules = RULES.iter().map(|rule| rule_json(rule)).collect();
+    let sarif = document(rules, notifications(result), results);
+    serde_json::to_writer_pretty(&mut *out, &sarif)?;
+    writeln!(out)
+}
+
+/// A SARIF 2.1.0 log of one cedarcheck run: the driver with its `rules`, the invocation with
+/// its notifications, and the `results`. `check` and `mutants` write it.
+pub(crate) fn document(rules: Vec<Value>, notifications: Vec<Value>, results: Vec<Value>) -> Value {
+    json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
@@ -37,19 +46,17 @@ pub fn write(out: &mut impl Write, result: &CheckResult) -> std::io::Result<()> 
                     "name": "cedarcheck",
                     "version": env!("CARGO_PKG_VERSION"),
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "rules": RULES.iter().map(|rule| rule_json(rule)).collect::<Vec<_>>(),
+                    "rules": rules,
                 }
             },
             "invocations": [{
                 "executionSuccessful": true,
-                "toolExecutionNotifications": notifications(result),
+                "toolExecutionNotifications": notifications,
             }],
             "columnKind": "unicodeCodePoints",
             "results": results,
         }]
-    });
-    serde_json::to_writer_pretty(&mut *out, &sarif)?;
-    writeln!(out)
+    })
 }
 
 /// What the run did not check, so that code scanning can tell "nothing found" from "not

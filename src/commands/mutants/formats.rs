@@ -11,7 +11,7 @@ use cedarcheck_mutants::{Mutant, MutantsReport, Status};
 use serde_json::{json, Value};
 
 use crate::output::github::{data, property};
-use crate::output::sarif::{uri, SCHEMA, URI_BASE};
+use crate::output::sarif::{uri, URI_BASE};
 use crate::output::xml::{attribute, text};
 
 /// The id of the finding for a survivor, in SARIF and in GitHub annotations.
@@ -222,37 +222,20 @@ pub fn sarif(report: &MutantsReport, places: &Places, notes: &[String]) -> Strin
         set, so the tests would not notice the change. Add a test whose decision it changes \
         (with cvc5, `cedarcheck mutants --write-tests FILE` writes one), or simplify the \
         policy if the change is harmless.";
-    let sarif = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "cedarcheck",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "rules": [{
-                        "id": RULE,
-                        "name": "SurvivingMutant",
-                        "shortDescription": { "text": "No test notices this change to a policy" },
-                        "fullDescription": { "text": help },
-                        "help": { "text": help, "markdown": help },
-                        "defaultConfiguration": { "level": "warning" },
-                        "properties": { "tags": ["testing"] },
-                    }],
-                }
-            },
-            "invocations": [{
-                "executionSuccessful": true,
-                "toolExecutionNotifications": notes
-                    .iter()
-                    .map(|note| json!({ "level": "warning", "message": { "text": note } }))
-                    .collect::<Vec<_>>(),
-            }],
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }]
+    let rule = json!({
+        "id": RULE,
+        "name": "SurvivingMutant",
+        "shortDescription": { "text": "No test notices this change to a policy" },
+        "fullDescription": { "text": help },
+        "help": { "text": help, "markdown": help },
+        "defaultConfiguration": { "level": "warning" },
+        "properties": { "tags": ["testing"] },
     });
+    let notifications = notes
+        .iter()
+        .map(|note| json!({ "level": "warning", "message": { "text": note } }))
+        .collect();
+    let sarif = crate::output::sarif::document(vec![rule], notifications, results);
     let mut out = serde_json::to_string_pretty(&sarif).unwrap_or_default();
     out.push('\n');
     out
