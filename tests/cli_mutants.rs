@@ -8,6 +8,8 @@
 
 mod support;
 
+use support::sarif_schema_errors;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -579,27 +581,6 @@ fn github_annotates_each_survivor_with_a_warning_at_the_mutated_text() {
 ::warning file=app/policies/ops.cedar,line=3,col=8,title=cedarcheck surviving-mutant::context.mfa && resource.environment == "staging" → context.mfa in permit sre-reboot (no test notices)
 "#
     );
-}
-
-/// As tests/cli_formats.rs validates `check --format sarif`: against the SARIF 2.1.0 schema,
-/// with its `language` patterns' stray `]` escaped (the validator's regex engine rejects it).
-fn sarif_schema_errors(instance: &Value) -> Vec<String> {
-    let mut schema: Value =
-        serde_json::from_str(include_str!("data/sarif-2.1.0-rtm.5.json")).unwrap();
-    let definitions = schema["definitions"].as_object_mut().unwrap();
-    for definition in ["run", "toolComponent"] {
-        let language = &mut definitions[definition]["properties"]["language"]["pattern"];
-        assert_eq!(language, "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$");
-        *language = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}\\]?$".into();
-    }
-    let validator = jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .expect("the SARIF schema compiles");
-    validator
-        .iter_errors(instance)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect()
 }
 
 #[test]
