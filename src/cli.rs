@@ -104,7 +104,7 @@ pub struct MutantsArgs {
     /// Mutate only the policies whose id matches this regular expression.
     #[arg(long, value_name = "REGEX")]
     pub filter: Option<String>,
-    /// Exit 1 when the score (killed / valid mutants) is below PCT.
+    /// Exit 1 when the score (killed / (mutants − invalid − equivalent)) is below PCT.
     #[arg(long, value_name = "PCT", value_parser = percent)]
     pub min_score: Option<f64>,
     /// Append the test that kills each survivor (found by cvc5) to this native test file,
