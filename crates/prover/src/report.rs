@@ -605,6 +605,8 @@ pub(crate) fn unknown_help(reason: &str, policy_text: &str) -> &'static str {
         || reason.contains("Broken pipe")
         || reason.contains("terminated")
         || reason.contains("end of file")
+        // SymCC's own words for a pipe to a solver that died mid-query.
+        || reason.contains("IO error")
     {
         "the solver crashed or printed something else than an answer: check that $CVC5 (or \
          `cvc5` on PATH) is cvc5 1.0.3 or newer; an undecided check is not a pass"
