@@ -69,6 +69,10 @@ pub struct TestArgs {
     /// `--coverage`).
     #[arg(long, value_name = "PCT", value_parser = percent)]
     pub min_coverage: Option<f64>,
+    /// For every policy no test determines, have the solver write a test entry it does
+    /// determine, verified against the set (implies `--coverage`; needs cvc5 and a schema).
+    #[arg(long)]
+    pub suggest: bool,
     /// Succeed when no test runs (by default an empty run fails).
     #[arg(long)]
     pub allow_empty: bool,

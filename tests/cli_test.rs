@@ -687,6 +687,117 @@ fn coverage_counts_tests_per_policy_and_names_uncovered_ones() {
     );
 }
 
+/// `cedarcheck test ARGS` with the solver the environment has.
+fn test_with_solver(dir: &Path, args: &[&str]) -> Assert {
+    let mut all = vec!["test"];
+    all.extend_from_slice(args);
+    let assert = Command::cargo_bin("cedarcheck")
+        .unwrap()
+        .current_dir(dir)
+        .args(&all)
+        .env("NO_COLOR", "1")
+        .timeout(Duration::from_secs(120))
+        .assert();
+    assert!(!stderr(&assert).contains("panicked"), "{}", stderr(&assert));
+    assert
+}
+
+#[test]
+fn suggest_writes_for_each_uncovered_policy_a_test_it_determines() {
+    if cedarcheck_test_support::require_tool(
+        "suggest_writes_for_each_uncovered_policy_a_test_it_determines",
+        cedarcheck_test_support::Tool::Cvc5,
+    )
+    .is_none()
+    {
+        return;
+    }
+    // `shadowed` is satisfied only where the forbid denies: no request has it among the
+    // reasons, and the run says so instead of writing a test.
+    let shadowed = format!(
+        "{POLICIES}\n@id(\"shadowed\")\npermit (principal, action == Ops::Action::\"Write\", resource)\nwhen {{ resource.secret && !context.mfa }};\n"
+    );
+    let dir = workspace(&[
+        ("tests/docs.json", &passing_suite()),
+        ("policies/docs.cedar", &shadowed),
+    ]);
+    let assert = test_with_solver(dir.path(), &["--suggest", "--format", "json"]);
+    assert_eq!(code(&assert), 0, "{}", stderr(&assert));
+    let json: Value = serde_json::from_str(&stdout(&assert)).unwrap();
+    let policies = json["sets"][0]["policies"].as_array().unwrap();
+    let by_id = |id: &str| policies.iter().find(|p| p["id"] == id).unwrap().clone();
+    // Covered policies get nothing.
+    assert_eq!(
+        by_id("owner-reads"),
+        json!({"id": "owner-reads", "file": "policies/docs.cedar", "line": 1, "tests": 1})
+    );
+    assert_eq!(
+        by_id("shadowed")["no_suggestion"],
+        "no request: wherever it is satisfied a forbid denies, or it is never satisfied"
+    );
+    assert!(by_id("shadowed").get("suggested_test").is_none());
+    // The permit: root writes, allowed by it alone. The forbid: a read a permit allows that it
+    // denies without MFA.
+    let writer = by_id("unused-writer")["suggested_test"].clone();
+    assert_eq!(writer["request"]["principal"], "Ops::User::\"root\"");
+    assert_eq!(writer["request"]["action"], "Ops::Action::\"Write\"");
+    assert_eq!(writer["decision"], "allow");
+    assert_eq!(writer["reason"], json!(["unused-writer"]));
+    assert!(
+        writer["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("unused-writer: root Write on "),
+        "{writer}"
+    );
+    let forbid = by_id("no-secrets-without-mfa")["suggested_test"].clone();
+    assert_eq!(forbid["request"]["action"], "Ops::Action::\"Read\"");
+    assert_eq!(forbid["request"]["context"]["mfa"], false);
+    assert_eq!(forbid["decision"], "deny");
+    assert_eq!(forbid["reason"], json!(["no-secrets-without-mfa"]));
+
+    // The independent check: the suggested tests, added as they are, pass, and every policy
+    // that can determine a request now does.
+    let suggested = json!({"tests": [writer, forbid]});
+    write(
+        dir.path(),
+        "tests/suggested.json",
+        serde_json::to_string_pretty(&suggested).unwrap(),
+    );
+    let (assert, json) = test_json(dir.path(), &[]);
+    assert_eq!(code(&assert), 0, "{}", stdout(&assert));
+    assert_eq!(json["summary"]["passed"], 5);
+    assert_eq!(
+        json["coverage"],
+        json!({"covered": 4, "total": 5, "percent": 80.0})
+    );
+
+    // The pretty report shows the entry under the coverage, ready to paste.
+    let assert = test_with_solver(dir.path(), &["--suggest"]);
+    let out = stdout(&assert);
+    assert!(
+        out.contains("  Not exercised by any test:\n    policies/docs.cedar:16: shadowed\n  No suggested test for `shadowed`: no request: wherever it is satisfied a forbid denies, or it is never satisfied\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn suggest_says_it_needs_the_solver() {
+    let dir = workspace(&[("tests/docs.json", &passing_suite())]);
+    let assert = test(dir.path(), &["--suggest"]);
+    assert_eq!(code(&assert), 2);
+    assert_eq!(
+        stderr(&assert),
+        "cedarcheck: error: --suggest: suggested tests need cvc5: install it with `apt-get install cvc5` or `brew install cvc5`, or set $CVC5 to a cvc5 binary\n"
+    );
+    let assert = test(dir.path(), &["--suggest", "--no-deep"]);
+    assert_eq!(code(&assert), 2);
+    assert_eq!(
+        stderr(&assert),
+        "cedarcheck: error: --suggest needs the solver, and --no-deep turns it off\n"
+    );
+}
+
 #[test]
 fn policies_without_id_are_covered_by_their_cedar_or_file_ids() {
     let dir = workspace(&[]);

@@ -2,6 +2,7 @@
 //! one runs against, prove the invariants of the sets below the paths, print what it found.
 
 mod invariants;
+mod suggest;
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -42,6 +43,11 @@ fn test(args: &TestArgs, common: &CommonArgs) -> Result<u8, String> {
         .map_err(|e| format!("--filter: invalid regular expression: {e}"))?;
     let (cwd, paths) = super::cwd_and_paths(&args.paths)?;
     let discovered = discover(&paths, common.config.as_deref(), &cwd)?;
+    let solver = if args.suggest {
+        Some(suggest::solver(&discovered.sets, common)?)
+    } else {
+        None
+    };
     if common.verbose {
         for workspace in &discovered.sets.workspaces {
             match &workspace.config {
@@ -72,6 +78,9 @@ fn test(args: &TestArgs, common: &CommonArgs) -> Result<u8, String> {
     let started = std::time::Instant::now();
     let mut report = cedarcheck_test_runner::run(&discovered.inputs, &discovered.sets, &options)
         .map_err(|e| e.to_string())?;
+    if let Some(solver) = &solver {
+        suggest::fill(&mut report, &discovered.sets, solver, jobs, &cwd);
+    }
     // Only a config names invariants; a workspace whose sets cannot be resolved has already
     // failed the tests that needed them.
     let workspaces: Vec<_> = discovered
@@ -92,7 +101,7 @@ fn test(args: &TestArgs, common: &CommonArgs) -> Result<u8, String> {
     }
     let elapsed = started.elapsed();
 
-    let coverage_wanted = args.coverage || args.min_coverage.is_some();
+    let coverage_wanted = args.coverage || args.min_coverage.is_some() || args.suggest;
     let color = match common.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,

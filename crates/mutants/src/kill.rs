@@ -115,14 +115,36 @@ pub fn decide(
     ))
 }
 
-/// The entry for the example's request: with readable entity ids when that keeps it a killing
-/// test, else with the solver's own ids.
+/// The entry for the example's request that kills the mutant.
 fn kill_test(
     example: &Example,
     original: &SetUnderTest,
     mutated: &SetUnderTest,
     policy: &str,
     taken: &BTreeSet<String>,
+) -> Result<Value, String> {
+    verified_test(example, original, policy, taken, &|entry, _| {
+        kills(entry, mutated)
+    })
+}
+
+fn kills(entry: &Value, mutated: &SetUnderTest) -> Result<(), String> {
+    let (_, failures) = evaluate(entry, mutated)?;
+    if failures.is_empty() {
+        return Err("the mutant passes it too".into());
+    }
+    Ok(())
+}
+
+/// The entry for the example's request, with the original set's decision and reasons,
+/// verified to pass on the original set and to meet `check`: with readable entity ids when
+/// that keeps it so, else with the solver's own ids.
+pub(crate) fn verified_test(
+    example: &Example,
+    original: &SetUnderTest,
+    policy: &str,
+    taken: &BTreeSet<String>,
+    check: &dyn Fn(&Value, &Actual) -> Result<(), String>,
 ) -> Result<Value, String> {
     let request = &example.case["request"];
     let entities = &example.case["entities"];
@@ -131,18 +153,18 @@ fn kill_test(
         &readable_request,
         &readable_entities,
         original,
-        mutated,
         policy,
+        check,
     )
-    .or_else(|_| entry_for(request, entities, original, mutated, policy))
+    .or_else(|_| entry_for(request, entities, original, policy, check))
 }
 
 fn entry_for(
     request: &Value,
     entities: &Value,
     original: &SetUnderTest,
-    mutated: &SetUnderTest,
     policy: &str,
+    check: &dyn Fn(&Value, &Actual) -> Result<(), String>,
 ) -> Result<Value, String> {
     let probe = json!({"request": request, "entities": entities, "decision": "allow"});
     let (actual, _) = evaluate(&probe, original)?;
@@ -162,17 +184,14 @@ fn entry_for(
         entry.insert("num_errors".into(), actual.errors.len().into());
     }
     let entry = Value::Object(entry);
-    let (_, failures) = evaluate(&entry, original)?;
+    let (actual, failures) = evaluate(&entry, original)?;
     if !failures.is_empty() {
         return Err(format!(
             "it fails on the set itself ({})",
             failures.join("; ")
         ));
     }
-    let (_, failures) = evaluate(&entry, mutated)?;
-    if failures.is_empty() {
-        return Err("the mutant passes it too".into());
-    }
+    check(&entry, &actual)?;
     Ok(entry)
 }
 
@@ -226,7 +245,10 @@ fn name(policy: &str, request: &Value, allowed: bool) -> String {
 
 /// Every string literal of both sets' policies, quotes included: ids a readable name must not
 /// take, since a policy may compare with them.
-fn policy_strings(original: &PolicySetInput, mutated: &PolicySetInput) -> BTreeSet<String> {
+pub(crate) fn policy_strings(
+    original: &PolicySetInput,
+    mutated: &PolicySetInput,
+) -> BTreeSet<String> {
     let literal = regex::Regex::new(r#""(?:[^"\\]|\\.)*""#).ok();
     let mut taken = BTreeSet::new();
     for file in original.policies.iter().chain(&mutated.policies) {
@@ -354,6 +376,18 @@ mod tests {
         SetUnderTest::from_input("set".into(), &input, &|p: &str| p.to_string())
     }
 
+    fn kill_entry(
+        request: &Value,
+        entities: &Value,
+        original: &SetUnderTest,
+        mutated: &SetUnderTest,
+        policy: &str,
+    ) -> Result<Value, String> {
+        entry_for(request, entities, original, policy, &|entry, _| {
+            kills(entry, mutated)
+        })
+    }
+
     #[test]
     fn an_entry_is_kept_only_when_it_passes_on_the_set_and_fails_on_the_mutant() {
         let original =
@@ -364,7 +398,7 @@ mod tests {
             {"uid": {"type": "Doc", "id": ""}, "attrs": {"public": false}, "parents": []},
             {"uid": {"type": "User", "id": ""}, "attrs": {}, "parents": []},
         ]);
-        let entry = entry_for(&request, &private, &original, &widened, "public").unwrap();
+        let entry = kill_entry(&request, &private, &original, &widened, "public").unwrap();
         assert_eq!(
             entry,
             json!({
@@ -380,11 +414,11 @@ mod tests {
             {"uid": {"type": "User", "id": ""}, "attrs": {}, "parents": []},
         ]);
         assert_eq!(
-            entry_for(&request, &public, &original, &widened, "public"),
+            kill_entry(&request, &public, &original, &widened, "public"),
             Err("the mutant passes it too".into())
         );
         // Mutating the other way: the set allows, and its reasons are written too.
-        let entry = entry_for(&request, &private, &widened, &original, "public").unwrap();
+        let entry = kill_entry(&request, &private, &widened, &original, "public").unwrap();
         assert_eq!(entry["decision"], "allow");
         assert_eq!(entry["reason"], json!(["public"]));
     }

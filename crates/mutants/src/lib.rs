@@ -25,6 +25,7 @@ use cedarcheck_test_runner::{Disk, Options, PolicySets, Session, SetSource, Test
 use regex::Regex;
 
 pub mod kill;
+pub mod suggest;
 pub mod write;
 
 /// Why mutation testing cannot start.

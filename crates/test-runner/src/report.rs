@@ -206,7 +206,18 @@ pub struct SetReport {
     pub policies: Vec<PolicyInfo>,
     /// For each policy, how many tests it determined (appeared in the reasons of).
     pub determined: Vec<usize>,
+    /// The set's index among the [`crate::PolicySets`] of the run; `None` for the policies
+    /// an integration test file names itself.
+    pub source: Option<usize>,
+    /// `cedarcheck test --suggest` (filled by its caller, not by the run): for uncovered
+    /// policies, by index in `policies`, a test entry the policy determines, or why there
+    /// is none.
+    pub suggestions: Vec<(usize, Suggestion)>,
 }
+
+/// A native test entry (verified to pass, with the policy among its reasons), or why the
+/// solver wrote none.
+pub type Suggestion = Result<serde_json::Value, String>;
 
 impl SetReport {
     pub fn covered(&self) -> usize {

@@ -180,7 +180,7 @@ impl Session {
         gather_reports(
             &mut report,
             self.loaded,
-            &self.binding.bindings,
+            &self.binding,
             self.prepared,
             &self.selected,
             results,
@@ -628,11 +628,12 @@ fn select_tests(loaded: &[LoadedFile], filter: Option<&Regex>) -> Vec<(usize, us
 fn gather_reports(
     report: &mut RunReport,
     loaded: Vec<LoadedFile>,
-    bindings: &[Option<usize>],
+    binding: &Binding,
     prepared: Vec<SetUnderTest>,
     selected: &[(usize, usize)],
     results: Vec<TestReport>,
 ) {
+    let bindings = &binding.bindings;
     let mut determined: Vec<Vec<usize>> = prepared.iter().map(|s| vec![0; s.info.len()]).collect();
     let mut tests_by_file: Vec<Vec<TestReport>> = loaded.iter().map(|_| Vec::new()).collect();
     for (&(index, _), result) in selected.iter().zip(results) {
@@ -659,7 +660,13 @@ fn gather_reports(
     report.sets = prepared
         .into_iter()
         .zip(determined)
-        .map(|(set, determined)| SetReport {
+        .zip(&binding.slots)
+        .map(|((set, determined), slot)| SetReport {
+            source: match slot {
+                SetSlot::Config(index) => Some(*index),
+                SetSlot::Integration(_) => None,
+            },
+            suggestions: Vec::new(),
             label: set.label,
             errors: set.errors,
             policies: set.info,

@@ -50,6 +50,21 @@ pub fn write(out: &mut impl Write, report: &RunReport, display: &Display) -> std
                     policy.file, policy.line, policy.id
                 )?;
             }
+            for (i, suggestion) in &set.suggestions {
+                let policy = &set.policies[*i];
+                match suggestion {
+                    Ok(entry) => writeln!(
+                        out,
+                        "{}:{}:1: suggested test for `{}`: {entry}",
+                        policy.file, policy.line, policy.id
+                    )?,
+                    Err(why) => writeln!(
+                        out,
+                        "{}:{}:1: no suggested test for `{}`: {why}",
+                        policy.file, policy.line, policy.id
+                    )?,
+                }
+            }
         }
     }
     Ok(())

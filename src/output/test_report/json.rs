@@ -115,6 +115,12 @@ struct Policy<'a> {
     line: usize,
     /// How many tests it determined.
     tests: usize,
+    /// `--suggest`, for an uncovered policy: a test entry it determines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suggested_test: Option<&'a Value>,
+    /// `--suggest`, for an uncovered policy: why the solver wrote no test.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    no_suggestion: Option<&'a str>,
 }
 
 pub fn write(out: &mut impl Write, report: &RunReport) -> std::io::Result<()> {
@@ -170,11 +176,22 @@ pub fn write(out: &mut impl Write, report: &RunReport) -> std::io::Result<()> {
                 .policies
                 .iter()
                 .zip(&set.determined)
-                .map(|(p, &tests)| Policy {
-                    id: &p.id,
-                    file: &p.file,
-                    line: p.line,
-                    tests,
+                .enumerate()
+                .map(|(i, (p, &tests))| {
+                    let suggestion = set
+                        .suggestions
+                        .iter()
+                        .find(|(at, _)| *at == i)
+                        .map(|(_, s)| s);
+                    Policy {
+                        id: &p.id,
+                        file: &p.file,
+                        line: p.line,
+                        tests,
+                        suggested_test: suggestion.and_then(|s| s.as_ref().ok()),
+                        no_suggestion: suggestion
+                            .and_then(|s| s.as_ref().err().map(String::as_str)),
+                    }
                 })
                 .collect(),
         })

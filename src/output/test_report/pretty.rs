@@ -167,5 +167,28 @@ fn write_set_coverage(out: &mut impl Write, paint: &Paint, set: &SetReport) -> s
             writeln!(out, "    {}:{}: {}", policy.file, policy.line, policy.id)?;
         }
     }
+    for (i, suggestion) in &set.suggestions {
+        let policy = &set.policies[*i];
+        match suggestion {
+            Ok(entry) => {
+                writeln!(
+                    out,
+                    "  {} a test `{}` determines (add it to a test file's \"tests\"):",
+                    paint.green("Suggested:"),
+                    policy.id
+                )?;
+                let text = serde_json::to_string_pretty(entry).unwrap_or_default();
+                for line in text.lines() {
+                    writeln!(out, "    {line}")?;
+                }
+            }
+            Err(why) => writeln!(
+                out,
+                "  {} for `{}`: {why}",
+                paint.yellow("No suggested test"),
+                policy.id
+            )?,
+        }
+    }
     Ok(())
 }
