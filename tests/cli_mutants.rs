@@ -184,7 +184,55 @@ fn a_set_of_json_policies_has_nothing_to_mutate_and_says_so() {
     assert_eq!(
         stderr.lines().last().unwrap_or(""),
         "cedarcheck: error: nothing to mutate: the tests run against no policy written in Cedar \
-         (policies from JSON files and the policies of integration test files are not mutated)"
+         (policies from JSON files are not mutated)"
+    );
+}
+
+/// tests/fixtures/mutants-integration: an integration test file (Cedar's harness shape) names
+/// its own policies, schema and entities; its two requests vary only `context.authenticated`.
+fn integration_fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mutants-integration")
+}
+
+#[test]
+fn the_policies_an_integration_file_names_are_mutated_and_its_requests_rerun() {
+    let (code, stdout, stderr) = support::cedarcheck(
+        &integration_fixture(),
+        &["mutants", "tests/views.json", "-v"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        without_time(&stdout),
+        r#"tests/photos.cedar:2:9: survived: principal == User::"alice" → principal in permit alice-views (no test notices)
+tests/photos.cedar:2:9: survived: principal == User::"alice" → principal in User::"alice" in permit alice-views (no test notices)
+tests/photos.cedar:2:37: survived: action == Action::"view" → action in permit alice-views (no test notices)
+tests/photos.cedar:2:37: survived: action == Action::"view" → action in Action::"view" in permit alice-views (no test notices)
+tests/photos.cedar:3:1: killed: when { context.authenticated } → (removed) in permit alice-views (by tests/views.json: alice does not view a photo signed out)
+tests/photos.cedar:3:8: killed: context.authenticated → false in permit alice-views (by tests/views.json: alice views a photo signed in)
+tests/photos.cedar:3:8: killed: context.authenticated → true in permit alice-views (by tests/views.json: alice does not view a photo signed out)
+7 mutants: 3 killed, 4 survived, 0 equivalent, 0 invalid; score 42.9% (9)"#
+    );
+    assert_eq!(stderr, format!("{NO_CVC5}\n"));
+}
+
+#[test]
+fn the_solver_judges_an_integration_files_survivors_but_writes_no_native_test_for_them() {
+    if !have_cvc5(
+        "the_solver_judges_an_integration_files_survivors_but_writes_no_native_test_for_them",
+    ) {
+        return;
+    }
+    let (code, stdout, stderr) =
+        with_solver(&integration_fixture(), &["mutants", "tests/views.json"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        without_time(&stdout),
+        r#"tests/photos.cedar:2:9: survived: principal == User::"alice" → principal in permit alice-views (no test notices)
+  no test generated: the solver found a request that kills it, but tests are written only for the workspace's policy sets, not for an integration test file's
+tests/photos.cedar:2:9: equivalent: principal == User::"alice" → principal in User::"alice" in permit alice-views (the solver proves it decides every request as the set does)
+tests/photos.cedar:2:37: equivalent: action == Action::"view" → action in permit alice-views (the solver proves it decides every request as the set does)
+tests/photos.cedar:2:37: equivalent: action == Action::"view" → action in Action::"view" in permit alice-views (the solver proves it decides every request as the set does)
+7 mutants: 3 killed, 1 survived, 3 equivalent, 0 invalid; score 75.0% (9)"#
     );
 }
 

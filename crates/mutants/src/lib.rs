@@ -16,12 +16,16 @@ use std::sync::Mutex;
 
 use cedar_policy::PolicyId;
 use cedarcheck_analyzer::mutation::{self, Mutation};
-use cedarcheck_analyzer::{LineIndex, PolicyEntry, PolicyKind, Report, Settings};
+use cedarcheck_analyzer::{
+    LineIndex, PolicyEntry, PolicyKind, PolicySetInput, Report, Settings, SourceFile,
+};
 use cedarcheck_prover::SolverCommand;
 use cedarcheck_test_runner::error::{RunError, SetsError};
 use cedarcheck_test_runner::runner::parallel_map;
+use cedarcheck_test_runner::runner::IntegrationSet;
 use cedarcheck_test_runner::set_under_test::SetUnderTest;
-use cedarcheck_test_runner::{Disk, Options, PolicySets, Session, SetSource, TestInput};
+use cedarcheck_test_runner::test_file::SourceFormat;
+use cedarcheck_test_runner::{loader, Disk, Options, PolicySets, Session, SetSource, TestInput};
 use regex::Regex;
 
 pub mod kill;
@@ -53,8 +57,8 @@ pub enum MutantsError {
         if *.filtered {
             "no policy written in Cedar that the tests run against matches --filter"
         } else {
-            "the tests run against no policy written in Cedar (policies from JSON files and \
-             the policies of integration test files are not mutated)"
+            "the tests run against no policy written in Cedar (policies from JSON files are \
+             not mutated)"
         }
     )]
     NothingToMutate { filtered: bool },
@@ -106,8 +110,9 @@ pub struct Mutant {
     pub test: Option<serde_json::Value>,
     /// Why a survivor has no such test (no solver, the solver could not decide, …).
     pub note: Option<String>,
-    /// The policy set, as the [`PolicySets`] the run was given numbers it.
-    pub set_index: usize,
+    /// The policy set, as the [`PolicySets`] the run was given numbers it; `None` for the
+    /// policies an integration test file names.
+    pub set_index: Option<usize>,
 }
 
 #[derive(Debug, Default)]
@@ -200,10 +205,25 @@ pub fn run(
     let cwd = &options.tests.cwd;
     let tested = std::sync::atomic::AtomicUsize::new(0);
     let mut found = 0;
-    for (&set, source) in &read {
-        let Some(slot) = session.slot_of(set) else {
-            continue;
-        };
+    let mut subjects: Vec<Subject> = read
+        .into_iter()
+        .filter_map(|(set, source)| {
+            Some(Subject {
+                slot: session.slot_of(set)?,
+                set_index: Some(set),
+                source,
+                integration: None,
+            })
+        })
+        .collect();
+    subjects.extend(
+        session
+            .integration_sets()
+            .into_iter()
+            .filter_map(|(slot, set)| integration_subject(&session, slot, &set, cwd)),
+    );
+    for subject in &subjects {
+        let (slot, source) = (subject.slot, &subject.source);
         let tests = session.tests_of(slot);
         let checked = cedarcheck_analyzer::check(&source.input, &Settings::default());
         let mutations: Vec<Mutation> = mutation::mutations(&source.input, &checked)
@@ -212,15 +232,23 @@ pub fn run(
             .collect();
         let display = |relative: &str| display(&source.root, cwd, relative);
         found += mutations.len();
+        let original = session.set(slot);
         let test_mutant = |m: &Mutation| {
-            let mutated = match quick_mutant(session.set(slot), &checked, source, m) {
-                Some(Ok(set)) => set,
-                Some(Err(why)) => return (Status::Invalid { why }, 0),
-                None => {
-                    let mut input = source.input.clone();
-                    let file = &mut input.policies[m.file];
-                    file.text = m.apply(&file.text).into();
-                    SetUnderTest::from_input(source.label.clone(), &input, &display)
+            let mutated = if let Some(files) = &subject.integration {
+                match integration_mutant(original, files, source, m) {
+                    Ok(set) => set,
+                    Err(why) => return (Status::Invalid { why }, 0),
+                }
+            } else {
+                match quick_mutant(original, &checked, source, m) {
+                    Some(Ok(set)) => set,
+                    Some(Err(why)) => return (Status::Invalid { why }, 0),
+                    None => {
+                        let mut input = source.input.clone();
+                        let file = &mut input.policies[m.file];
+                        file.text = m.apply(&file.text).into();
+                        SetUnderTest::from_input(source.label.clone(), &input, &display)
+                    }
                 }
             };
             if let Some(error) = mutated.errors.first() {
@@ -231,7 +259,11 @@ pub fn run(
                     0,
                 );
             }
-            let changed = changed_ids(&checked, &m.policy);
+            let changed = if subject.integration.is_some() {
+                changed_policies(original, &mutated)
+            } else {
+                changed_ids(&checked, &m.policy)
+            };
             let decided = session.decide(&tests, slot, &mutated, &changed);
             let runs = decided.iter().flatten().count();
             for (&test, after) in tests.iter().zip(&decided) {
@@ -280,6 +312,15 @@ pub fn run(
                 (Status::Survived, Some(kill::Verdict::Equivalent)) => {
                     (Status::Equivalent, None, None)
                 }
+                (Status::Survived, Some(kill::Verdict::Killable(_)))
+                    if subject.integration.is_some() =>
+                {
+                    (
+                        Status::Survived,
+                        None,
+                        Some(INTEGRATION_TESTS_UNWRITTEN.to_string()),
+                    )
+                }
                 (Status::Survived, Some(kill::Verdict::Killable(entry))) => {
                     (Status::Survived, Some(entry), None)
                 }
@@ -305,7 +346,7 @@ pub fn run(
                 status,
                 test,
                 note,
-                set_index: set,
+                set_index: subject.set_index,
             });
         }
     }
@@ -388,6 +429,96 @@ fn quick_mutant(
     )
     .ok()?;
     original.with_policy(policy)
+}
+
+/// A killable survivor of an integration file's policies: the solver's test would be a native
+/// entry for the workspace's sets, whose policy ids the integration file does not use.
+const INTEGRATION_TESTS_UNWRITTEN: &str = "the solver found a request that kills it, but tests \
+     are written only for the workspace's policy sets, not for an integration test file's";
+
+/// A policy set to mutate, and the slot of the session's tests that run against it.
+struct Subject {
+    slot: usize,
+    /// Its index among the run's [`PolicySets`]; `None` for an integration file's set.
+    set_index: Option<usize>,
+    source: SetSource,
+    /// For an integration file's set: its schema, to build each mutant as `test` loads it.
+    integration: Option<IntegrationFiles>,
+}
+
+struct IntegrationFiles {
+    schema: (String, String, SourceFormat),
+}
+
+/// An integration file's set as the analyzer reads it (to find its mutations), with its files
+/// named as reports show them. `None` when a file cannot be read again.
+fn integration_subject(
+    session: &Session,
+    slot: usize,
+    set: &IntegrationSet,
+    cwd: &Path,
+) -> Option<Subject> {
+    let policies = std::fs::read_to_string(&set.policies).ok()?;
+    let schema = std::fs::read_to_string(&set.schema).ok()?;
+    let policies_path = loader::display(&set.policies, cwd);
+    let schema_path = loader::display(&set.schema, cwd);
+    let input = PolicySetInput {
+        policies: vec![SourceFile::new(&policies_path, policies.as_str())],
+        schema: Some(SourceFile::new(&schema_path, schema.as_str())),
+        links: Vec::new(),
+    };
+    Some(Subject {
+        slot,
+        set_index: None,
+        source: SetSource {
+            label: session.set(slot).label.clone(),
+            root: cwd.to_path_buf(),
+            input,
+        },
+        integration: Some(IntegrationFiles {
+            schema: (schema_path, schema, set.schema_format),
+        }),
+    })
+}
+
+/// The mutant of an integration file's set, loaded as `test` loads that set (Cedar's own
+/// policy ids). A mutant that stops the set from validating when it did is invalid.
+fn integration_mutant(
+    original: &SetUnderTest,
+    files: &IntegrationFiles,
+    source: &SetSource,
+    m: &Mutation,
+) -> Result<SetUnderTest, String> {
+    let file = &source.input.policies[m.file];
+    let mutated = m.apply(&file.text);
+    let (schema_path, schema, format) = &files.schema;
+    let set = SetUnderTest::from_integration(
+        original.label.clone(),
+        (&file.path, &mutated, SourceFormat::Cedar),
+        (schema_path, schema, *format),
+    );
+    if original.validates && !set.validates {
+        if let Some(error) = set.validation_errors.first() {
+            return Err(error.clone());
+        }
+    }
+    Ok(set)
+}
+
+/// The policies whose text differs between two loadings of a set (Cedar's positional ids
+/// are the same in both).
+fn changed_policies(original: &SetUnderTest, mutated: &SetUnderTest) -> Vec<PolicyId> {
+    mutated
+        .policies
+        .policies()
+        .filter(|p| {
+            original
+                .policies
+                .policy(p.id())
+                .is_none_or(|o| o.to_string() != p.to_string())
+        })
+        .map(|p| p.id().clone())
+        .collect()
 }
 
 /// The ids inside the set of the policies a mutation of `policy` changes: the policy, or a

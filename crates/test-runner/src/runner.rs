@@ -216,6 +216,31 @@ impl Session {
             .position(|slot| matches!(slot, SetSlot::Config(s) if *s == set))
     }
 
+    /// The sets integration test files name themselves whose policies are written in Cedar
+    /// (`cedarcheck mutants` mutates them too), with their slots.
+    pub fn integration_sets(&self) -> Vec<(usize, IntegrationSet)> {
+        self.binding
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(slot, set)| match set {
+                SetSlot::Integration(key)
+                    if key.policy_format == test_file::SourceFormat::Cedar =>
+                {
+                    Some((
+                        slot,
+                        IntegrationSet {
+                            policies: key.policies.clone(),
+                            schema: key.schema.clone(),
+                            schema_format: key.schema_format,
+                        },
+                    ))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The set the tests of `slot` run against.
     pub fn set(&self, slot: usize) -> &SetUnderTest {
         &self.prepared[slot]
@@ -725,6 +750,15 @@ struct IntegrationKey {
     policy_format: test_file::SourceFormat,
     schema: PathBuf,
     schema_format: test_file::SourceFormat,
+}
+
+/// An integration test file's own policy set, by its files' absolute paths.
+#[derive(Clone, Debug)]
+pub struct IntegrationSet {
+    /// Cedar policies.
+    pub policies: PathBuf,
+    pub schema: PathBuf,
+    pub schema_format: test_file::SourceFormat,
 }
 
 enum SetSlot {
