@@ -34,6 +34,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// Would the tests notice a weakened policy? Mutation testing, with the score.
     Mutants(MutantsArgs),
+    /// Combine the shard results of `check --deep --shard K/N` into the report of one run.
+    Merge(MergeArgs),
     /// Language server on stdio: the findings of `check`, live in the editor.
     Lsp,
 }
@@ -52,6 +54,25 @@ pub struct CheckArgs {
     /// Ask the solver everything again instead of reusing answers from .cedarcheck_cache/.
     #[arg(long)]
     pub no_cache: bool,
+    /// Prove only shard K of N of every set's request environments and print a shard result
+    /// (JSON) for `cedarcheck merge`; needs the deep analysis.
+    #[arg(long, value_name = "K/N", value_parser = shard,
+          conflicts_with_all = ["baseline", "write_baseline"])]
+    pub shard: Option<cedarcheck_prover::Shard>,
+}
+
+fn shard(text: &str) -> Result<cedarcheck_prover::Shard, cedarcheck_prover::ShardError> {
+    text.parse()
+}
+
+/// Combines the shard results of `check --deep --shard K/N`, one per shard, into the report
+/// an unsharded `check --deep` gives: the run is repeated with the shards' answers.
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The shard results (files ending in `.json`), then the files or directories the shards
+    /// checked (default: the current directory).
+    #[arg(required = true, value_name = "SHARD.json… [PATH…]")]
+    pub args: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -5,6 +5,7 @@ mod diff;
 mod fmt;
 mod init;
 mod lsp;
+mod merge;
 mod mutants;
 mod rules;
 mod test;
@@ -21,6 +22,7 @@ pub fn run(cli: Cli) -> u8 {
         Some(Command::Init(args)) => init::run(&args, &cli.common),
         Some(Command::Diff(args)) => diff::run(&args, &cli.common),
         Some(Command::Mutants(args)) => mutants::run(&args, &cli.common),
+        Some(Command::Merge(args)) => merge::run(&args, &cli.common),
         Some(Command::Lsp) => lsp::run(),
         None => check::run(&Default::default(), &cli.common),
     }

@@ -9,7 +9,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use cedarcheck_analyzer::{Finding, PolicySetInput, Report, Settings, SourceFile};
-use cedarcheck_prover::{Cache, DeniedEntry, NotRun, NotRunReason, SetRun, SetRunOutcome, Stats};
+use cedarcheck_prover::{
+    Cache, DeniedEntry, NotRun, NotRunReason, SetRun, SetRunOutcome, Shard, ShardRun, Stats,
+};
 use cedarcheck_workspace::{AnalysisConfig, DeepMode, PolicySetFiles};
 
 /// Where the query cache lives, below the workspace root (like `.ruff_cache`).
@@ -25,8 +27,15 @@ pub struct DeepRun<'a> {
     pub analysis: &'a AnalysisConfig,
     pub mode: DeepMode,
     pub jobs: Option<usize>,
+    /// Read the cache from, and write it to, `.cedarcheck_cache/`.
     pub use_cache: bool,
     pub progress: bool,
+    /// Prove only this shard's environments. A shard does not write the cache: it holds only
+    /// its environments' answers, and the merge writes the whole.
+    pub shard: Option<Shard>,
+    /// Start from these answers instead of the cache on disk (`cedarcheck merge`: the
+    /// shards' answers, so that the run takes the path the shards took).
+    pub seed: Option<Cache>,
 }
 
 pub struct DeepOutcome {
@@ -39,6 +48,8 @@ pub struct DeepOutcome {
     pub invariants: Vec<(String, String, usize)>,
     /// What ran and what did not, for the machine-readable formats.
     pub summary: Summary,
+    /// What a shard covered.
+    pub shard: Option<ShardRun>,
 }
 
 /// What the deep analysis of one policy set did, or why it did not run: what `--format json`
@@ -90,6 +101,7 @@ pub fn run(run: &DeepRun<'_>) -> Result<DeepOutcome, String> {
         stats: None,
         invariants: Vec::new(),
         summary: Summary::default(),
+        shard: None,
     };
     let cache_path = run
         .root
@@ -104,10 +116,11 @@ pub fn run(run: &DeepRun<'_>) -> Result<DeepOutcome, String> {
             at: &entry.at,
         })
         .collect();
-    let cache = if run.use_cache {
-        std::fs::read_to_string(&cache_path).map_or_else(|_| Cache::new(), |t| Cache::from_json(&t))
-    } else {
-        Cache::new()
+    let cache = match &run.seed {
+        Some(seed) => seed.clone(),
+        None if run.use_cache => std::fs::read_to_string(&cache_path)
+            .map_or_else(|_| Cache::new(), |t| Cache::from_json(&t)),
+        None => Cache::new(),
     };
     let progress = Progress::new(run.progress);
     let progress_fn = |done: usize, total: usize| progress.update(done, total);
@@ -124,6 +137,7 @@ pub fn run(run: &DeepRun<'_>) -> Result<DeepOutcome, String> {
         cache,
         progress: Some(&progress_fn),
         cancel: None,
+        shard: run.shard,
     };
     let read_invariant = |file: &str| {
         std::fs::read(run.root.join(file)).map(|bytes| SourceFile::from_bytes(file, bytes))
@@ -136,7 +150,7 @@ pub fn run(run: &DeepRun<'_>) -> Result<DeepOutcome, String> {
             SetRunOutcome::Ran(report) => *report,
         };
     progress.finish();
-    if run.use_cache {
+    if run.use_cache && run.shard.is_none() {
         write_cache(run.root, &cache_path, &report.cache);
     }
     outcome.findings = report.invariant_file_findings;
@@ -157,6 +171,7 @@ pub fn run(run: &DeepRun<'_>) -> Result<DeepOutcome, String> {
         .map(|i| (i.file, i.id, i.line))
         .collect();
     outcome.sources = report.invariant_sources;
+    outcome.shard = report.shard;
     outcome.stats = Some(report.stats);
     Ok(outcome)
 }

@@ -4,6 +4,7 @@ mod cli;
 mod commands;
 mod deep;
 mod output;
+mod shard_result;
 
 use std::process::ExitCode;
 

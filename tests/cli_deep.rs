@@ -269,3 +269,250 @@ fn cedarcheck_test_reports_each_invariant_as_a_test() {
     let (code, stdout, _) = run(ws.path(), &["test", "--no-deep"]);
     assert_eq!(code, 1, "an empty run fails: {stdout}");
 }
+
+/// A copy of `dirs` and `files` of the repository (or of a fixture under it), to run in.
+fn copy_of(from: &Path, entries: &[&str]) -> TempDir {
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy_dir(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for entry in entries {
+        let source = from.join(entry);
+        if source.is_dir() {
+            copy_dir(&source, &dir.path().join(entry));
+        } else {
+            std::fs::copy(source, dir.path().join(entry)).unwrap();
+        }
+    }
+    dir
+}
+
+fn bundled_set() -> TempDir {
+    copy_of(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &["policies", "testcases", "cedarcheck.toml"],
+    )
+}
+
+fn shards_fixture() -> TempDir {
+    copy_of(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shards"),
+        &["cedarcheck.toml", "ops", "files"],
+    )
+}
+
+/// Runs `check --deep --shard K/3` for each K in `shards`, cold, writing `shards/K.json`;
+/// returns those paths, relative to `dir`.
+fn run_shards(dir: &Path, shards: &[usize]) -> Vec<String> {
+    std::fs::create_dir_all(dir.join("shards")).unwrap();
+    shards
+        .iter()
+        .map(|k| {
+            let (code, stdout, stderr) = run(
+                dir,
+                &[
+                    "check",
+                    "--deep",
+                    "--no-cache",
+                    "--shard",
+                    &format!("{k}/3"),
+                ],
+            );
+            assert_eq!(code, 0, "{stderr}");
+            let path = format!("shards/{k}.json");
+            std::fs::write(dir.join(&path), stdout).unwrap();
+            path
+        })
+        .collect()
+}
+
+fn merge(dir: &Path, shards: &[String], args: &[&str]) -> (i32, String, String) {
+    let shards: Vec<&str> = shards.iter().map(String::as_str).collect();
+    run(dir, &[&["merge"], &shards[..], args].concat())
+}
+
+/// Shards 1/3, 2/3 and 3/3, merged, print what one unsharded run prints, byte for byte, with
+/// its exit code: on the bundled set and on a fixture whose findings (and counterexamples)
+/// are in several environments of two sets.
+#[test]
+fn merged_shards_report_what_an_unsharded_run_reports() {
+    if !have_cvc5("merged_shards_report_what_an_unsharded_run_reports") {
+        return;
+    }
+    for (ws, code) in [(bundled_set(), 0), (shards_fixture(), 1)] {
+        let dir = ws.path();
+        let shards = run_shards(dir, &[1, 2, 3]);
+        let covered: Vec<Vec<String>> = shards
+            .iter()
+            .map(|path| {
+                let result: Value =
+                    serde_json::from_str(&std::fs::read_to_string(dir.join(path)).unwrap())
+                        .unwrap();
+                assert_eq!(result["shards"], 3);
+                result["sets"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .flat_map(|set| set["environments"].as_array().unwrap().clone())
+                    .map(|e| e.as_str().unwrap().to_string())
+                    .collect()
+            })
+            .collect();
+        assert!(covered.iter().all(|c| !c.is_empty()), "{covered:?}");
+        for format in ["compact", "json", "sarif"] {
+            let whole = run(dir, &["check", "--deep", "--no-cache", "--format", format]);
+            assert_eq!(whole.0, code, "{}\n{}", whole.1, whole.2);
+            let merged = merge(dir, &shards, &["--format", format]);
+            assert_eq!(merged, whole, "--format {format} in {}", dir.display());
+        }
+    }
+}
+
+#[test]
+fn merge_names_a_missing_or_repeated_shard_and_refuses_other_inputs() {
+    if !have_cvc5("merge_names_a_missing_or_repeated_shard_and_refuses_other_inputs") {
+        return;
+    }
+    let ws = shards_fixture();
+    let dir = ws.path();
+    let shards = run_shards(dir, &[1, 2, 3]);
+    let error = |shards: &[String]| {
+        let (code, stdout, stderr) = merge(dir, shards, &["--format", "compact"]);
+        assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
+        stderr
+    };
+    assert_eq!(
+        error(&[shards[0].clone(), shards[2].clone()]),
+        "cedarcheck: error: shard 2/3 is missing (given: 1/3 in shards/1.json, 3/3 in \
+         shards/3.json): merge needs all 3 shard results\n"
+    );
+    assert_eq!(
+        error(&[shards[1].clone()]),
+        "cedarcheck: error: shards 1/3, 3/3 are missing (given: 2/3 in shards/2.json): \
+         merge needs all 3 shard results\n"
+    );
+    assert_eq!(
+        error(&[shards[0].clone(), shards[1].clone(), shards[0].clone()]),
+        "cedarcheck: error: shard 1/3 is given twice: shards/1.json and shards/1.json\n"
+    );
+    // A shard of an edited set does not merge with shards of the set before the edit, and
+    // shards do not merge into a report of other inputs.
+    let policies = dir.join("files/policies.cedar");
+    let before = std::fs::read_to_string(&policies).unwrap();
+    std::fs::write(&policies, format!("{before}\n@id(\"viewers\")\npermit (principal, action == Action::\"View\", resource is Doc);\n")).unwrap();
+    assert_eq!(
+        error(&shards),
+        "cedarcheck: error: the shard results are of other inputs than the policy set \
+         `files` here: its policies, schema, links, invariants or config differ; run `merge` \
+         on the commit the shards checked, with the paths they were given\n"
+    );
+    std::fs::rename(dir.join("shards/2.json"), dir.join("shards/old-2.json")).unwrap();
+    run_shards(dir, &[2]);
+    assert_eq!(
+        error(&shards),
+        "cedarcheck: error: shards/1.json and shards/2.json are shards of different inputs \
+         (their policies, schema, links, invariants or config differ): run every shard on one \
+         commit\n"
+    );
+}
+
+/// A query whose answer no shard result holds is asked again, and the merge says so: it never
+/// becomes "clean".
+#[test]
+fn merge_asks_the_solver_what_the_shards_do_not_answer() {
+    if !have_cvc5("merge_asks_the_solver_what_the_shards_do_not_answer") {
+        return;
+    }
+    let ws = shards_fixture();
+    let dir = ws.path();
+    let shards = run_shards(dir, &[1, 2, 3]);
+    let path = dir.join(&shards[1]);
+    let mut result: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut dropped = 0;
+    for set in result["sets"].as_array_mut().unwrap() {
+        let entries = set["answers"]["entries"].as_object_mut().unwrap();
+        dropped += entries.len();
+        entries.clear();
+    }
+    assert!(dropped > 0);
+    std::fs::write(&path, result.to_string()).unwrap();
+    let whole = run(
+        dir,
+        &["check", "--deep", "--no-cache", "--format", "compact"],
+    );
+    let (code, stdout, stderr) = merge(dir, &shards, &["--format", "compact"]);
+    assert_eq!((code, &stdout), (whole.0, &whole.1));
+    let note = stderr.lines().next().unwrap();
+    assert!(
+        note.starts_with("cedarcheck: merge: the shard results did not answer ")
+            && note.ends_with(" solver queries; the solver was asked"),
+        "{stderr}"
+    );
+}
+
+/// Bad `--shard` values and a shard without the deep analysis are usage errors (exit 2);
+/// none needs the solver.
+#[test]
+fn bad_shards_are_usage_errors() {
+    let ws = shards_fixture();
+    let usage = |value: &str, message: &str| {
+        let (code, stdout, stderr) =
+            support::cedarcheck(ws.path(), &["check", "--deep", "--shard", value]);
+        assert_eq!((code, stdout.as_str()), (2, ""));
+        assert_eq!(
+            stderr,
+            format!(
+                "error: invalid value '{value}' for '--shard <K/N>': {message}\n\nFor more \
+                 information, try '--help'.\n"
+            )
+        );
+    };
+    usage("0/3", "there is no shard 0 of 3: K must be from 1 to 3");
+    usage("4/3", "there is no shard 4 of 3: K must be from 1 to 3");
+    usage("x", "`x` is not K/N (shard K of N, e.g. 2/3)");
+    usage("1/0", "N must be at least 1");
+    let error = |args: &[&str]| {
+        let (code, stdout, stderr) = support::cedarcheck(ws.path(), args);
+        assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
+        stderr
+    };
+    assert_eq!(
+        error(&["check", "--no-deep", "--shard", "1/3"]),
+        "cedarcheck: error: --shard needs the deep analysis, which --no-deep turns off\n"
+    );
+    std::fs::write(
+        ws.path().join("cedarcheck.toml"),
+        format!(
+            "[analysis]\ndeep = \"off\"\n{}",
+            std::fs::read_to_string(ws.path().join("cedarcheck.toml")).unwrap()
+        ),
+    )
+    .unwrap();
+    assert_eq!(
+        error(&["check", "--shard", "1/3"]),
+        "cedarcheck: error: --shard needs the deep analysis, which [analysis] deep = \"off\" \
+         turns off: pass --deep\n"
+    );
+    assert_eq!(
+        error(&["check", "--deep", "--shard", "1/3", "--format", "sarif"]),
+        "cedarcheck: error: --shard prints a shard result for `cedarcheck merge`, which is \
+         JSON; --format sarif is for merge\n"
+    );
+    assert_eq!(
+        error(&["merge", "."]),
+        "cedarcheck: error: give the shard results to merge: the `.json` files `cedarcheck \
+         check --deep --shard K/N --format json` printed\n"
+    );
+    // Without cvc5 a shard, like `check --deep`, cannot do its job.
+    assert!(error(&["check", "--deep", "--shard", "1/3"])
+        .starts_with("cedarcheck: error: deep analysis was demanded"));
+}

@@ -4,21 +4,27 @@
 use crate::deep;
 
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use cedarcheck_analyzer::{display_path, Baseline, Fingerprint, Settings};
+use cedarcheck_prover::{Cache, Shard};
 use cedarcheck_workspace::{AnalysisConfig, DeepMode, PolicySetFiles, Workspace};
 
-use crate::cli::{CheckArgs, CommonArgs};
+use crate::cli::{CheckArgs, CommonArgs, Format};
 use crate::output::{self, CheckResult};
+use crate::shard_result::{self, ShardResult, ShardSet};
 
 pub fn run(args: &CheckArgs, common: &CommonArgs) -> u8 {
+    if let Some(shard) = args.shard {
+        return run_shard(args, common, shard);
+    }
     let baseline = match args.baseline.as_deref().map(read_baseline).transpose() {
         Ok(baseline) => baseline,
         Err(message) => return super::fail(message),
     };
-    match check(args, common) {
-        Ok(mut result) => {
+    match check(args, common, &Plan::Whole) {
+        Ok(Checked { mut result, .. }) => {
             if let Some(path) = &args.write_baseline {
                 return write_baseline(path, &result, common);
             }
@@ -29,19 +35,102 @@ pub fn run(args: &CheckArgs, common: &CommonArgs) -> u8 {
                 );
                 result.findings = findings;
             }
-            output::print_check(&result, common);
-            if result
-                .findings
-                .iter()
-                .any(|f| f.level >= common.fail_level.level())
-            {
-                crate::exit::FINDINGS
-            } else {
-                crate::exit::CLEAN
-            }
+            report(&result, common)
         }
         Err(message) => super::fail(message),
     }
+}
+
+/// Prints `result` in the chosen format; the exit code its findings make.
+pub(crate) fn report(result: &CheckResult, common: &CommonArgs) -> u8 {
+    output::print_check(result, common);
+    if result
+        .findings
+        .iter()
+        .any(|f| f.level >= common.fail_level.level())
+    {
+        crate::exit::FINDINGS
+    } else {
+        crate::exit::CLEAN
+    }
+}
+
+/// `check --shard K/N`: proves the shard's environments of every set and prints the shard
+/// result (README "Sharding across CI jobs"); its findings are `cedarcheck merge`'s to report.
+fn run_shard(args: &CheckArgs, common: &CommonArgs, shard: Shard) -> u8 {
+    if let Some(format) = common.format.filter(|f| *f != Format::Json) {
+        return super::fail(format!(
+            "--shard prints a shard result for `cedarcheck merge`, which is JSON; \
+             --format {} is for merge",
+            format_name(format)
+        ));
+    }
+    let checked = match check(args, common, &Plan::Shard(shard)) {
+        Ok(checked) => checked,
+        Err(message) => return super::fail(message),
+    };
+    let result = ShardResult {
+        cedarcheck_shard: shard_result::FORMAT,
+        cedarcheck_version: env!("CARGO_PKG_VERSION").into(),
+        shard: shard.index(),
+        shards: shard.count(),
+        inputs: shard_result::run_inputs(&checked.sets),
+        sets: checked.sets,
+    };
+    let json = match serde_json::to_string(&result) {
+        Ok(json) => json,
+        Err(error) => return super::fail(format!("cannot write the shard result: {error}")),
+    };
+    output::to_stdout(|out| writeln!(out, "{json}"));
+    if !common.quiet {
+        let covered: usize = result.sets.iter().map(|s| s.environments.len()).sum();
+        let all: usize = result.sets.iter().map(|s| s.environments_in_all).sum();
+        let asked: usize = result.sets.iter().map(|s| s.solver_queries).sum();
+        eprintln!(
+            "cedarcheck: shard {shard}: {covered} of {all} environments, {asked} solver \
+             queries; `cedarcheck merge` makes the report from all {} shard results",
+            shard.count()
+        );
+    }
+    crate::exit::CLEAN
+}
+
+fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Pretty => "pretty",
+        Format::Compact => "compact",
+        Format::Json => "json",
+        Format::Sarif => "sarif",
+        Format::Github => "github",
+        Format::Junit => "junit",
+    }
+}
+
+/// How `check` runs the deep analysis of each policy set.
+pub(crate) enum Plan<'a> {
+    /// Every environment.
+    Whole,
+    /// The shard's environments only; no deep findings.
+    Shard(Shard),
+    /// Every environment, starting from the shards' answers: one entry per set, in order.
+    Merge(&'a [MergedSet]),
+}
+
+/// One policy set's answers from every shard.
+pub(crate) struct MergedSet {
+    /// What the shards read ([`shard_result::set_inputs`]): the set here must be the same.
+    pub inputs: String,
+    pub answers: Cache,
+    /// Queries the shards asked the solver.
+    pub solver_queries: usize,
+}
+
+/// What `check` found, and per policy set what a shard result records.
+pub(crate) struct Checked {
+    pub result: CheckResult,
+    /// One per set checked, in order (only with `Plan::Shard` or `Plan::Merge`); with
+    /// `Plan::Merge`, `solver_queries` counts the queries this run asked.
+    pub sets: Vec<ShardSet>,
 }
 
 /// A workspace and, when files were named, the root-relative files to show findings for.
@@ -50,10 +139,15 @@ struct Target {
     only: Option<BTreeSet<String>>,
 }
 
-fn check(args: &CheckArgs, common: &CommonArgs) -> Result<CheckResult, String> {
+pub(crate) fn check(
+    args: &CheckArgs,
+    common: &CommonArgs,
+    plan: &Plan<'_>,
+) -> Result<Checked, String> {
     let (cwd, paths) = super::cwd_and_paths(&args.paths)?;
     let targets = targets(&paths, common.config.as_deref())?;
     let mut result = CheckResult::default();
+    let mut sets = Vec::new();
     for target in &targets {
         let workspace = &target.workspace;
         if common.verbose {
@@ -69,13 +163,8 @@ fn check(args: &CheckArgs, common: &CommonArgs) -> Result<CheckResult, String> {
             target,
             settings: workspace.settings(),
             analysis: workspace.analysis(),
-            deep: if common.deep {
-                DeepMode::On
-            } else if common.no_deep {
-                DeepMode::Off
-            } else {
-                workspace.analysis().deep
-            },
+            deep: deep_mode(plan, common, workspace.analysis().deep)?,
+            plan,
             repo_root: repository_root(&workspace.root),
             cwd: &cwd,
             args,
@@ -87,11 +176,53 @@ fn check(args: &CheckArgs, common: &CommonArgs) -> Result<CheckResult, String> {
             .into_iter()
             .enumerate()
         {
-            run.check_set(set_index, &set, &mut result)?;
+            run.check_set(set_index, &set, &mut result, &mut sets)?;
+        }
+    }
+    if let Plan::Merge(merged) = plan {
+        if merged.len() != sets.len() {
+            return Err(format!(
+                "the shard results are of {} policy {}, and {} {} checked here: run `merge` \
+                 with the paths the shards were given",
+                merged.len(),
+                if merged.len() == 1 { "set" } else { "sets" },
+                sets.len(),
+                if sets.len() == 1 { "is" } else { "are" },
+            ));
         }
     }
     cedarcheck_analyzer::sort_findings(&mut result.findings);
-    Ok(result)
+    Ok(Checked { result, sets })
+}
+
+/// Whether the deep analysis runs: `--shard` and `merge` need it.
+fn deep_mode(
+    plan: &Plan<'_>,
+    common: &CommonArgs,
+    configured: DeepMode,
+) -> Result<DeepMode, String> {
+    let needed_by = match plan {
+        Plan::Whole => None,
+        Plan::Shard(_) => Some("--shard"),
+        Plan::Merge(_) => Some("merge"),
+    };
+    Ok(match needed_by {
+        None if common.deep => DeepMode::On,
+        None if common.no_deep => DeepMode::Off,
+        None => configured,
+        Some(what) if common.no_deep => {
+            return Err(format!(
+                "{what} needs the deep analysis, which --no-deep turns off"
+            ))
+        }
+        Some(what) if configured == DeepMode::Off && !common.deep => {
+            return Err(format!(
+                "{what} needs the deep analysis, which [analysis] deep = \"off\" turns off: \
+                 pass --deep"
+            ))
+        }
+        Some(_) => DeepMode::On,
+    })
 }
 
 /// What checking each policy set of one workspace shares.
@@ -100,6 +231,7 @@ struct SetRun<'a> {
     settings: Settings,
     analysis: AnalysisConfig,
     deep: DeepMode,
+    plan: &'a Plan<'a>,
     repo_root: PathBuf,
     cwd: &'a Path,
     args: &'a CheckArgs,
@@ -114,6 +246,7 @@ impl SetRun<'_> {
         set_index: usize,
         set: &PolicySetFiles,
         result: &mut CheckResult,
+        sets: &mut Vec<ShardSet>,
     ) -> Result<(), String> {
         let workspace = &self.target.workspace;
         // A named schema, links file or config affects every policy of the set.
@@ -149,8 +282,41 @@ impl SetRun<'_> {
         let mut findings = report.findings.clone();
         let mut extra_sources = Vec::new();
         let mut summary = deep::Summary::not_run(deep::turned_off_reason(self.common.no_deep));
+        // A shard or merge: what the set's check reads, and the shards' answers for it.
+        let inputs = (!matches!(self.plan, Plan::Whole)).then(|| self.inputs(set, &input));
+        let merged =
+            match (self.plan, &inputs) {
+                (Plan::Merge(merged), Some(inputs)) => {
+                    let ordinal = sets.len();
+                    match merged.get(ordinal) {
+                        Some(m) if &m.inputs == inputs => Some(m),
+                        _ => {
+                            return Err(format!(
+                            "the shard results are of other inputs than the policy set {}here: \
+                             its policies, schema, links, invariants or config differ; run \
+                             `merge` on the commit the shards checked, with the paths they \
+                             were given",
+                            set.name.as_deref().map_or(String::new(), |n| format!("`{n}` "))
+                        ))
+                        }
+                    }
+                }
+                _ => None,
+            };
         if self.deep != DeepMode::Off {
-            let outcome = self.prove(set_index, set, &input, &report, label)?;
+            let outcome = self.prove(set_index, set, &input, &report, label, merged)?;
+            if let Some(inputs) = inputs {
+                let run = outcome.shard.clone().unwrap_or_default();
+                sets.push(ShardSet {
+                    name: set.name.clone(),
+                    inputs,
+                    deep: outcome.summary.ran,
+                    environments_in_all: run.environments_in_all,
+                    environments: run.environments,
+                    solver_queries: outcome.summary.solver_queries,
+                    answers: run.replay.to_value(),
+                });
+            }
             for note in outcome.notes {
                 if !result.notes.contains(&note) {
                     result.notes.push(note);
@@ -159,6 +325,10 @@ impl SetRun<'_> {
             findings.extend(outcome.findings);
             extra_sources = outcome.sources;
             summary = outcome.summary;
+            // The report counts the queries the shards asked, as an unsharded run would.
+            if let Some(merged) = merged {
+                summary.solver_queries += merged.solver_queries;
+            }
         }
         result.deep.push(output::SetDeep {
             set: set.name.clone(),
@@ -198,6 +368,7 @@ impl SetRun<'_> {
         input: &cedarcheck_analyzer::PolicySetInput,
         report: &cedarcheck_analyzer::Report,
         label: &str,
+        merged: Option<&MergedSet>,
     ) -> Result<deep::DeepOutcome, String> {
         let outcome = deep::run(&deep::DeepRun {
             root: &self.target.workspace.root,
@@ -211,6 +382,11 @@ impl SetRun<'_> {
             jobs: self.common.jobs,
             use_cache: !self.args.no_cache,
             progress: !self.common.quiet,
+            shard: match self.plan {
+                Plan::Shard(shard) => Some(*shard),
+                _ => None,
+            },
+            seed: merged.map(|m| m.answers.clone()),
         })?;
         if let (Some(stats), true) = (&outcome.stats, self.common.verbose) {
             eprintln!(
@@ -225,6 +401,30 @@ impl SetRun<'_> {
             );
         }
         Ok(outcome)
+    }
+}
+
+impl SetRun<'_> {
+    /// The digest of what checking `set` reads: its files, its invariant files and the config.
+    fn inputs(&self, set: &PolicySetFiles, input: &cedarcheck_analyzer::PolicySetInput) -> String {
+        let workspace = &self.target.workspace;
+        let invariants: Vec<(&str, String)> = set
+            .invariants
+            .iter()
+            .map(|file| {
+                let text = std::fs::read_to_string(workspace.root.join(file))
+                    .unwrap_or_else(|error| format!("<unreadable: {error}>"));
+                (file.as_str(), text)
+            })
+            .collect();
+        shard_result::set_inputs(
+            input
+                .files()
+                .into_iter()
+                .map(|f| (f.path.as_str(), &*f.text))
+                .chain(invariants.iter().map(|(path, text)| (*path, text.as_str()))),
+            workspace.config.as_ref().map(|c| c.text.as_str()),
+        )
     }
 }
 

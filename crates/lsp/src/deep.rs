@@ -207,6 +207,7 @@ fn prove(
         cache,
         progress: None,
         cancel,
+        shard: None,
     };
     let outcome = cedarcheck_prover::run_set(run, |file| analysis::read(root, file, overlay))
         .map_err(|e| e.to_string())?;

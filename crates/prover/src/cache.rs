@@ -13,11 +13,12 @@ const CACHE_VERSION: &str = "cedarcheck-deep-3";
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Cache {
     version: String,
+    #[serde(serialize_with = "sorted")]
     entries: HashMap<String, CachedAnswer>,
     /// Per environment (by [`key`] of schema and environment): requests that settled
     /// questions last time. A request does not depend on the policies, so these stay valid
     /// across edits; they are seeded into the next run's witnesses.
-    #[serde(default)]
+    #[serde(default, serialize_with = "sorted")]
     witnesses: HashMap<String, Vec<serde_json::Value>>,
 }
 
@@ -62,6 +63,31 @@ impl Cache {
         self.witnesses.extend(other.witnesses);
     }
 
+    /// The answers alone.
+    pub fn without_witnesses(&self) -> Self {
+        Self {
+            version: self.version.clone(),
+            entries: self.entries.clone(),
+            witnesses: HashMap::new(),
+        }
+    }
+
+    /// A cache read from JSON: `Err` when it is not one, or one of another version.
+    pub fn from_value(value: serde_json::Value) -> Result<Self, String> {
+        let cache: Cache = serde_json::from_value(value).map_err(|e| e.to_string())?;
+        if cache.version != CACHE_VERSION {
+            return Err(format!(
+                "its answers are of cache version `{}`, this cedarcheck reads `{CACHE_VERSION}`",
+                cache.version
+            ));
+        }
+        Ok(cache)
+    }
+
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+
     pub fn witnesses(&self, environment: &str) -> &[serde_json::Value] {
         self.witnesses.get(environment).map_or(&[], Vec::as_slice)
     }
@@ -84,6 +110,16 @@ impl Cache {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+}
+
+/// Maps are written in key order: the same cache, the same bytes.
+fn sorted<S: serde::Serializer, V: Serialize>(
+    map: &HashMap<String, V>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    map.iter()
+        .collect::<std::collections::BTreeMap<_, _>>()
+        .serialize(serializer)
 }
 
 /// The key of a query: a hash over its parts, each length-prefixed so that parts cannot run

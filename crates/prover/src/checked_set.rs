@@ -8,7 +8,7 @@ use cedarcheck_analyzer::{
     is_broad_permit_finding, Finding, PolicySetInput, Report, Settings, SourceFile, Suppressions,
 };
 
-use crate::{analyze, DeepInput, DeepOptions, DeepReport, LoadedPolicies};
+use crate::{analyze_shard, DeepInput, DeepOptions, DeepReport, LoadedPolicies, Shard};
 
 /// A checked policy set and its invariant files.
 pub struct CheckedSet<'a> {
@@ -32,6 +32,15 @@ pub struct SetProof {
 /// Checks the invariants and proves the deep rules for the set. `None` when the set has no
 /// schema that loads (the prover needs one).
 pub fn prove_set(set: CheckedSet<'_>, options: DeepOptions<'_>) -> Option<SetProof> {
+    prove_shard(set, options, None)
+}
+
+/// [`prove_set`] for the environments of `shard` (all for `None`); a shard has no findings.
+pub fn prove_shard(
+    set: CheckedSet<'_>,
+    options: DeepOptions<'_>,
+    shard: Option<Shard>,
+) -> Option<SetProof> {
     let (schema, schema_file) = (set.report.schema.as_ref()?, set.input.schema.as_ref()?);
     let files: Vec<String> = set.input.files().iter().map(|f| f.path.clone()).collect();
     let skipped: BTreeSet<String> = set
@@ -52,7 +61,7 @@ pub fn prove_set(set: CheckedSet<'_>, options: DeepOptions<'_>) -> Option<SetPro
         .iter()
         .map(|f| f.path.clone())
         .collect();
-    let mut deep = analyze(
+    let mut deep = analyze_shard(
         &DeepInput {
             policies: LoadedPolicies {
                 loaded: &set.report.loaded,
@@ -70,6 +79,7 @@ pub fn prove_set(set: CheckedSet<'_>, options: DeepOptions<'_>) -> Option<SetPro
             settings: set.settings,
         },
         options,
+        shard,
     );
     // `@cedarcheck_ignore` works for deep rules as for static ones.
     Suppressions::new(&set.report.loaded, set.input).retain_unsuppressed(&mut deep.findings);

@@ -456,7 +456,8 @@ impl<'a> EnvCx<'a> {
     }
 }
 
-fn witnesses_key(shared: &Shared<'_>, job: &EnvJob) -> String {
+/// The cache key of an environment's witnesses.
+pub fn witnesses_key(shared: &Shared<'_>, job: &EnvJob) -> String {
     cache::key([shared.schema_key.as_str(), job.name.as_str(), "witnesses"])
 }
 

@@ -20,6 +20,7 @@ mod renaming;
 mod report;
 mod rules;
 mod set_run;
+mod shard;
 mod solver;
 mod verdict;
 mod witness;
@@ -34,13 +35,14 @@ use cedar_policy::{EntityUid, Policy, PolicyId, PolicySet, Schema};
 use cedarcheck_analyzer::{Finding, LoadedSet, PolicyKind, Settings};
 
 pub use cache::Cache;
-pub use checked_set::{prove_set, CheckedSet, SetProof};
+pub use checked_set::{prove_set, prove_shard, CheckedSet, SetProof};
 pub use error::IntentionallyDeniedError;
 pub use rules::unreachable_action::{has_actions_in_namespace_of, schema_action};
 pub use set_run::{
     run_set, CheckedInvariant, DeniedEntry, NotRun, NotRunReason, SetRun, SetRunError,
     SetRunOutcome, SetRunReport, INSTALL_CVC5,
 };
+pub use shard::{expected_cost, inputs_digest, partition, Shard, ShardError};
 pub use solver::{find_cvc5, SolverCommand};
 
 use environment::{EnvCx, EnvJob, Shared, Subject};
@@ -101,9 +103,36 @@ pub struct DeepReport {
     pub skipped_templates: Vec<String>,
     /// The run was cancelled before it ended: the findings are incomplete.
     pub cancelled: bool,
+    /// What a shard's run covered; `None` for a whole run.
+    pub shard: Option<ShardRun>,
+}
+
+/// What one shard of a deep analysis did: the part of a shard result (README "Sharding
+/// across CI jobs") that lets `cedarcheck merge` re-run the whole analysis from answers.
+#[derive(Clone, Debug, Default)]
+pub struct ShardRun {
+    /// The environments this shard analysed, in the analysis' order.
+    pub environments: Vec<String>,
+    /// The environments of the set, in all shards.
+    pub environments_in_all: usize,
+    /// The cache a run of these environments starts from to take the very path this one
+    /// took: the answers it used or found, and the witnesses it started with (not those it
+    /// ends with, which a replay would try in another order).
+    pub replay: Cache,
 }
 
 pub fn analyze(input: &DeepInput<'_>, options: DeepOptions<'_>) -> DeepReport {
+    analyze_shard(input, options, None)
+}
+
+/// [`analyze`], for the environments of `shard` only (all of them for `None`). A shard's
+/// report has no findings: which findings hold depends on every environment, and `cedarcheck
+/// merge` reports them from the answers of all shards.
+pub fn analyze_shard(
+    input: &DeepInput<'_>,
+    options: DeepOptions<'_>,
+    shard: Option<Shard>,
+) -> DeepReport {
     let (subjects, skipped_templates) = analyzed(&input.policies, "");
     let (invariants, _) = match &input.invariants {
         Some(invariants) => analyzed(invariants, "invariant:"),
@@ -127,6 +156,19 @@ pub fn analyze(input: &DeepInput<'_>, options: DeepOptions<'_>) -> DeepReport {
     let full_set =
         PolicySet::from_policies(subjects.iter().map(|s| s.policy.clone())).unwrap_or_default();
     let jobs = environments(input.schema, &subjects, &invariants);
+    let selected: Vec<usize> = match shard {
+        None => (0..jobs.len()).collect(),
+        Some(shard) => shard::share(
+            &jobs
+                .iter()
+                .map(|job| {
+                    let cost = shard::expected_cost(job.policies.len(), job.invariants.len());
+                    (job.name.as_str(), cost)
+                })
+                .collect::<Vec<_>>(),
+            shard,
+        ),
+    };
     let shared = Shared {
         schema: input.schema,
         schema_key: cache::key([input.schema_text]),
@@ -142,13 +184,13 @@ pub fn analyze(input: &DeepInput<'_>, options: DeepOptions<'_>) -> DeepReport {
 
     let asked = Arc::new(AtomicUsize::new(0));
     let results = worker::on_workers(
-        jobs.len(),
+        selected.len(),
         options.jobs,
         &options.solver,
         &asked,
         options.cancel.as_ref(),
         |worker, runtime, index| {
-            let mut cx = EnvCx::new(&shared, &jobs[index], worker);
+            let mut cx = EnvCx::new(&shared, &jobs[selected[index]], worker);
             let verdicts = runtime.block_on(analysis::analyze_env(&mut cx));
             let (key, witnesses) = cx.useful_witnesses();
             let (mut learned, mut used) = (cx.learned, cx.used);
@@ -175,17 +217,33 @@ pub fn analyze(input: &DeepInput<'_>, options: DeepOptions<'_>) -> DeepReport {
         witness_queries += refuted;
     }
     cache.retain(&used);
+    let shard_run = shard.map(|_| {
+        let mut replay = cache.without_witnesses();
+        for &index in &selected {
+            let key = environment::witnesses_key(&shared, &jobs[index]);
+            let start = options.cache.witnesses(&key);
+            if !start.is_empty() {
+                replay.set_witnesses(key, start.to_vec());
+            }
+        }
+        ShardRun {
+            environments: selected.iter().map(|&i| jobs[i].name.clone()).collect(),
+            environments_in_all: jobs.len(),
+            replay,
+        }
+    });
     let unknown = verdicts
         .iter()
         .filter(|v| matches!(v.outcome, outcome::Outcome::Unknown(_)))
         .count();
     let n = shared.subjects.len();
     let stats = Stats {
-        environments: jobs.len(),
+        environments: selected.len(),
         solver_queries: asked.load(Ordering::Relaxed),
         cached_queries,
         witness_queries,
-        naive_queries: jobs.len() * (3 * n + n * n.saturating_sub(1) + 1 + shared.invariants.len()),
+        naive_queries: selected.len()
+            * (3 * n + n * n.saturating_sub(1) + 1 + shared.invariants.len()),
         unknown,
     };
     let no_invariants = LoadedSet::default();
@@ -212,12 +270,18 @@ pub fn analyze(input: &DeepInput<'_>, options: DeepOptions<'_>) -> DeepReport {
     let (actions, verdicts): (Vec<_>, Vec<_>) = verdicts
         .into_iter()
         .partition(|v| v.rule == rules::DeepRule::UnreachableAction);
-    let mut findings = report::findings(verdicts, &context);
-    // A cancelled run has not asked about every environment of an action: it claims nothing.
-    if !options
-        .cancel
-        .as_ref()
-        .is_some_and(|c| c.load(Ordering::SeqCst))
+    let mut findings = if shard.is_none() {
+        report::findings(verdicts, &context)
+    } else {
+        Vec::new()
+    };
+    // A cancelled run has not asked about every environment of an action: it claims nothing;
+    // nor does a shard, which asked about its share of them.
+    if shard.is_none()
+        && !options
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::SeqCst))
     {
         findings.extend(rules::unreachable_action::findings(
             actions,
@@ -234,6 +298,7 @@ pub fn analyze(input: &DeepInput<'_>, options: DeepOptions<'_>) -> DeepReport {
         cache,
         skipped_templates,
         cancelled: options.cancel.is_some_and(|c| c.load(Ordering::SeqCst)),
+        shard: shard_run,
     }
 }
 

@@ -14,7 +14,7 @@ use cedarcheck_analyzer::{
     Finding, LineIndex, PolicySetInput, Report, Settings, SourceFile, INVARIANT_FILE_RULES,
 };
 
-use crate::{prove_set, Cache, CheckedSet, DeepOptions, SetProof, Stats};
+use crate::{prove_shard, Cache, CheckedSet, DeepOptions, SetProof, Shard, ShardRun, Stats};
 
 /// How to get cvc5, in every message that says it is missing.
 pub const INSTALL_CVC5: &str =
@@ -50,6 +50,9 @@ pub struct SetRun<'a> {
     pub cache: Cache,
     /// Called with (environments done, environments in all).
     pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
+    /// Analyse only this shard's environments (README "Sharding across CI jobs"); the
+    /// report then has no deep findings, and says what the shard covered.
+    pub shard: Option<Shard>,
     /// Setting it stops the run early.
     pub cancel: Option<Arc<AtomicBool>>,
 }
@@ -119,6 +122,8 @@ pub struct SetRunReport {
     pub cache: Cache,
     /// A cancelled run's findings are incomplete.
     pub cancelled: bool,
+    /// What a shard covered; `None` for a whole run.
+    pub shard: Option<ShardRun>,
 }
 
 pub enum SetRunOutcome {
@@ -185,7 +190,7 @@ fn run_with(
         })
         .collect::<Result<_, _>>()?;
     let known = run.cancel.is_some().then(|| run.cache.clone());
-    let proof = prove_set(
+    let proof = prove_shard(
         CheckedSet {
             input: run.input,
             report: run.report,
@@ -199,6 +204,7 @@ fn run_with(
             progress: run.progress,
             cancel: run.cancel,
         },
+        run.shard,
     )
     .ok_or(SetRunError::SchemaDidNotLoad)?;
     Ok(SetRunOutcome::Ran(Box::new(report_of(proof, known))))
@@ -303,6 +309,7 @@ fn report_of(proof: SetProof, known: Option<Cache>) -> SetRunReport {
         stats: deep.stats,
         cache,
         cancelled: deep.cancelled,
+        shard: deep.shard,
     }
 }
 
@@ -343,6 +350,7 @@ mod tests {
             cache: Cache::new(),
             progress: None,
             cancel: None,
+            shard: None,
         };
         run_with(run, cvc5.map(PathBuf::from), |file| {
             panic!("{file} read, but the run cannot happen")

@@ -64,6 +64,8 @@ pub fn prove(
                 jobs: common.jobs,
                 use_cache: true,
                 progress: !common.quiet,
+                shard: None,
+                seed: None,
             })?;
             notes.extend(outcome.notes);
             let shown =
