@@ -1,5 +1,14 @@
 //! The `cedarcheck` binary: a thin layer that reads files, calls the analysis core and prints.
 
+/// Std's `eprintln!` panics when stderr is closed (`cedarcheck … 2>&1 | head -0`); a message
+/// nobody can read is dropped instead. Defined before the modules, so it is theirs too.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod cli;
 mod commands;
 mod deep;

@@ -386,3 +386,25 @@ fn a_stdout_that_cannot_be_written_is_a_tool_error() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// `cedarcheck … 2>&1 | head -0`: stderr closed too. What would have gone to stderr is lost;
+/// the run ends with its exit code, never a panic (exit 101).
+#[test]
+fn a_closed_stderr_ends_the_run_with_its_exit_code() {
+    let dir = many_findings();
+    for (args, expected) in [
+        (&["check", "--format", "sarif"][..], 1),
+        (&["check", "--format", "compact"][..], 1),
+        (&["check", "--config", "missing.toml"][..], 2),
+        (&["test", "--format", "json"][..], 1),
+    ] {
+        let what = format!("cedarcheck {args:?} with stdout and stderr closed");
+        let child = command(dir.path(), args, false)
+            .stdin(Stdio::null())
+            .stdout(pipe_without_reader())
+            .stderr(pipe_without_reader())
+            .spawn()
+            .unwrap();
+        assert_eq!(wait(child, &what), expected, "{what}");
+    }
+}
