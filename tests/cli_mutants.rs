@@ -236,6 +236,65 @@ tests/photos.cedar:2:37: equivalent: action == Action::"view" → action in Acti
     );
 }
 
+/// tests/fixtures/mutants-templates: two templates with a link each; the tests name the links.
+fn templates_fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mutants-templates")
+}
+
+#[test]
+fn a_templates_mutants_are_killed_by_the_tests_its_links_determine() {
+    let (code, stdout, stderr) = support::cedarcheck(
+        &templates_fixture(),
+        &["mutants", "-v", "--filter", "^team-viewer$"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let slots: Vec<&str> = stdout.lines().filter(|l| l.contains("?")).collect();
+    // Widening a slot takes its entity out of the links too, as a person widening the
+    // template would; the link `fam-album` still loads, and "bob not beach" notices.
+    assert_eq!(
+        slots,
+        [
+            r#"policies/share.cedar:6:9: killed: principal in ?principal → principal in template team-viewer (by tests/share.json: bob not beach)"#,
+            r#"policies/share.cedar:6:9: killed: principal in ?principal → principal == ?principal in template team-viewer (by tests/share.json: ann views beach)"#,
+            r#"policies/share.cedar:6:60: survived: resource in ?resource → resource in template team-viewer (no test notices)"#,
+            r#"policies/share.cedar:6:60: killed: resource in ?resource → resource == ?resource in template team-viewer (by tests/share.json: ann views beach)"#,
+        ]
+    );
+    assert_eq!(
+        without_time(stdout.lines().last().unwrap()),
+        "11 mutants: 4 killed, 6 survived, 0 equivalent, 1 invalid; score 40.0% (11)"
+    );
+}
+
+#[test]
+fn the_tests_written_for_a_templates_survivors_kill_them() {
+    if !have_cvc5("the_tests_written_for_a_templates_survivors_kill_them") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for file in [
+        "cedarcheck.toml",
+        "policies/share.cedar",
+        "policies/share.cedarschema",
+        "policies/share.links.json",
+        "tests/share.json",
+    ] {
+        let target = dir.path().join(file);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(templates_fixture().join(file), target).unwrap();
+    }
+    let (code, _, stderr) =
+        with_solver(dir.path(), &["mutants", "--write-tests", "tests/gen.json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, stderr) = with_solver(dir.path(), &["mutants", "--min-score", "100"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        without_time(stdout.lines().last().unwrap())
+            .ends_with(" 0 survived, 5 equivalent, 3 invalid; score 100.0% (111)"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn failing_tests_stop_it_before_any_mutation() {
     let dir = tempfile::tempdir().unwrap();

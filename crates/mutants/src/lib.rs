@@ -244,9 +244,7 @@ pub fn run(
                     Some(Ok(set)) => set,
                     Some(Err(why)) => return (Status::Invalid { why }, 0),
                     None => {
-                        let mut input = source.input.clone();
-                        let file = &mut input.policies[m.file];
-                        file.text = m.apply(&file.text).into();
+                        let input = mutant_input(&source.input, m);
                         SetUnderTest::from_input(source.label.clone(), &input, &display)
                     }
                 }
@@ -391,9 +389,7 @@ fn solve(
     };
     let solved = parallel_map(&survivors, outer, |&i| {
         let m = &mutations[i];
-        let mut mutated = input.clone();
-        let file = &mut mutated.policies[m.file];
-        file.text = m.apply(&file.text).into();
+        let mutated = mutant_input(input, m);
         let set = SetUnderTest::from_input(label.to_string(), &mutated, display);
         kill::decide(&original, &mutated, &set, &m.policy, solver, inner)
     });
@@ -401,6 +397,46 @@ fn solve(
         verdicts[i] = Some(verdict);
     }
     verdicts
+}
+
+/// The set's input with the mutation applied. A mutation that takes a slot out of a template
+/// (`principal == ?principal` → `principal`) takes that slot's entity out of the template's
+/// links too, as someone widening the template would: no link could be made otherwise.
+fn mutant_input(input: &PolicySetInput, m: &Mutation) -> PolicySetInput {
+    let mut mutated = input.clone();
+    let file = &mut mutated.policies[m.file];
+    let before = file.text.get(m.span.start..m.span.end).unwrap_or("");
+    let gone: Vec<&str> = ["?principal", "?resource"]
+        .into_iter()
+        .filter(|slot| before.contains(slot) && !m.replacement.contains(slot))
+        .collect();
+    file.text = m.apply(&file.text).into();
+    if !gone.is_empty() {
+        for links in &mut mutated.links {
+            if let Some(text) = without_slots(&links.text, &m.policy, &gone) {
+                links.text = text.into();
+            }
+        }
+    }
+    mutated
+}
+
+/// A links file's text with `slots` taken out of the arguments of `template`'s links; `None`
+/// when nothing changes (or the file is not a links array, which loading reports anyway).
+fn without_slots(text: &str, template: &str, slots: &[&str]) -> Option<String> {
+    let mut links: serde_json::Value = serde_json::from_str(text).ok()?;
+    let mut changed = false;
+    for link in links.as_array_mut()? {
+        if link.get("template_id").and_then(|t| t.as_str()) != Some(template) {
+            continue;
+        }
+        if let Some(args) = link.get_mut("args").and_then(|a| a.as_object_mut()) {
+            for slot in slots {
+                changed |= args.remove(*slot).is_some();
+            }
+        }
+    }
+    changed.then(|| serde_json::to_string_pretty(&links).unwrap_or_default())
 }
 
 /// The mutant's set made from the set under test by parsing only the mutated policy, when that

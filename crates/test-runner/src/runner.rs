@@ -278,11 +278,21 @@ impl Session {
     ) -> Vec<Option<TestReport>> {
         let context = self.context(Some((slot, set)));
         // Each changed policy alone, before and after: what `applies` evaluates.
+        // A template link stands alone as the static policy it denotes (its template with
+        // the link's entities in the slots); a set of a link without its template is refused.
         let alone = |within: &SetUnderTest| -> Vec<PolicySet> {
             changed
                 .iter()
                 .filter_map(|id| within.policies.policy(id))
-                .filter_map(|policy| PolicySet::from_policies([policy.clone()]).ok())
+                .filter_map(|policy| {
+                    let policy = if policy.is_static() {
+                        policy.clone()
+                    } else {
+                        let json = policy.to_json().ok()?;
+                        cedar_policy::Policy::from_json(Some(policy.id().clone()), json).ok()?
+                    };
+                    PolicySet::from_policies([policy]).ok()
+                })
                 .collect()
         };
         let (before, after) = (alone(&self.prepared[slot]), alone(set));
