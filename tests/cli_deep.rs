@@ -368,6 +368,12 @@ fn merged_shards_report_what_an_unsharded_run_reports() {
             })
             .collect();
         assert!(covered.iter().all(|c| !c.is_empty()), "{covered:?}");
+        // The same shard of the same inputs is the same bytes.
+        let again = run(dir, &["check", "--deep", "--no-cache", "--shard", "2/3"]);
+        assert_eq!(
+            again.1,
+            std::fs::read_to_string(dir.join(&shards[1])).unwrap()
+        );
         for format in ["compact", "json", "sarif"] {
             let whole = run(dir, &["check", "--deep", "--no-cache", "--format", format]);
             assert_eq!(whole.0, code, "{}\n{}", whole.1, whole.2);

@@ -152,4 +152,30 @@ mod tests {
         assert!(Cache::from_json("{\"version\":\"old\",\"entries\":{}}").is_empty());
         assert!(Cache::from_json("not json").is_empty());
     }
+
+    /// Shard results carry caches: the same answers must be the same bytes.
+    #[test]
+    fn a_cache_is_written_in_key_order() {
+        let mut cache = Cache::new();
+        for k in ["c", "a", "b", "e", "d"] {
+            cache.insert(k.into(), CachedAnswer::Yes);
+            cache.set_witnesses(k.into(), Vec::new());
+        }
+        assert_eq!(
+            cache.to_json(),
+            format!(
+                "{{\"version\":\"{CACHE_VERSION}\",\"entries\":{{\"a\":\"Yes\",\"b\":\"Yes\",\
+                 \"c\":\"Yes\",\"d\":\"Yes\",\"e\":\"Yes\"}},\"witnesses\":{{\"a\":[],\"b\":[],\
+                 \"c\":[],\"d\":[],\"e\":[]}}}}"
+            )
+        );
+        let back = Cache::from_value(cache.to_value()).unwrap();
+        assert_eq!(back.to_json(), cache.to_json());
+        assert_eq!(
+            Cache::from_value(serde_json::json!({"version": "old", "entries": {}})).unwrap_err(),
+            format!(
+                "its answers are of cache version `old`, this cedarcheck reads `{CACHE_VERSION}`"
+            )
+        );
+    }
 }

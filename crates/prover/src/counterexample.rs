@@ -30,10 +30,11 @@ pub fn to_json(env: &Env) -> Result<Value, CounterexampleError> {
             .map_err(|e| CounterexampleError::Context(Box::new(e)))?,
         None => json!({}),
     };
-    let entities = env
+    let mut entities = env
         .entities
         .to_json_value()
         .map_err(|e| CounterexampleError::Entities(Box::new(e)))?;
+    normalize_entities(&mut entities);
     Ok(json!({
         "request": {
             "principal": uid(env.request.principal())?,
@@ -43,6 +44,21 @@ pub fn to_json(env: &Env) -> Result<Value, CounterexampleError> {
         },
         "entities": entities,
     }))
+}
+
+/// Entities (and each one's parents) in uid order: Cedar lists them in hash-map order, which
+/// changes from process to process, and the cache, whose answers shard results carry
+/// (README "Sharding across CI jobs"), is to be the same bytes for the same answers.
+fn normalize_entities(entities: &mut Value) {
+    let Some(list) = entities.as_array_mut() else {
+        return;
+    };
+    for entity in list.iter_mut() {
+        if let Some(parents) = entity.get_mut("parents").and_then(Value::as_array_mut) {
+            parents.sort_by_key(Value::to_string);
+        }
+    }
+    list.sort_by_key(|e| e["uid"].to_string());
 }
 
 /// A counterexample parsed back through the public API, validated against the schema.
