@@ -71,7 +71,7 @@ fn shard(text: &str) -> Result<cedarcheck_prover::Shard, cedarcheck_prover::Shar
 pub struct MergeArgs {
     /// The shard results (files ending in `.json`), then the files or directories the shards
     /// checked (default: the current directory).
-    #[arg(required = true, value_name = "SHARD.json… [PATH…]")]
+    #[arg(required = true, value_name = "SHARD.json|PATH")]
     pub args: Vec<PathBuf>,
 }
 
