@@ -13,7 +13,7 @@ use support::sarif_schema_errors;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use support::have_cvc5;
 
 fn fixture() -> PathBuf {
@@ -293,6 +293,60 @@ fn the_tests_written_for_a_templates_survivors_kill_them() {
             .ends_with(" 0 survived, 5 equivalent, 3 invalid; score 100.0% (111)"),
         "{stdout}"
     );
+}
+
+/// Two permits allow every public photo to be viewed: weakening the narrower one changes no
+/// decision, but it changes the reasons a test can assert.
+#[test]
+fn a_mutant_that_keeps_every_decision_but_drops_its_policy_from_the_reasons_is_not_equivalent() {
+    if !have_cvc5("a_mutant_that_keeps_every_decision_but_drops_its_policy_from_the_reasons_is_not_equivalent") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "p.cedar",
+        "@id(\"auth-view\")\npermit (principal, action == Action::\"view\", resource) when { context.authenticated && !resource.private };\n@id(\"public-any\")\npermit (principal, action, resource) when { !resource.private };\n",
+    );
+    write(
+        "photo.cedarschema",
+        "entity User;\nentity Photo { private: Bool };\naction view, delete appliesTo { principal: User, resource: Photo, context: { authenticated: Bool } };\n",
+    );
+    write(
+        "tests/t.json",
+        r#"{"entities": [{"uid": {"type": "User", "id": "u"}, "attrs": {}, "parents": []}, {"uid": {"type": "Photo", "id": "p"}, "attrs": {"private": false}, "parents": []}, {"uid": {"type": "Photo", "id": "q"}, "attrs": {"private": true}, "parents": []}],
+ "tests": [
+  {"name": "anyone views a public photo", "request": {"principal": "User::\"u\"", "action": "Action::\"view\"", "resource": "Photo::\"p\"", "context": {"authenticated": false}}, "decision": "allow", "reason": ["public-any"]},
+  {"name": "nobody views a private photo", "request": {"principal": "User::\"u\"", "action": "Action::\"view\"", "resource": "Photo::\"q\"", "context": {"authenticated": true}}, "decision": "deny"}
+ ]}"#,
+    );
+    let (code, stdout, stderr) = with_solver(dir.path(), &["mutants", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    let status = |mutation: &str| -> (String, Value) {
+        let m = json["mutants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["policy"] == "auth-view" && m["mutation"] == mutation)
+            .unwrap_or_else(|| panic!("no mutant {mutation}: {stdout}"));
+        (m["status"].as_str().unwrap().to_string(), m["test"].clone())
+    };
+    // Decisions unchanged, but an authenticated view of a public photo no longer names
+    // `auth-view`: the written test asserts that it does.
+    let (word, test) = status("context.authenticated → false");
+    assert_eq!(word, "survived");
+    assert_eq!(test["decision"], "allow");
+    assert_eq!(test["reason"], json!(["auth-view", "public-any"]));
+    assert_eq!(test["request"]["context"], json!({"authenticated": true}));
+    // Only adds `auth-view` to the reasons (of unauthenticated public views): a test that
+    // lists a subset of the reasons cannot notice.
+    let (word, _) = status("context.authenticated → true");
+    assert_eq!(word, "equivalent");
 }
 
 #[test]

@@ -8,8 +8,8 @@
 
 use std::collections::BTreeSet;
 
-use cedar_policy::{Authorizer, EntityUid};
-use cedarcheck_analyzer::{PolicySetInput, Report, Settings};
+use cedar_policy::{Authorizer, Effect, EntityUid};
+use cedarcheck_analyzer::{PolicyKind, PolicySetInput, Report, Settings};
 use cedarcheck_prover::diff::{self, Change, DiffInput, Example};
 use cedarcheck_prover::{LoadedPolicies, SolverCommand};
 use cedarcheck_test_runner::evaluate::{
@@ -39,8 +39,13 @@ pub struct Original<'a> {
 
 /// Compares the original set with its mutant `mutated_input` (which loads and validates:
 /// `mutated` is its set under test) and turns the difference into a test for `policy`.
+///
+/// `exact_reasons`: the set's tests list the exact reasons of a decision (integration test
+/// files), so a mutant that only adds itself to them can be told apart; `run-tests` and native
+/// tests list a subset, and cannot.
 pub fn decide(
     original: &Original<'_>,
+    exact_reasons: bool,
     mutated_input: &PolicySetInput,
     mutated: &SetUnderTest,
     policy: &str,
@@ -99,7 +104,23 @@ pub fn decide(
     let examples: Vec<&Example> = added.into_iter().chain(removed).collect();
     if examples.is_empty() {
         // "Unknown" is never "equivalent".
-        return unknown.map_or(Verdict::Equivalent, Verdict::Undecided);
+        if let Some(why) = unknown {
+            return Verdict::Undecided(why);
+        }
+        let mutant = Mutant {
+            input: mutated_input,
+            report: &mutated_report,
+            set: mutated,
+        };
+        return observably(
+            original,
+            exact_reasons,
+            &mutant,
+            schema,
+            policy,
+            solver,
+            jobs,
+        );
     }
     let taken = policy_strings(original.input, mutated_input);
     let mut why = String::new();
@@ -113,6 +134,260 @@ pub fn decide(
     Verdict::Undecided(format!(
         "the solver found a request the two decide differently, but no test was written: {why}"
     ))
+}
+
+/// The mutated set, as [`Original`] holds the set.
+struct Mutant<'a> {
+    input: &'a PolicySetInput,
+    report: &'a Report,
+    set: &'a SetUnderTest,
+}
+
+/// A mutant that decides every request as the set does can still change what a test sees:
+/// which policies determine the decision (a test's `reason`), and the errors (its
+/// `num_errors`). It is equivalent only when neither changes on any request. The reasons
+/// change exactly where the policy and its mutant disagree (one is satisfied, the other not)
+/// and the decision is the policy's own effect: for a permit, where no forbid is satisfied
+/// (the set's forbids with the permit against them with its mutant); for a forbid, anywhere
+/// (the forbid against its mutant, both made permits). The errors are compared per request
+/// environment: neither may error, or one errors where the other does not.
+fn observably(
+    original: &Original<'_>,
+    exact_reasons: bool,
+    mutant: &Mutant<'_>,
+    schema: &cedar_policy::Schema,
+    policy: &str,
+    solver: &SolverCommand,
+    jobs: usize,
+) -> Verdict {
+    let entries = &original.report.loaded.entries;
+    // The policies the mutation changes: the policy, or a template's links.
+    let changed: Vec<&cedarcheck_analyzer::PolicyEntry> =
+        match entries.iter().position(|e| e.id == policy) {
+            Some(at) if entries[at].kind == PolicyKind::Template => entries
+                .iter()
+                .filter(|e| e.kind == PolicyKind::Link && e.template == Some(at))
+                .collect(),
+            Some(at) => vec![&entries[at]],
+            None => Vec::new(),
+        };
+    let Some(first) = changed.first() else {
+        // A template without links changes no decision, reason or error.
+        return Verdict::Equivalent;
+    };
+    let Some(effect) = original
+        .report
+        .loaded
+        .set
+        .policy(&first.internal_id)
+        .map(|p| p.effect())
+    else {
+        return Verdict::Undecided(format!("no policy `{policy}` in the set"));
+    };
+    let changed_ids: BTreeSet<String> = changed.iter().map(|e| e.id.clone()).collect();
+    let kills = |entry: &Value, _: &Actual| kills(entry, mutant.set);
+    let taken = policy_strings(original.input, mutant.input);
+
+    // The reasons.
+    let examples = match effect {
+        Effect::Permit => {
+            let permits = |report: &Report| -> BTreeSet<String> {
+                let mut skip = report.invalid_policies.clone();
+                skip.extend(
+                    report
+                        .loaded
+                        .entries
+                        .iter()
+                        .filter(|e| e.kind != PolicyKind::Template)
+                        .filter(|e| !changed_ids.contains(&e.id))
+                        .filter(|e| {
+                            report.loaded.set.policy(&e.internal_id).map(|p| p.effect())
+                                == Some(Effect::Permit)
+                        })
+                        .map(|e| e.id.clone()),
+                );
+                skip
+            };
+            sub_diff(
+                (original.input, original.report, &permits(original.report)),
+                (mutant.input, mutant.report, &permits(mutant.report)),
+                schema,
+                solver,
+                jobs,
+            )
+        }
+        Effect::Forbid => {
+            let flipped = |input: &PolicySetInput, report: &Report| {
+                let input = crate::suggest::as_permit(input, report, policy)?;
+                let report = cedarcheck_analyzer::check(&input, &Settings::loading_only());
+                Some((input, report))
+            };
+            let (Some(old), Some(new)) = (
+                flipped(original.input, original.report),
+                flipped(mutant.input, mutant.report),
+            ) else {
+                return Verdict::Undecided("its `forbid` keyword was not found".into());
+            };
+            let others = |report: &Report| -> BTreeSet<String> {
+                report
+                    .loaded
+                    .entries
+                    .iter()
+                    .map(|e| e.id.clone())
+                    .filter(|id| !changed_ids.contains(id))
+                    .chain(report.invalid_policies.iter().cloned())
+                    .collect()
+            };
+            sub_diff(
+                (&old.0, &old.1, &others(&old.1)),
+                (&new.0, &new.1, &others(&new.1)),
+                schema,
+                solver,
+                jobs,
+            )
+        }
+    };
+    let (removed, added) = match examples {
+        Ok(found) => found,
+        Err(why) => return Verdict::Undecided(why),
+    };
+    let mut why = String::new();
+    // Where the set names the policy and the mutant does not: a test's `reason` notices.
+    for example in &removed {
+        match verified_test(example, original.set, policy, &taken, &kills) {
+            Ok(entry) => return Verdict::Killable(entry),
+            Err(reason) if why.is_empty() => why = reason,
+            Err(_) => {}
+        }
+    }
+    if !removed.is_empty() {
+        return Verdict::Undecided(format!(
+            "the solver found a request whose reasons the mutant changes, but no test was written: {why}"
+        ));
+    }
+    if !added.is_empty() && exact_reasons {
+        return Verdict::Undecided(format!(
+            "it decides every request as the set does, but on some requests `{policy}` determines the mutant's decision and not the set's: only a test that lists the exact reasons (an integration test file's `reason`) notices"
+        ));
+    }
+
+    // The errors.
+    let mutated_policies = &mutant.report.loaded.set;
+    for entry in changed {
+        let (Some(before), Some(after)) = (
+            original.report.loaded.set.policy(&entry.internal_id),
+            mutated_policies.policy(&entry.internal_id),
+        ) else {
+            return Verdict::Undecided(format!("`{}` is missing from the mutant", entry.id));
+        };
+        let (before, after) = (
+            diff::error_requests(before, schema, solver, jobs),
+            diff::error_requests(after, schema, solver, jobs),
+        );
+        for (env, erring) in &after {
+            let was = before
+                .iter()
+                .find(|(e, _)| e == env)
+                .map_or(Ok(None), |(_, r)| r.clone());
+            let request = match (was, erring.clone()) {
+                (Err(why), _) | (_, Err(why)) => {
+                    return Verdict::Undecided(format!(
+                        "the solver could not tell where `{}` raises errors in {env}: {why}",
+                        entry.id
+                    ))
+                }
+                (Ok(None), Ok(None)) => continue,
+                (Ok(Some(_)), Ok(Some(_))) => {
+                    return Verdict::Undecided(format!(
+                        "`{}` and its mutant may both raise errors in {env}; whether on the same requests is not compared",
+                        entry.id
+                    ))
+                }
+                (Ok(Some(request)), Ok(None)) | (Ok(None), Ok(Some(request))) => request,
+            };
+            let example = Example {
+                case: request.clone(),
+                new_policies: Vec::new(),
+                new_reasons: Vec::new(),
+                old_reasons: Vec::new(),
+            };
+            return match verified_test(&example, original.set, policy, &taken, &kills) {
+                Ok(entry) => Verdict::Killable(entry),
+                Err(why) => Verdict::Undecided(format!(
+                    "the mutant raises errors on other requests than the set in {env}, but no test was written: {why}"
+                )),
+            };
+        }
+        // An environment only the original applies in: there the mutant cannot err.
+        if let Some((env, Ok(Some(request)))) = before
+            .iter()
+            .find(|(e, r)| matches!(r, Ok(Some(_))) && !after.iter().any(|(a, _)| a == e))
+        {
+            let example = Example {
+                case: request.clone(),
+                new_policies: Vec::new(),
+                new_reasons: Vec::new(),
+                old_reasons: Vec::new(),
+            };
+            return match verified_test(&example, original.set, policy, &taken, &kills) {
+                Ok(entry) => Verdict::Killable(entry),
+                Err(why) => Verdict::Undecided(format!(
+                    "the set raises errors the mutant does not in {env}, but no test was written: {why}"
+                )),
+            };
+        }
+    }
+    Verdict::Equivalent
+}
+
+/// The requests on which two sub-sets decide differently: those the old side allows (the
+/// `removed` access) and those the new side allows (`added`).
+fn sub_diff(
+    old: (&PolicySetInput, &Report, &BTreeSet<String>),
+    new: (&PolicySetInput, &Report, &BTreeSet<String>),
+    schema: &cedar_policy::Schema,
+    solver: &SolverCommand,
+    jobs: usize,
+) -> Result<(Vec<Example>, Vec<Example>), String> {
+    let files = |input: &PolicySetInput| -> Vec<String> {
+        input.files().iter().map(|f| f.path.clone()).collect()
+    };
+    let (old_files, new_files) = (files(old.0), files(new.0));
+    let report = diff::diff(
+        &DiffInput {
+            old: LoadedPolicies {
+                loaded: &old.1.loaded,
+                files: &old_files,
+                skip: old.2,
+            },
+            new: LoadedPolicies {
+                loaded: &new.1.loaded,
+                files: &new_files,
+                skip: new.2,
+            },
+            schema,
+            old_schema: schema,
+        },
+        solver,
+        jobs,
+    );
+    let (mut removed, mut added) = (Vec::new(), Vec::new());
+    for env in report.environments {
+        match env.change {
+            Change::Equivalent => {}
+            Change::Unknown(reason) => {
+                return Err(format!(
+                    "the solver could not compare the mutant's reasons with the set's for {} {} on {}: {reason}",
+                    env.principal, env.action, env.resource
+                ))
+            }
+            _ => {
+                removed.extend(env.removed);
+                added.extend(env.added);
+            }
+        }
+    }
+    Ok((removed, added))
 }
 
 /// The entry for the example's request that kills the mutant.

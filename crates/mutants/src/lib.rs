@@ -297,7 +297,7 @@ pub fn run(
         let verdicts = solve(
             &source.input,
             &checked,
-            &source.label,
+            (&source.label, subject.integration.is_some()),
             &display,
             &mutations,
             &outcomes,
@@ -358,10 +358,12 @@ pub fn run(
 
 /// The solver's verdict on every survivor of one set (`None` for the others, and for all of
 /// them without a solver), in parallel across survivors.
+/// `(label, exact_reasons)`: the set's label, and whether its tests list exact reasons (an
+/// integration file's).
 fn solve(
     input: &cedarcheck_analyzer::PolicySetInput,
     checked: &Report,
-    label: &str,
+    (label, exact_reasons): (&str, bool),
     display: &(dyn Fn(&str) -> String + Sync),
     mutations: &[Mutation],
     outcomes: &[(Status, usize)],
@@ -391,7 +393,15 @@ fn solve(
         let m = &mutations[i];
         let mutated = mutant_input(input, m);
         let set = SetUnderTest::from_input(label.to_string(), &mutated, display);
-        kill::decide(&original, &mutated, &set, &m.policy, solver, inner)
+        kill::decide(
+            &original,
+            exact_reasons,
+            &mutated,
+            &set,
+            &m.policy,
+            solver,
+            inner,
+        )
     });
     for (i, verdict) in survivors.into_iter().zip(solved) {
         verdicts[i] = Some(verdict);

@@ -14,7 +14,7 @@
 use std::collections::BTreeSet;
 
 use cedar_policy::Effect;
-use cedarcheck_analyzer::{lexer, PolicyKind, PolicySetInput, Settings};
+use cedarcheck_analyzer::{lexer, PolicyKind, PolicySetInput, Report, Settings};
 use cedarcheck_prover::diff::{self, Change, DiffInput, Example};
 use cedarcheck_prover::{LoadedPolicies, SolverCommand};
 use cedarcheck_test_runner::evaluate::Actual;
@@ -84,7 +84,7 @@ pub fn determining_test(
         // A forbid behind another forbid, or one no permit reaches (defence in depth): it
         // still determines every request it is satisfied on. Made a permit, alone, it
         // allows exactly those.
-        let Some(flipped) = as_permit(original, policy) else {
+        let Some(flipped) = as_permit(original.input, original.report, policy) else {
             return Err("its `forbid` keyword was not found".into());
         };
         let flipped_report = cedarcheck_analyzer::check(&flipped, &Settings::loading_only());
@@ -200,11 +200,15 @@ fn first_verified(
 
 /// The set's input with the `forbid` keyword of `policy` (or of the template it links)
 /// made `permit`.
-fn as_permit(original: &Original<'_>, policy: &str) -> Option<PolicySetInput> {
-    let entries = &original.report.loaded.entries;
+pub(crate) fn as_permit(
+    input: &PolicySetInput,
+    report: &Report,
+    policy: &str,
+) -> Option<PolicySetInput> {
+    let entries = &report.loaded.entries;
     let entry = entries.iter().find(|e| e.id == policy)?;
     let entry = entry.template.map_or(entry, |t| &entries[t]);
-    let mut input = original.input.clone();
+    let mut input = input.clone();
     let file = input.policies.get_mut(entry.file)?;
     let text = &file.text;
     let bytes = text.as_bytes();

@@ -296,3 +296,49 @@ async fn compare(
     }
     result
 }
+
+/// For every request environment `policy` applies in, by name: a request on which it raises an
+/// error (as a `run-tests` entry's `request` and `entities`), `None` where it never errors,
+/// or why the solver could not tell. A template-linked policy is asked as the static policy it
+/// denotes. (`cedarcheck mutants` asks it of a policy and its mutant: a test counts errors.)
+pub fn error_requests(
+    policy: &cedar_policy::Policy,
+    schema: &Schema,
+    solver: &SolverCommand,
+    jobs: usize,
+) -> Vec<(String, Result<Option<Value>, String>)> {
+    let policy = match crate::denoted_static(policy, policy.id().clone()) {
+        Ok(policy) => policy,
+        Err(reason) => return vec![(String::new(), Err(reason))],
+    };
+    let mut envs: Vec<RequestEnv> = policy.get_valid_request_envs(schema).collect();
+    envs.sort_by_cached_key(env_name);
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let answers = worker::on_workers(
+        envs.len(),
+        jobs,
+        solver,
+        &asked,
+        None,
+        |worker, runtime, index| {
+            let env = &envs[index];
+            runtime.block_on(async {
+                let compiled = cedar_policy_symcc::CompiledPolicy::compile(&policy, env, schema)
+                    .map_err(|e| e.to_string())?;
+                let cex = solve!(worker, |c| c
+                    .check_never_errors_with_counterexample_opt(&compiled))
+                .map_err(|e| e.to_string())?;
+                let Some(cex) = cex else { return Ok(None) };
+                let cex = counterexample::to_json(&cex).map_err(|e| e.to_string())?;
+                Ok(Some(counterexample::test_case(
+                    "",
+                    &cex,
+                    schema,
+                    (Decision::Deny, &[], 0),
+                )))
+            })
+        },
+        |_, _| {},
+    );
+    envs.iter().map(env_name).zip(answers).collect()
+}
