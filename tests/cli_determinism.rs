@@ -101,3 +101,89 @@ fn ties_are_broken_by_name() {
         r#"undeclared actions: Action::"alpha", Action::"gamma", Action::"mid dle", and Action::"zeta""#,
     );
 }
+
+/// A set large enough to be validated in chunks on several threads, with findings of every
+/// kind the validator gives (errors, impossible policies, suspicious strings, errors in
+/// links), rule findings and duplicate ids across three files: `--jobs 1` and `--jobs 4`
+/// print the same bytes in every format.
+#[test]
+fn check_output_does_not_depend_on_the_number_of_jobs() {
+    let dir = std::env::temp_dir().join(format!("cedarcheck-jobs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("app.cedarschema"),
+        "entity Team;\n\
+         entity User in [Team] { level: Long, name: String };\n\
+         entity Doc { owner: User, public: Bool };\n\
+         action view, edit appliesTo { principal: [User], resource: [Doc], \
+         context: { mfa: Bool } };\n",
+    )
+    .unwrap();
+    let policy = |file: usize, i: usize| -> String {
+        let id = format!("f{file}-{i}");
+        match i % 7 {
+            0 => format!("@id(\"{id}\")\npermit (principal, action == Action::\"view\", resource) when {{ resource.owner.level > {i} }};"),
+            1 => format!("@id(\"{id}\")\npermit (principal == User::\"u{i}\", action == Action::\"edit\", resource) when {{ resource.nope }};"),
+            2 => format!("@id(\"{id}\")\nforbid (principal is Doc, action == Action::\"view\", resource);"),
+            3 => format!("@id(\"{id}\")\npermit (principal in Team::\"t\", action, resource is Doc) when {{ principal.name == \"аdmin{i}\" }};"),
+            4 => format!("@id(\"f0-{}\")\npermit (principal == User::\"u\", action == Action::\"view\", resource == Doc::\"d{i}\");", i - 1),
+            5 => format!("@id(\"{id}\")\npermit (principal == ?principal, action == Action::\"view\", resource) when {{ context.mfa }};"),
+            _ => format!("@id(\"{id}\")\npermit (principal == User::\"u{i}\", action == Action::\"undeclared\", resource);"),
+        }
+    };
+    for file in 0..3 {
+        let text: Vec<String> = (0..150).map(|i| policy(file, i)).collect();
+        std::fs::write(dir.join(format!("p{file}.cedar")), text.join("\n\n") + "\n").unwrap();
+    }
+    let links: Vec<String> = (0..60)
+        .map(|n| {
+            let template = format!("f{}-{}", n % 3, 5 + 7 * (n % 20));
+            // Every other link puts a Doc where the template wants a User.
+            let principal = if n % 2 == 0 { "User" } else { "Doc" };
+            format!(
+                r#"{{"template_id":"{template}","link_id":"link-{n}","args":{{"?principal":"{principal}::\"x{n}\""}}}}"#
+            )
+        })
+        .collect();
+    std::fs::write(
+        dir.join("app.links.json"),
+        format!("[{}]\n", links.join(",\n")),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("cedarcheck.toml"),
+        "policies = [\"p*.cedar\"]\nschema = \"app.cedarschema\"\nlinks = [\"app.links.json\"]\n",
+    )
+    .unwrap();
+
+    for format in ["pretty", "compact", "json", "sarif", "github", "junit"] {
+        let run = |jobs: &str| {
+            let args = ["check", "--no-deep", "--jobs", jobs, "--format", format];
+            support::cedarcheck(&dir, &[&args[..], &["--color", "never"]].concat())
+        };
+        let one = run("1");
+        assert_eq!(one.0, 1, "{}\n{}", one.1, one.2);
+        let four = run("4");
+        assert!(
+            four == one,
+            "--format {format}: --jobs 4 differs from --jobs 1: {}",
+            first_difference(
+                &format!("{}{}", one.1, one.2),
+                &format!("{}{}", four.1, four.2)
+            ),
+        );
+    }
+    // Every kind of finding is there to be ordered.
+    let (_, json, _) = support::cedarcheck(&dir, &["check", "--no-deep", "--format", "json"]);
+    for rule in [
+        "\"schema-error\"",
+        "\"impossible-policy\"",
+        "\"suspicious-identifier\"",
+        "\"duplicate-policy-id\"",
+        "in link `link-1`",
+    ] {
+        assert!(json.contains(rule), "no {rule} finding:\n{json}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

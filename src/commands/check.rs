@@ -159,9 +159,11 @@ pub(crate) fn check(
                 ),
             }
         }
+        let mut settings = workspace.settings();
+        settings.jobs = common.jobs.unwrap_or(settings.jobs);
         let run = SetRun {
             target,
-            settings: workspace.settings(),
+            settings,
             analysis: workspace.analysis(),
             deep: deep_mode(plan, common, workspace.analysis().deep)?,
             plan,

@@ -12,6 +12,7 @@ mod incremental;
 pub mod lexer;
 mod links;
 pub mod mutation;
+mod parallel;
 mod policy;
 mod policy_set;
 mod policy_syntax;
@@ -98,16 +99,31 @@ pub fn check(input: &PolicySetInput, settings: &Settings) -> Report {
     for index in first_links..files.len() {
         links::load_links(&files, index, &mut loaded, &mut findings);
     }
-    if let Some(schema) = &schema {
-        validation::validate(schema, &loaded, &files, &mut findings);
-    }
-    run_policy_rules(
-        &loaded,
-        &files,
-        input.schema.is_some(),
-        settings,
-        &mut findings,
+    // The rules and validation are independent; the rules' findings come after validation's.
+    let threads = settings.threads();
+    let (validated, ruled) = parallel::join(
+        threads > 1,
+        || {
+            let mut validated = Vec::new();
+            if let Some(schema) = &schema {
+                validation::validate(schema, &loaded, &files, threads, &mut validated);
+            }
+            validated
+        },
+        || {
+            let mut ruled = Vec::new();
+            run_policy_rules(
+                &loaded,
+                &files,
+                input.schema.is_some(),
+                settings,
+                &mut ruled,
+            );
+            ruled
+        },
     );
+    findings.extend(validated);
+    findings.extend(ruled);
     Report::settled(findings, loaded, schema, input, settings)
 }
 

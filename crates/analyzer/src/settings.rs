@@ -16,6 +16,9 @@ pub struct Settings {
     /// Actions denied by design (`[analysis] intentionally-denied`), as Cedar writes their
     /// uids (`Ops::Action::"x"`): `unreachable-action` leaves them alone.
     pub intentionally_denied: Vec<String>,
+    /// Threads to parse-check a set with (`--jobs`, `[analysis] jobs`); 0 means all cores.
+    /// Only the speed depends on it, never the findings.
+    pub jobs: usize,
 }
 
 /// Rule levels for the files that match `files` (paths relative to the workspace root).
@@ -63,6 +66,14 @@ impl Settings {
             }
         }
         level
+    }
+
+    /// [`Settings::jobs`] with 0 resolved to the number of cores.
+    pub fn threads(&self) -> usize {
+        match self.jobs {
+            0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+            jobs => jobs,
+        }
     }
 
     /// Whether `rule` is on for at least one file, so that its check is worth running.

@@ -10,20 +10,155 @@ use cedar_policy::{
 };
 
 use crate::diagnostic::finding_from_diagnostic;
-use crate::policy_set::{LoadedSet, Origin};
+use crate::policy_set::{LoadedSet, Origin, PolicyKind};
 use crate::rules::{impossible_policy, schema_error, suspicious_identifier};
 use crate::spelling::closest;
 use crate::{Finding, Level, SourceFile, Span};
 
+/// Validates the set strictly on up to `threads` threads and puts each finding in its file.
+///
+/// The validator looks at one policy (or link) at a time, so the set is validated in chunks
+/// of consecutive policies, the links with their templates, and the findings are put back in
+/// the order one validation of the whole set gives them (see [`Diagnostic`]).
 pub fn validate(
     schema: &Schema,
     loaded: &LoadedSet,
     files: &[&SourceFile],
+    threads: usize,
     findings: &mut Vec<Finding>,
 ) {
-    let result = Validator::new(schema.clone()).validate(&loaded.set, ValidationMode::Strict);
-    for (policy, finding) in findings_of(&result, Some(schema), &loaded.set, Span::empty_at(0)) {
+    let validator = Validator::new(schema.clone());
+    let policies: Vec<usize> = (0..loaded.entries.len())
+        .filter(|&index| loaded.entries[index].kind != PolicyKind::Link)
+        .collect();
+    let links: Vec<usize> = (0..loaded.entries.len())
+        .filter(|&index| loaded.entries[index].kind == PolicyKind::Link)
+        .collect();
+    // Enough chunks to keep every thread busy while chunks differ in cost, none so small
+    // that building its set costs more than validating it.
+    let chunks = (policies.len() / MIN_CHUNK).clamp(1, threads.max(1) * 4);
+    if threads <= 1 || chunks == 1 {
+        let result = validator.validate(&loaded.set, ValidationMode::Strict);
+        for (_, policy, finding) in
+            diagnostics_of(&result, Some(schema), &loaded.set, Span::empty_at(0))
+        {
+            findings.push(locate(loaded, files, &policy, finding, &|_| Origin::FILE));
+        }
+        return;
+    }
+    let mut work: Vec<Chunk<'_>> = policies
+        .chunks(policies.len().div_ceil(chunks))
+        .map(Chunk::Policies)
+        .collect();
+    if !links.is_empty() {
+        work.push(Chunk::Links(&links));
+    }
+    let validated = crate::parallel::map(threads, &work, |chunk| {
+        let set = chunk.set(loaded);
+        let result = validator.validate(&set, ValidationMode::Strict);
+        let mut found = Vec::new();
+        for (diagnostic, policy, finding) in
+            diagnostics_of(&result, Some(schema), &set, Span::empty_at(0))
+        {
+            let Some(index) = loaded.entry_index_by_internal_id(&policy) else {
+                continue;
+            };
+            let is_link = loaded.entries[index].kind == PolicyKind::Link;
+            // The links' chunk holds their templates too; the templates' own findings come
+            // from their chunk.
+            if matches!(chunk, Chunk::Links(_)) && !is_link {
+                continue;
+            }
+            found.push(((diagnostic.rank(is_link), index), policy, finding));
+        }
+        found
+    });
+    let mut validated: Vec<_> = validated.into_iter().flatten().collect();
+    validated.sort_by_key(|(order, _, _)| *order);
+    for (_, policy, finding) in validated {
         findings.push(locate(loaded, files, &policy, finding, &|_| Origin::FILE));
+    }
+}
+
+/// The fewest policies worth a chunk of their own.
+const MIN_CHUNK: usize = 32;
+
+/// Policies validated together: consecutive policies and templates of the set (entry
+/// indices), or every link with its template.
+enum Chunk<'a> {
+    Policies(&'a [usize]),
+    Links(&'a [usize]),
+}
+
+impl Chunk<'_> {
+    fn set(&self, loaded: &LoadedSet) -> PolicySet {
+        let mut set = PolicySet::new();
+        match self {
+            Chunk::Policies(entries) => {
+                for &index in *entries {
+                    let entry = &loaded.entries[index];
+                    // Adding cannot fail: the ids are the loaded set's, unique.
+                    let _ = match entry.kind {
+                        PolicyKind::Template => match loaded.set.template(&entry.internal_id) {
+                            Some(t) => set.add_template(t.clone()).is_ok(),
+                            None => false,
+                        },
+                        _ => match loaded.set.policy(&entry.internal_id) {
+                            Some(p) => set.add(p.clone()).is_ok(),
+                            None => false,
+                        },
+                    };
+                }
+            }
+            Chunk::Links(entries) => {
+                let mut templates = HashSet::new();
+                for &index in *entries {
+                    let Some(template) = loaded.entries[index].template else {
+                        continue;
+                    };
+                    let internal = &loaded.entries[template].internal_id;
+                    if templates.insert(template) {
+                        if let Some(t) = loaded.set.template(internal) {
+                            let _ = set.add_template(t.clone());
+                        }
+                    }
+                    let link = &loaded.entries[index].internal_id;
+                    let values = loaded
+                        .set
+                        .policy(link)
+                        .and_then(|p| p.template_links())
+                        .unwrap_or_default();
+                    let _ = set.link(internal.clone(), link.clone(), values);
+                }
+            }
+        }
+        set
+    }
+}
+
+/// What a validator finding came from. Cedar's `Validator::validate` gives the errors of every
+/// policy and template in set order, then those of the links, and the warnings of every policy
+/// and template, then those of the links, then the confusable-string warnings of every policy
+/// and template; each policy's in the same order whatever else the set holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Diagnostic {
+    Error,
+    Warning,
+    /// A mixed-script or bidirectional-character string or identifier.
+    StringWarning,
+}
+
+impl Diagnostic {
+    /// Where a finding about a link (or not) comes in the whole set's validation: findings
+    /// sorted by rank, then by the policy's place in the set, are in that order.
+    fn rank(self, is_link: bool) -> u8 {
+        match (self, is_link) {
+            (Diagnostic::Error, false) => 0,
+            (Diagnostic::Error, true) => 1,
+            (Diagnostic::Warning, false) => 2,
+            (Diagnostic::Warning, true) => 3,
+            (Diagnostic::StringWarning, _) => 4,
+        }
     }
 }
 
@@ -39,6 +174,19 @@ pub(crate) fn findings_of(
     policies: &PolicySet,
     unlabelled: Span,
 ) -> Vec<(PolicyId, Finding)> {
+    diagnostics_of(result, schema, policies, unlabelled)
+        .into_iter()
+        .map(|(_, policy, finding)| (policy, finding))
+        .collect()
+}
+
+/// [`findings_of`], each finding with what it came from.
+fn diagnostics_of(
+    result: &ValidationResult,
+    schema: Option<&Schema>,
+    policies: &PolicySet,
+    unlabelled: Span,
+) -> Vec<(Diagnostic, PolicyId, Finding)> {
     // A policy that does not type-check is "impossible" only as a consequence; its errors say why.
     let erroneous: HashSet<&PolicyId> = result
         .validation_errors()
@@ -50,7 +198,7 @@ pub(crate) fn findings_of(
         if let Some(schema) = schema {
             settle_suggestion(schema, error, &mut finding);
         }
-        findings.push((error.policy_id().clone(), finding));
+        findings.push((Diagnostic::Error, error.policy_id().clone(), finding));
     }
     // Cedar may warn twice about one impossible policy: no action applies to its scope, and
     // so it is false for every request. It gets one finding, which says why.
@@ -86,12 +234,13 @@ pub(crate) fn findings_of(
                         finding.level = Level::Error;
                     }
                 }
-                findings.push((policy.clone(), finding));
+                findings.push((Diagnostic::Warning, policy.clone(), finding));
                 continue;
             }
             _ => &suspicious_identifier::RULE,
         };
         findings.push((
+            Diagnostic::StringWarning,
             policy.clone(),
             finding_from_diagnostic(rule, "", warning, unlabelled),
         ));

@@ -216,6 +216,7 @@ impl Config {
             }
             analysis.timeout_ms = raw.timeout_ms.unwrap_or(analysis.timeout_ms);
             analysis.jobs = raw.jobs.unwrap_or(analysis.jobs);
+            settings.jobs = analysis.jobs;
             for entry in raw.intentionally_denied.into_iter().flatten() {
                 let position =
                     cedarcheck_analyzer::LineIndex::new(text).position(text, entry.span().start);
