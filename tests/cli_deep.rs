@@ -522,3 +522,34 @@ fn bad_shards_are_usage_errors() {
     assert!(error(&["check", "--deep", "--shard", "1/3"])
         .starts_with("cedarcheck: error: deep analysis was demanded"));
 }
+
+/// The deep engine's answers on 200 generated policies (bench/deep_check.py's set, seed 1)
+/// over 20 request environments: a cold run reports exactly the findings of expected.txt, made
+/// before coverage questions were split into small ones (README "Deep analysis", how it
+/// scales). Any change in how questions are asked must not change what is found.
+#[test]
+fn two_hundred_generated_policies_give_the_same_findings() {
+    if !have_cvc5("two_hundred_generated_policies_give_the_same_findings") {
+        return;
+    }
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/deep-200");
+    let dir = copy_of(
+        &fixture,
+        &["cedarcheck.toml", "bench.cedarschema", "policies"],
+    );
+    let output = Command::cargo_bin("cedarcheck")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", "--deep", "--format", "compact"])
+        .timeout(Duration::from_secs(900))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let expected = std::fs::read_to_string(fixture.join("expected.txt")).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        expected,
+        "{stderr}"
+    );
+}

@@ -195,6 +195,14 @@ impl<'a> EnvCx<'a> {
         )
     }
 
+    /// Which of `among` match the request of `cex`, by the Authorizer (see
+    /// [`Witnesses::matching`]).
+    pub fn matching_among(&mut self, cex: &Value, among: &[usize]) -> Option<Vec<usize>> {
+        let subjects = &self.shared.subjects;
+        self.witnesses
+            .matching(cex, among, &|p| subjects[p].policy.clone())
+    }
+
     /// Whether the cache holds `Yes` for the query; asks nothing.
     pub fn known_yes(&mut self, query: Query<'_>) -> bool {
         let (key, _) = self.key(&query);
@@ -237,10 +245,14 @@ impl<'a> EnvCx<'a> {
             self.refuted += 1;
             return Answer::No(Some(cex));
         }
+        let started = std::time::Instant::now();
         let answer = match self.solve(&query).await {
             Ok(answer) => answer,
             Err(error) => return Answer::Unknown(error.to_string()),
         };
+        if profiling() {
+            profile_line(&self.job.name, &query, &answer, started.elapsed());
+        }
         if let Answer::No(Some(cex)) = &answer {
             self.witnesses.add(cex);
         }
@@ -476,4 +488,35 @@ pub fn with_effect(policy: &Policy, effect: Effect) -> Result<Policy, EffectErro
     });
     Policy::from_json(Some(policy.id().clone()), json)
         .map_err(|e| EffectError::FromJson(Box::new(e)))
+}
+
+/// `CEDARCHECK_PROFILE_QUERIES=1`: one line per query that reached the solver on stderr —
+/// `query<TAB>kind<TAB>policies involved<TAB>microseconds<TAB>answer<TAB>environment` — for
+/// the profile in bench/README.md.
+fn profiling() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("CEDARCHECK_PROFILE_QUERIES").is_some_and(|v| v == "1"))
+}
+
+fn profile_line(environment: &str, query: &Query<'_>, answer: &Answer, took: std::time::Duration) {
+    let (kind, involved) = match query {
+        Query::NeverMatches(_) => ("never-matches", 1),
+        Query::AlwaysMatches(_) => ("always-matches", 1),
+        Query::NeverErrors(_) => ("never-errors", 1),
+        Query::MatchesImplies(..) => ("matches-implies", 2),
+        Query::MatchesDisjoint(..) => ("matches-disjoint", 2),
+        Query::Covered { by, .. } => ("covered", 1 + by.len()),
+        Query::AlwaysAllows(set) => ("always-allows", set.len()),
+        Query::AlwaysDenies(set) => ("always-denies", set.len()),
+        Query::Invariant { policies, .. } => ("invariant", policies.len()),
+    };
+    let answer = match answer {
+        Answer::Yes => "yes",
+        Answer::No(_) => "no",
+        Answer::Unknown(_) => "unknown",
+    };
+    eprintln!(
+        "query\t{kind}\t{involved}\t{}\t{answer}\t{environment}",
+        took.as_micros()
+    );
 }

@@ -95,6 +95,26 @@ impl<'s> Witnesses<'s> {
         }
     }
 
+    /// Which of `among` match the request `cex` (their condition is true without error), by
+    /// the Authorizer; `cex` joins the pool. `None` when some policy could not be evaluated on
+    /// it, or the pool cannot take it: nothing can be concluded then.
+    pub fn matching(
+        &mut self,
+        cex: &Value,
+        among: &[usize],
+        policy: &impl Fn(usize) -> Policy,
+    ) -> Option<Vec<usize>> {
+        self.add(cex);
+        let witness = self.found.iter().position(|w| &w.json == cex)?;
+        let mut matched = Vec::new();
+        for &p in among {
+            if self.matches(witness, p, policy)? {
+                matched.push(p);
+            }
+        }
+        Some(matched)
+    }
+
     /// The witnesses to keep for the next run, most useful first. Those that settled nothing
     /// yet are kept too: each showed the answer to a question, and after an edit it usually
     /// shows the new answer.

@@ -158,18 +158,24 @@ async fn covered_by(cx: &mut EnvCx<'_>, target: usize, candidates: &[usize]) -> 
             _ => {}
         }
     }
-    match cx
-        .ask(Query::Covered {
-            target,
-            by: candidates,
-        })
-        .await
-    {
-        Answer::Yes => {}
-        Answer::No(_) => return Outcome::Fails,
-        Answer::Unknown(reason) => return Outcome::Unknown(reason),
+    // The candidates a single cover must be among: all of them, or those `refine` chose.
+    let mut among: Vec<usize> = candidates.to_vec();
+    match refine(cx, target, candidates).await {
+        Refined::Covered(chosen) => among = chosen,
+        Refined::NotCovered => return Outcome::Fails,
+        Refined::Undecided => match cx
+            .ask(Query::Covered {
+                target,
+                by: candidates,
+            })
+            .await
+        {
+            Answer::Yes => {}
+            Answer::No(_) => return Outcome::Fails,
+            Answer::Unknown(reason) => return Outcome::Unknown(reason),
+        },
     }
-    for &candidate in candidates {
+    for &candidate in candidates.iter().filter(|c| among.contains(c)) {
         if let Answer::Yes = cx.ask(Query::MatchesImplies(target, candidate)).await {
             return Outcome::Holds {
                 related: vec![candidate],
@@ -191,6 +197,74 @@ async fn covered_by(cx: &mut EnvCx<'_>, target: usize, candidates: &[usize]) -> 
         related,
         counterexample: None,
         detail: None,
+    }
+}
+
+/// Below this many candidates the whole union is asked at once.
+const REFINE_ABOVE: usize = 4;
+
+enum Refined {
+    /// Covered by these candidates (a subset of them all, so by the union too).
+    Covered(Vec<usize>),
+    /// A request the target matches and no candidate does.
+    NotCovered,
+    /// Ask the whole union.
+    Undecided,
+}
+
+/// Answers "is `target` covered by `candidates`?" with small questions instead of one over the
+/// union of them all, whose cost grows with every candidate (README "Deep analysis", how it
+/// scales). Starting from no candidate, it asks whether the chosen ones cover the target;
+/// a `Yes` settles it for the union. A `No` comes with a request the target matches and
+/// none of the chosen do: the Authorizer evaluates the other candidates on it, and if none
+/// matches either, the target is not covered; otherwise those that match join the chosen and
+/// the question is asked again. A candidate that covers the target alone matches every such
+/// request, so it is always chosen. When the chosen grow past half of the candidates, or
+/// something cannot be evaluated, the union is asked after all.
+async fn refine(cx: &mut EnvCx<'_>, target: usize, candidates: &[usize]) -> Refined {
+    if candidates.len() <= REFINE_ABOVE {
+        return Refined::Undecided;
+    }
+    let mut chosen: Vec<usize> = Vec::new();
+    loop {
+        let query = if chosen.is_empty() {
+            // Shared with `vacuous-policy`, asked already: a request the target matches.
+            Query::NeverMatches(target)
+        } else {
+            Query::Covered {
+                target,
+                by: &chosen,
+            }
+        };
+        let request = match cx.ask(query).await {
+            Answer::Yes if chosen.is_empty() => return Refined::Undecided,
+            Answer::Yes => {
+                chosen.sort_unstable();
+                return Refined::Covered(chosen);
+            }
+            Answer::No(Some(request)) => request,
+            Answer::No(None) | Answer::Unknown(_) => return Refined::Undecided,
+        };
+        let rest: Vec<usize> = candidates
+            .iter()
+            .copied()
+            .filter(|c| !chosen.contains(c))
+            .collect();
+        let Some(target_matches) = cx.matching_among(&request, &[target]) else {
+            return Refined::Undecided;
+        };
+        if target_matches.is_empty() {
+            // The solver's request does not replay as it said: trust neither.
+            return Refined::Undecided;
+        }
+        match cx.matching_among(&request, &rest) {
+            Some(matched) if matched.is_empty() => return Refined::NotCovered,
+            Some(matched) => chosen.extend(matched),
+            None => return Refined::Undecided,
+        }
+        if chosen.len() * 2 > candidates.len() {
+            return Refined::Undecided;
+        }
     }
 }
 
