@@ -378,6 +378,37 @@ fn failing_tests_stop_it_before_any_mutation() {
 }
 
 #[test]
+fn a_set_that_does_not_parse_is_named_as_the_reason_the_tests_fail() {
+    let dir = copy_of_fixture();
+    let policies = dir.path().join("policies/ops.cedar");
+    let mut text = std::fs::read_to_string(&policies).unwrap();
+    text.push_str("permit (principal, action, resource) when { oops };\n");
+    std::fs::write(&policies, text).unwrap();
+    let (code, stdout, stderr) = support::cedarcheck(dir.path(), &["mutants"]);
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert_eq!(
+        stderr.lines().last().unwrap(),
+        "cedarcheck: error: the tests fail before any mutation (2 failing, 0 file error(s)): make `cedarcheck test` pass first; policies/ops.cedar:4:45: invalid variable: oops; tests/reboot.json: alice reboots a staging host with mfa fails; tests/reboot.json: alice does not reboot without mfa fails"
+    );
+}
+
+#[test]
+fn write_tests_refuses_a_yaml_file_before_creating_it() {
+    if !have_cvc5("write_tests_refuses_a_yaml_file_before_creating_it") {
+        return;
+    }
+    let dir = copy_of_fixture();
+    let (code, stdout, stderr) =
+        with_solver(dir.path(), &["mutants", "--write-tests", "tests/gen.yaml"]);
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert_eq!(
+        stderr,
+        "cedarcheck: error: tests/gen.yaml:1:1: --write-tests writes JSON: name a native test file ending in .json\n"
+    );
+    assert!(!dir.path().join("tests/gen.yaml").exists());
+}
+
+#[test]
 fn the_readme_lists_every_operator_with_an_example() {
     let readme = include_str!("../README.md");
     let section = &readme[readme.find("## Mutation testing").unwrap()..];

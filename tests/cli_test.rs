@@ -798,6 +798,31 @@ fn suggest_says_it_needs_the_solver() {
     );
 }
 
+/// `cedarcheck test --format json > tests/results.json`: the shell creates the empty file
+/// before the run searches the directory.
+#[test]
+fn an_empty_json_file_found_while_searching_is_not_a_test() {
+    let dir = workspace(&[
+        ("tests/docs.json", &passing_suite()),
+        ("tests/results.json", ""),
+    ]);
+    let assert = test(dir.path(), &[]);
+    assert_eq!(code(&assert), 0, "{}", stdout(&assert));
+    assert!(
+        stdout(&assert).starts_with("3 passed, 0 failed (1 file, "),
+        "{}",
+        stdout(&assert)
+    );
+    // Named, it is not a test: an error.
+    let assert = test(dir.path(), &["tests/results.json"]);
+    assert_eq!(code(&assert), 1);
+    assert!(
+        stdout(&assert).starts_with("ERROR tests/results.json:1:1: not a test file: this is an empty file; a test file is a `cedar run-tests` array, a Cedar integration test or a native `{\"tests\": […]}` file\n"),
+        "{}",
+        stdout(&assert)
+    );
+}
+
 #[test]
 fn policies_without_id_are_covered_by_their_cedar_or_file_ids() {
     let dir = workspace(&[]);

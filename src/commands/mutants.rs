@@ -166,7 +166,12 @@ fn target(file: &Path, inputs: &[cedarcheck_test_runner::TestInput]) -> Result<T
     let text = match std::fs::read(file) {
         Ok(bytes) => String::from_utf8(bytes)
             .map_err(|_| format!("--write-tests {shown}: not a UTF-8 text file"))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Target::New),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // Refused names (a YAML file) are refused before anything is created.
+            let empty = cedarcheck_mutants::write::new_file(&[]);
+            cedarcheck_mutants::write::append(&shown, &empty, &[]).map_err(|e| e.to_string())?;
+            return Ok(Target::New);
+        }
         Err(e) => return Err(format!("--write-tests {shown}: {e}")),
     };
     cedarcheck_mutants::write::append(&shown, &text, &[]).map_err(|e| e.to_string())?;
@@ -197,7 +202,19 @@ fn write_tests(
 ) -> Result<(), String> {
     let shown = file.display().to_string();
     if !report.mutants.iter().any(|m| m.test.is_some()) {
-        eprintln!("cedarcheck: no survivor has a test to write; {shown} is left as it was");
+        let survivors: Vec<&cedarcheck_mutants::Mutant> = report
+            .mutants
+            .iter()
+            .filter(|m| m.status == cedarcheck_mutants::Status::Survived)
+            .collect();
+        match survivors.first() {
+            None => eprintln!("cedarcheck: no survivor, no test to write; {shown} is left as it was"),
+            Some(first) => eprintln!(
+                "cedarcheck: {} survived, none with a test to write ({}); {shown} is left as it was",
+                plural(survivors.len(), "mutant"),
+                first.note.as_deref().unwrap_or("the solver wrote none")
+            ),
+        }
         return Ok(());
     }
     let absolute = std::path::absolute(file).map_err(|e| format!("{shown}: {e}"))?;

@@ -181,7 +181,9 @@ pub fn run(
         .collect();
     if !failing.is_empty() || session.file_errors() > 0 {
         const SHOWN: usize = 3;
-        let mut first: Vec<String> = session.file_error_messages();
+        // Why the sets cannot be tested (a parse error) first: it is why their tests fail.
+        let mut first: Vec<String> = session.set_error_messages();
+        first.extend(session.file_error_messages());
         first.extend(failing.iter().cloned());
         if first.len() > SHOWN {
             let more = first.len() - SHOWN;
@@ -303,7 +305,10 @@ pub fn run(
             &outcomes,
             options,
         );
-        report.solved += verdicts.iter().flatten().count();
+        // Without a schema nothing was asked of the solver.
+        if checked.schema.is_some() {
+            report.solved += verdicts.iter().flatten().count();
+        }
         for ((m, (status, runs)), verdict) in mutations.into_iter().zip(outcomes).zip(verdicts) {
             report.test_runs += runs;
             let (status, test, note) = match (status, verdict) {

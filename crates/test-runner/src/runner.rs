@@ -207,6 +207,19 @@ impl Session {
             .collect()
     }
 
+    /// Why sets cannot be tested (parse and validation errors), as reports word them, each
+    /// once.
+    pub fn set_error_messages(&self) -> Vec<String> {
+        let mut messages: Vec<String> = Vec::new();
+        for error in self.prepared.iter().flat_map(|set| &set.errors) {
+            let message = error.to_string();
+            if !messages.contains(&message) {
+                messages.push(message);
+            }
+        }
+        messages
+    }
+
     /// The slot of the workspace's policy set `set` (a [`PolicySets`] index), when some test
     /// runs against it.
     pub fn slot_of(&self, set: usize) -> Option<usize> {

@@ -287,6 +287,9 @@ fn parse_json(file: &str, text: &str) -> Parsed {
     match first {
         Some('[') => parse_array(file, text, base),
         Some('{') => parse_object(file, text, base),
+        // `cedarcheck test --format json > results.json` creates the file before the run
+        // searches the directory: an empty file is not a test, not a broken one.
+        None => Parsed::NotATest("an empty file"),
         _ => match serde_json::from_str::<Value>(trimmed) {
             Err(error) => Parsed::Error(Located::json(file, text, base, &error, "invalid JSON")),
             Ok(_) => Parsed::NotATest("JSON that is neither an array nor an object"),
