@@ -823,6 +823,26 @@ fn an_empty_json_file_found_while_searching_is_not_a_test() {
     );
 }
 
+/// No cedarcheck.toml: `cedarcheck test tests/` runs the tests against the current directory's
+/// policies, as `cedarcheck test tests/docs.json` does.
+#[test]
+fn a_directory_of_tests_without_a_config_runs_against_the_current_directorys_policies() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "policies/docs.cedar", POLICIES);
+    write(dir.path(), "policies/docs.cedarschema", SCHEMA);
+    write(dir.path(), "tests/docs.entities.json", ENTITIES);
+    write(dir.path(), "tests/docs.json", passing_suite());
+    for args in [&["tests/"][..], &["tests/docs.json"], &[]] {
+        let assert = test(dir.path(), args);
+        assert_eq!(code(&assert), 0, "{args:?}: {}", stderr(&assert));
+        assert!(
+            stdout(&assert).starts_with("3 passed, 0 failed (1 file, "),
+            "{args:?}: {}",
+            stdout(&assert)
+        );
+    }
+}
+
 #[test]
 fn policies_without_id_are_covered_by_their_cedar_or_file_ids() {
     let dir = workspace(&[]);

@@ -178,7 +178,7 @@ pub(super) fn discover(
         if !path.exists() {
             return Err(format!("{}: no such file or directory", path.display()));
         }
-        let workspace = Workspace::open(path, config).map_err(|e| e.to_string())?;
+        let workspace = Workspace::open_tests(path, config).map_err(|e| e.to_string())?;
         let absolute = std::path::absolute(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let index = sets.add(workspace);
         let found: Vec<(PathBuf, bool)> = if path.is_file() {

@@ -65,6 +65,27 @@ impl Workspace {
     /// `config` when given, else zero-config rooted at `path` for a directory, and for a file
     /// at the current directory (when the file lies below it) or the file's directory.
     pub fn open(path: &Path, config: Option<&Path>) -> Result<Self, WorkspaceError> {
+        Self::open_as(path, config, path.is_dir())
+    }
+
+    /// The workspace of test files at `path` (`cedarcheck test`, `mutants`): as [`open`],
+    /// except that without a config a directory below the current directory that holds tests
+    /// and no policy belongs to the current directory's set, as a test file there does.
+    ///
+    /// [`open`]: Workspace::open
+    pub fn open_tests(path: &Path, config: Option<&Path>) -> Result<Self, WorkspaceError> {
+        let has_policies = path.is_dir()
+            && walk(path, &GlobSet::empty())
+                .map(|files| files.iter().any(|f| f.ends_with(".cedar")))
+                .unwrap_or(true);
+        Self::open_as(path, config, has_policies)
+    }
+
+    fn open_as(
+        path: &Path,
+        config: Option<&Path>,
+        dir_is_root: bool,
+    ) -> Result<Self, WorkspaceError> {
         let dir = if path.is_dir() {
             path.to_path_buf()
         } else {
@@ -97,7 +118,7 @@ impl Workspace {
             None => {
                 let cwd = std::env::current_dir().ok();
                 let root = match cwd {
-                    Some(cwd) if !path.is_dir() && dir.starts_with(&cwd) => cwd,
+                    Some(cwd) if !dir_is_root && dir.starts_with(&cwd) => cwd,
                     _ => dir,
                 };
                 Ok(Self { root, config: None })
