@@ -94,13 +94,14 @@ pub fn check(input: &PolicySetInput, settings: &Settings) -> Report {
         .schema
         .as_ref()
         .and_then(|file| schema::load_schema(file, &mut findings));
-    let mut loaded: LoadedSet = policy_set::load_policies(&files, &policy_files, &mut findings);
+    let threads = settings.threads();
+    let mut loaded: LoadedSet =
+        policy_set::load_policies(&files, &policy_files, threads, &mut findings);
     let first_links = input.policies.len() + usize::from(input.schema.is_some());
     for index in first_links..files.len() {
         links::load_links(&files, index, &mut loaded, &mut findings);
     }
     // The rules and validation are independent; the rules' findings come after validation's.
-    let threads = settings.threads();
     let (validated, ruled) = parallel::join(
         threads > 1,
         || {

@@ -16,6 +16,7 @@ use crate::rules::{duplicate_policy_id, parse_error};
 use crate::{Finding, Related, SourceFile, Span};
 
 mod json;
+mod pieces;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PolicyKind {
@@ -114,23 +115,31 @@ impl LoadedSet {
     }
 }
 
-/// Parses every policy file and gathers their policies and templates into one set.
+/// Parses every policy file (on up to `threads` threads) and gathers their policies and
+/// templates into one set.
 pub fn load_policies(
     files: &[&SourceFile],
     policy_files: &[usize],
+    threads: usize,
     findings: &mut Vec<Finding>,
 ) -> LoadedSet {
     let mut loaded = LoadedSet::default();
     let several = policy_files.len() > 1;
+    let mut readable = Vec::new();
     for &file_index in policy_files {
-        let file = files[file_index];
-        if let Some(finding) =
-            parse_error::unreadable_cedar(file, crate::policy_syntax::Syntax::Policies)
-        {
-            findings.push(finding);
-            continue;
+        match parse_error::unreadable_cedar(
+            files[file_index],
+            crate::policy_syntax::Syntax::Policies,
+        ) {
+            Some(finding) => findings.push(finding),
+            None => readable.push(file_index),
         }
-        let Some(items) = parse_file(file, findings) else {
+    }
+    let texts: Vec<&SourceFile> = readable.iter().map(|&index| files[index]).collect();
+    let parsed = pieces::parse_files(&texts, threads);
+    for (&file_index, (items, parse_findings)) in readable.iter().zip(parsed) {
+        findings.extend(parse_findings);
+        let Some(items) = items else {
             continue;
         };
         for (cedar_id, item) in items {
