@@ -2,8 +2,9 @@
 """Benchmark `cedarcheck check --no-deep` against `cedar validate` (cedar-policy-cli).
 
 Generates a deterministic schema and N policies that pass Cedar strict
-validation, runs both tools interleaved, and reports median/min wall time and
-median peak RSS of each, plus the ratio of medians (cedarcheck / cedar).
+validation, runs both tools (cedarcheck on all cores and with `--jobs 1`)
+interleaved, and reports median/min wall time and median peak RSS of each, plus
+the ratio of medians (cedarcheck / cedar) and the scaling (`--jobs 1` / all cores).
 See bench/README.md.
 """
 
@@ -265,9 +266,13 @@ def report(cmds, results, floor):
         rss = statistics.median(m for _, m in v) / 1024
         lines.append(f"| {k} | {med[k] * 1000:.1f} | {min(w for w, _ in v) * 1000:.1f} "
                      f"| {rss:.1f} |")
-    ratio = med["cedarcheck"] / med["cedar"] if len(med) == 2 else None
+    ratio = med["cedarcheck"] / med["cedar"] if {"cedarcheck", "cedar"} <= med.keys() else None
     if ratio is not None:
         lines += ["", f"Ratio of medians (cedarcheck / cedar): **{ratio:.2f}**"]
+    if {"cedarcheck", "cedarcheck --jobs 1"} <= med.keys():
+        scaling = med["cedarcheck --jobs 1"] / med["cedarcheck"]
+        lines += ["", f"Scaling (cedarcheck --jobs 1 / cedarcheck on all {len(os.sched_getaffinity(0))}"
+                  f" cores): **{scaling:.2f}×**"]
     runs = len(next(iter(results.values())))
     lines += ["", f"Runs: {runs} each (after 1 warm-up){', interleaved' * (len(cmds) > 1)}. "
               f"nproc: {len(os.sched_getaffinity(0))}. "
@@ -303,12 +308,14 @@ def main():
         cmds = {
             "cedarcheck": [args.cedarcheck, "check", "--no-deep", "--format", "compact",
                            str(out)],
+            "cedarcheck --jobs 1": [args.cedarcheck, "check", "--no-deep", "--jobs", "1",
+                                    "--format", "compact", str(out)],
             "cedar": [args.cedar, "validate", "--schema", str(out / "bench.cedarschema"),
                       "--policies", str(out / "policies.cedar"),
                       "--validation-mode", "strict", "--deny-warnings"],
         }
         if args.only:
-            cmds = {args.only: cmds[args.only]}
+            cmds = {k: v for k, v in cmds.items() if k.split()[0] == args.only}
         for cmd in cmds.values():
             if not os.access(cmd[0], os.X_OK):
                 sys.exit(f"error: not an executable: {cmd[0]}")
