@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use cedar_policy::{Authorizer, Effect, EntityUid};
-use cedarcheck_analyzer::{PolicyKind, PolicySetInput, Report, Settings};
+use cedarcheck_analyzer::{lexer, PolicyKind, PolicySetInput, Report, Settings};
 use cedarcheck_prover::diff::{self, Change, DiffInput, Example};
 use cedarcheck_prover::{LoadedPolicies, SolverCommand};
 use cedarcheck_test_runner::evaluate::{
@@ -218,7 +218,7 @@ fn observably(
         }
         Effect::Forbid => {
             let flipped = |input: &PolicySetInput, report: &Report| {
-                let input = crate::suggest::as_permit(input, report, policy)?;
+                let input = as_permit(input, report, policy)?;
                 let report = cedarcheck_analyzer::check(&input, &Settings::loading_only());
                 Some((input, report))
             };
@@ -388,6 +388,33 @@ fn sub_diff(
         }
     }
     Ok((removed, added))
+}
+
+/// The set's input with the `forbid` keyword of `policy` (or of the template it links)
+/// made `permit`.
+pub(crate) fn as_permit(
+    input: &PolicySetInput,
+    report: &Report,
+    policy: &str,
+) -> Option<PolicySetInput> {
+    let entries = &report.loaded.entries;
+    let entry = entries.iter().find(|e| e.id == policy)?;
+    let entry = entry.template.map_or(entry, |t| &entries[t]);
+    let mut input = input.clone();
+    let file = input.policies.get_mut(entry.file)?;
+    let text = &file.text;
+    let bytes = text.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let at = lexer::code_chars(text, entry.span.start)
+        .take_while(|&(at, _)| at < entry.span.end)
+        .map(|(at, _)| at)
+        .find(|&at| {
+            text[at..].starts_with("forbid")
+                && (at == 0 || !(word(bytes[at - 1]) || bytes[at - 1] == b'@'))
+                && !bytes.get(at + 6).is_some_and(|&c| word(c))
+        })?;
+    file.text = format!("{}permit{}", &text[..at], &text[at + 6..]).into();
+    Some(input)
 }
 
 /// The entry for the example's request that kills the mutant.

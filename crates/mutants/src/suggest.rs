@@ -14,13 +14,13 @@
 use std::collections::BTreeSet;
 
 use cedar_policy::Effect;
-use cedarcheck_analyzer::{lexer, PolicyKind, PolicySetInput, Report, Settings};
+use cedarcheck_analyzer::{PolicyKind, Settings};
 use cedarcheck_prover::diff::{self, Change, DiffInput, Example};
 use cedarcheck_prover::{LoadedPolicies, SolverCommand};
 use cedarcheck_test_runner::evaluate::Actual;
 use serde_json::Value;
 
-use crate::kill::{policy_strings, verified_test, Original};
+use crate::kill::{as_permit, policy_strings, verified_test, Original};
 
 /// A verified native test entry that `policy` determines, or why there is none.
 pub fn determining_test(
@@ -196,31 +196,4 @@ fn first_verified(
     Err(format!(
         "the solver found a request, but no test was written: {why}"
     ))
-}
-
-/// The set's input with the `forbid` keyword of `policy` (or of the template it links)
-/// made `permit`.
-pub(crate) fn as_permit(
-    input: &PolicySetInput,
-    report: &Report,
-    policy: &str,
-) -> Option<PolicySetInput> {
-    let entries = &report.loaded.entries;
-    let entry = entries.iter().find(|e| e.id == policy)?;
-    let entry = entry.template.map_or(entry, |t| &entries[t]);
-    let mut input = input.clone();
-    let file = input.policies.get_mut(entry.file)?;
-    let text = &file.text;
-    let bytes = text.as_bytes();
-    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
-    let at = lexer::code_chars(text, entry.span.start)
-        .take_while(|&(at, _)| at < entry.span.end)
-        .map(|(at, _)| at)
-        .find(|&at| {
-            text[at..].starts_with("forbid")
-                && (at == 0 || !(word(bytes[at - 1]) || bytes[at - 1] == b'@'))
-                && !bytes.get(at + 6).is_some_and(|&c| word(c))
-        })?;
-    file.text = format!("{}permit{}", &text[..at], &text[at + 6..]).into();
-    Some(input)
 }
