@@ -271,7 +271,20 @@ fn observably(
         ));
     }
 
-    // The errors.
+    // The errors: a request on which one of the two errs and the other does not kills the
+    // mutant by its error count.
+    let error_test = |request: &Value, what: &str| {
+        let example = Example {
+            case: request.clone(),
+            new_policies: Vec::new(),
+            new_reasons: Vec::new(),
+            old_reasons: Vec::new(),
+        };
+        match verified_test(&example, original.set, policy, &taken, &kills) {
+            Ok(entry) => Verdict::Killable(entry),
+            Err(why) => Verdict::Undecided(format!("{what}, but no test was written: {why}")),
+        }
+    };
     let mutated_policies = &mutant.report.loaded.set;
     for entry in changed {
         let (Some(before), Some(after)) = (
@@ -305,36 +318,20 @@ fn observably(
                 }
                 (Ok(Some(request)), Ok(None)) | (Ok(None), Ok(Some(request))) => request,
             };
-            let example = Example {
-                case: request.clone(),
-                new_policies: Vec::new(),
-                new_reasons: Vec::new(),
-                old_reasons: Vec::new(),
-            };
-            return match verified_test(&example, original.set, policy, &taken, &kills) {
-                Ok(entry) => Verdict::Killable(entry),
-                Err(why) => Verdict::Undecided(format!(
-                    "the mutant raises errors on other requests than the set in {env}, but no test was written: {why}"
-                )),
-            };
+            return error_test(
+                &request,
+                &format!("the mutant raises errors on other requests than the set in {env}"),
+            );
         }
         // An environment only the original applies in: there the mutant cannot err.
         if let Some((env, Ok(Some(request)))) = before
             .iter()
             .find(|(e, r)| matches!(r, Ok(Some(_))) && !after.iter().any(|(a, _)| a == e))
         {
-            let example = Example {
-                case: request.clone(),
-                new_policies: Vec::new(),
-                new_reasons: Vec::new(),
-                old_reasons: Vec::new(),
-            };
-            return match verified_test(&example, original.set, policy, &taken, &kills) {
-                Ok(entry) => Verdict::Killable(entry),
-                Err(why) => Verdict::Undecided(format!(
-                    "the set raises errors the mutant does not in {env}, but no test was written: {why}"
-                )),
-            };
+            return error_test(
+                request,
+                &format!("the set raises errors the mutant does not in {env}"),
+            );
         }
     }
     Verdict::Equivalent
