@@ -7,7 +7,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Parser, Debug)]
 #[command(
     name = "cedarcheck",
-    version,
+    // The version and the commit it was built from (build.rs).
+    version = env!("CEDARCHECK_VERSION"),
     about = "Linter, prover and test harness for Cedar authorization policies",
     after_help = "Without a command, `cedarcheck` runs `cedarcheck check .`."
 )]
@@ -38,6 +39,24 @@ pub enum Command {
     Merge(MergeArgs),
     /// Language server on stdio: the findings of `check`, live in the editor.
     Lsp,
+    /// Print the shell completion script for SHELL (see README "Installation").
+    Completions(CompletionsArgs),
+    /// Print the man page (roff): `cedarcheck man > cedarcheck.1`, or a command's page:
+    /// `cedarcheck man check > cedarcheck-check.1`.
+    Man(ManArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// The command whose page to print (default: the page of cedarcheck itself).
+    pub command: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Args, Debug, Default)]

@@ -1,6 +1,7 @@
 //! One module per command.
 
 mod check;
+mod completions;
 mod diff;
 mod fmt;
 mod init;
@@ -24,6 +25,8 @@ pub fn run(cli: Cli) -> u8 {
         Some(Command::Mutants(args)) => mutants::run(&args, &cli.common),
         Some(Command::Merge(args)) => merge::run(&args, &cli.common),
         Some(Command::Lsp) => lsp::run(),
+        Some(Command::Completions(args)) => completions::completions(&args),
+        Some(Command::Man(args)) => completions::man(&args),
         None => check::run(&Default::default(), &cli.common),
     }
 }
