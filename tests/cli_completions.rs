@@ -93,8 +93,9 @@ fn bash_completion_offers_every_command_at_the_top_level_and_is_valid_bash() {
 #[test]
 fn every_shell_gets_a_script_naming_every_command() {
     let commands = commands();
-    // How each shell's script names a command it completes.
-    let shells: [(&str, &str, fn(&str) -> String); 4] = [
+    // How each shell's script starts, and how it names a command it completes.
+    type Names = fn(&str) -> String;
+    let shells: [(&str, &str, Names); 4] = [
         ("zsh", "#compdef cedarcheck\n", |c| format!("'{c}:")),
         ("fish", "# Print an optspec for argparse", |c| {
             format!("-f -a \"{c}\" -d '")
