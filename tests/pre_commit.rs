@@ -212,38 +212,73 @@ fn changed_files_are_checked_with_their_whole_set_and_only_their_findings_shown(
     );
 }
 
+// ---- the `-system` twins ------------------------------------------------------------------
+
+/// The hooks of this repository's `.pre-commit-hooks.yaml`: each `- id:` block, by id.
+fn hook_blocks() -> Vec<(String, Vec<String>)> {
+    let ours = Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml");
+    let hooks = std::fs::read_to_string(ours).unwrap();
+    hooks
+        .split("\n- id: ")
+        .skip(1)
+        .map(|block| {
+            let mut lines = block.lines().map(str::to_string);
+            let id = lines.next().unwrap();
+            let fields = lines
+                .take_while(|line| line.starts_with("  "))
+                .collect::<Vec<_>>();
+            (id, fields)
+        })
+        .collect()
+}
+
+/// Every `language: rust` hook has a `-system` twin (README "pre-commit") that runs the same
+/// entry on the same files, with the `cedarcheck` on PATH: the lines differ only in
+/// `language` and in the description's ending.
+#[test]
+fn every_rust_hook_has_a_system_twin_that_differs_only_in_language() {
+    let blocks = hook_blocks();
+    let ids: Vec<&str> = blocks.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "cedarcheck",
+            "cedarcheck-system",
+            "cedarcheck-test",
+            "cedarcheck-test-system",
+            "cedarcheck-fmt",
+            "cedarcheck-fmt-system"
+        ]
+    );
+    for (id, fields) in blocks.iter().filter(|(id, _)| !id.ends_with("-system")) {
+        let twin = format!("{id}-system");
+        let (_, twin_fields) = blocks.iter().find(|(i, _)| *i == twin).unwrap();
+        let expected: Vec<String> = fields
+            .iter()
+            .map(|line| match line.as_str() {
+                "  language: rust" => "  language: system".to_string(),
+                description if description.starts_with("  description: ") => format!(
+                    "{}, with the cedarcheck binary on PATH.",
+                    description.trim_end_matches('.')
+                ),
+                other => other.to_string(),
+            })
+            .collect();
+        assert!(fields.contains(&"  language: rust".to_string()), "{id}");
+        assert_eq!(twin_fields, &expected, "{twin} against {id}");
+    }
+}
+
 // ---- the `cedarcheck-test` hook in a repository with policies and no tests yet ------------
 //
 // The hook passes with a one-line note, while `cedarcheck test` on the command line still
-// fails on an empty run unless given `--allow-empty`. The hooks file gets one change: the
-// `cedarcheck-test` hook's `language: rust` (pre-commit would build cedarcheck from the hooks
-// repository) becomes `language: system`, so that it runs the freshly built binary on PATH
-// with the hook's own entry, files and arguments.
+// fails on an empty run unless given `--allow-empty`. The run uses `cedarcheck-test-system`,
+// the freshly built binary on PATH with the hook's own entry, files and arguments (which are
+// `cedarcheck-test`'s, as the test above shows).
 
 /// What an empty run allowed by `--allow-empty` prints on stderr, and nothing else.
 const EMPTY_NOTE: &str =
     "note: no tests ran: no test files were found; --allow-empty accepts that\n";
-
-/// This repository's hooks file with the `cedarcheck-test` hook's `language: rust` turned
-/// into `language: system`; every other line is as it is.
-fn hooks_with_system_test_hook() -> String {
-    let ours = Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml");
-    let hooks = std::fs::read_to_string(ours).unwrap();
-    let start = hooks
-        .find("- id: cedarcheck-test\n")
-        .expect("the cedarcheck-test hook");
-    let end = hooks[start..]
-        .find("\n- id: ")
-        .map_or(hooks.len(), |i| start + i);
-    let hook = &hooks[start..end];
-    assert_eq!(hook.matches("  language: rust\n").count(), 1, "{hook}");
-    format!(
-        "{}{}{}",
-        &hooks[..start],
-        hook.replace("  language: rust\n", "  language: system\n"),
-        &hooks[end..]
-    )
-}
 
 /// A test that [`GOOD`] fails: it allows what the test expects to be denied.
 const FAILING_TEST: &str = r#"{
@@ -276,11 +311,7 @@ fn the_test_hook_passes_with_a_note_while_there_are_no_tests() {
     ) else {
         return;
     };
-    let project = Project::with_hooks(
-        &hooks_with_system_test_hook(),
-        "cedarcheck-test",
-        &no_tests_yet(),
-    );
+    let project = Project::new("cedarcheck-test-system", &no_tests_yet());
     // `--verbose` shows a passing hook's output.
     let (ok, output) = project.run(&pre_commit, &["--all-files", "--verbose"]);
     assert!(ok, "{output}");
@@ -298,6 +329,43 @@ fn the_test_hook_passes_with_a_note_while_there_are_no_tests() {
         output.contains("FAIL tests/users.json:4: users cannot read docs"),
         "{output}"
     );
+}
+
+#[test]
+fn the_fmt_hook_formats_a_policy_and_passes_once_the_change_is_staged() {
+    let Some(pre_commit) = require_tool(
+        "the_fmt_hook_formats_a_policy_and_passes_once_the_change_is_staged",
+        Tool::PreCommit,
+    ) else {
+        return;
+    };
+    let unformatted = "@id(\"users-read-docs\")\n\
+        permit(principal is Ops::User,action==Ops::Action::\"Read\",resource is Ops::Doc);\n";
+    let project = Project::new(
+        "cedarcheck-fmt-system",
+        &[
+            ("policies/s.cedarschema", SCHEMA),
+            ("policies/users.cedar", unformatted),
+        ],
+    );
+    // The hook rewrites the file; pre-commit fails the run because a file changed.
+    let (ok, output) = project.run(&pre_commit, &["--all-files"]);
+    assert!(!ok, "{output}");
+    assert!(output.contains("Failed"), "{output}");
+    assert!(
+        output.contains("files were modified by this hook"),
+        "{output}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(project.dir.join("policies/users.cedar")).unwrap(),
+        "@id(\"users-read-docs\")\npermit (\n  principal is Ops::User,\n  \
+         action == Ops::Action::\"Read\",\n  resource is Ops::Doc\n);\n"
+    );
+    // Staged, it passes.
+    git(&project.dir, &["add", "-A"]);
+    let (ok, output) = project.run(&pre_commit, &["--all-files"]);
+    assert!(ok, "{output}");
+    assert!(output.contains("Passed"), "{output}");
 }
 
 /// Runs `cedarcheck ARGS` in `dir`; returns exit code, stdout and stderr.
