@@ -52,6 +52,20 @@ impl Store {
         )
     }
 
+    /// Empties every part of `uri`'s diagnostics as of `stamp` (its file was deleted), so that
+    /// no result computed before reappears. Returns whether it had any to clear.
+    pub fn clear(&mut self, uri: &Uri, stamp: u64) -> bool {
+        let Some(parts) = self.files.get_mut(uri) else {
+            return false;
+        };
+        let had = parts.values().any(|(_, d)| !d.is_empty());
+        for part in [Part::Static, Part::Notes, Part::Deep, Part::Tests] {
+            let entry = parts.entry(part).or_insert((stamp, Vec::new()));
+            *entry = (entry.0.max(stamp), Vec::new());
+        }
+        had
+    }
+
     /// Whether `uri` has diagnostics of `part`.
     pub fn has(&self, uri: &Uri, part: Part) -> bool {
         self.files

@@ -18,3 +18,4 @@ pub mod policy_test;
 pub mod rule_docs;
 pub mod symbols;
 pub mod test_files;
+pub mod watched_files;

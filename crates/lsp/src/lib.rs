@@ -13,6 +13,8 @@
 //!   `cedarcheck_analyzer::ide`.
 //! - every conversion between LSP types and the core's byte spans lives in [`from_proto`] and
 //!   [`to_proto`]; [`tasks`] runs work off the protocol's task and holds the one `lock`.
+//! - [`watch`] says which files changed outside the editor (for clients that watch none for
+//!   the server); `handlers::watched_files` turns those changes into refreshes.
 
 pub mod analysis;
 pub mod deep;
@@ -29,6 +31,7 @@ pub mod state;
 pub mod tasks;
 pub mod test_runs;
 pub mod to_proto;
+pub mod watch;
 
 pub use server::Server;
 

@@ -3,24 +3,29 @@
 //! request with an error; notifications start their work on analysis threads.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
-use crate::handlers::{self, code_lens, diagnostics, rule_docs};
+use crate::handlers::{self, code_lens, diagnostics, rule_docs, watched_files};
 use crate::state::State;
-use crate::{from_proto, tasks};
+use crate::watch::{self, Change};
+use crate::{from_proto, publish, tasks};
 
 pub struct Server {
     state: Arc<State>,
+    /// Whether the client registers file watchers for the server; if not, the server polls.
+    client_watches: AtomicBool,
 }
 
 impl Server {
     pub fn new(client: Client) -> Self {
         Self {
             state: Arc::new(State::new(client)),
+            client_watches: AtomicBool::new(false),
         }
     }
 
@@ -51,8 +56,58 @@ impl Server {
 
     /// Re-checks what `uri` belongs to, on an analysis thread; a newer edit supersedes it.
     fn refresh(&self, uri: Uri, stamp: u64) {
-        self.state.request_refresh(uri.clone(), stamp);
-        tokio::spawn(diagnostics::refresh(self.state.clone(), uri, stamp));
+        refresh(&self.state, uri, stamp);
+    }
+
+    /// Without file watchers from the client, looks at the known sets' directories every
+    /// [`watch::POLL_INTERVAL`] until shutdown.
+    fn poll(&self) {
+        let state = self.state.clone();
+        tokio::spawn(async move {
+            let mut last = watch::Snapshot::default();
+            loop {
+                tokio::time::sleep(watch::POLL_INTERVAL).await;
+                if state.shut_down() {
+                    return;
+                }
+                let worker = state.clone();
+                let Ok(now) = tasks::blocking(move || watched_files::snapshot(&worker)).await
+                else {
+                    continue;
+                };
+                let changes = watch::diff(&last, &now);
+                last = now;
+                if !changes.is_empty() {
+                    changed_on_disk(&state, &changes);
+                }
+            }
+        });
+    }
+}
+
+fn refresh(state: &Arc<State>, uri: Uri, stamp: u64) {
+    state.request_refresh(uri.clone(), stamp);
+    tokio::spawn(diagnostics::refresh(state.clone(), uri, stamp));
+}
+
+/// Files changed outside the editor: deleted ones lose their diagnostics, the known
+/// documents and changed JSON files are refreshed, and lenses are asked for again.
+fn changed_on_disk(state: &Arc<State>, changes: &[(PathBuf, Change)]) {
+    let Some(plan) = watched_files::plan(state, changes) else {
+        return;
+    };
+    for uri in plan.cleared {
+        let state = state.clone();
+        tokio::spawn(async move { publish::publish(&state, &uri, Vec::new(), None).await });
+    }
+    for uri in plan.refresh {
+        refresh(state, uri, plan.stamp);
+    }
+    if state.refreshes_lenses() {
+        let client = state.client.clone();
+        tokio::spawn(async move {
+            let _ = client.code_lens_refresh().await;
+        });
     }
 }
 
@@ -123,6 +178,14 @@ impl LanguageServer for Server {
             .and_then(|w| w.code_lens.as_ref())
             .and_then(|c| c.refresh_support)
             .unwrap_or(false);
+        let watches = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|w| w.dynamic_registration)
+            .unwrap_or(false);
+        self.client_watches.store(watches, Ordering::SeqCst);
         self.state
             .initialize(folders, rule_docs, creates, refreshes);
         Ok(InitializeResult {
@@ -133,6 +196,32 @@ impl LanguageServer for Server {
             }),
             offset_encoding: None,
         })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        if self.client_watches.load(Ordering::SeqCst) {
+            let client = self.state.client.clone();
+            // Not awaited here: the answer comes while other messages are handled.
+            tokio::spawn(async move {
+                let registered = client
+                    .register_capability(vec![watched_files::registration()])
+                    .await;
+                if let Err(e) = registered {
+                    client
+                        .log_message(
+                            MessageType::WARNING,
+                            format!("cedarcheck: the client did not watch files: {e}"),
+                        )
+                        .await;
+                }
+            });
+        } else {
+            self.poll();
+        }
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        changed_on_disk(&self.state, &watched_files::changes_of(&params));
     }
 
     async fn shutdown(&self) -> Result<()> {

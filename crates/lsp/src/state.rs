@@ -2,7 +2,7 @@
 //! documents and their edit stamps, what the client told at `initialize`, the diagnostics
 //! store, the deep jobs and the caches.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -40,6 +40,9 @@ pub struct State {
     create_files: AtomicBool,
     /// Whether the client re-asks for code lenses when told to (`workspace/codeLens/refresh`).
     lens_refresh: AtomicBool,
+    /// Every document opened in the session: the sets they belong to are the ones whose files
+    /// changed outside the editor are watched (`handlers::watched_files`).
+    known: Mutex<BTreeSet<String>>,
     shutdown: AtomicBool,
 }
 
@@ -58,6 +61,7 @@ impl State {
             runs: LastRuns::default(),
             create_files: AtomicBool::new(false),
             lens_refresh: AtomicBool::new(false),
+            known: Mutex::default(),
             shutdown: AtomicBool::new(false),
         }
     }
@@ -93,8 +97,24 @@ impl State {
     pub fn open(&self, uri: Uri, text: String, version: i32) -> u64 {
         let mut documents = lock(&self.documents);
         let stamp = self.next_stamp();
+        lock(&self.known).insert(uri.as_str().to_string());
         documents.insert(uri.clone(), Document::new(uri, text, version, stamp));
         stamp
+    }
+
+    /// The documents opened in the session, open or closed since.
+    pub fn known(&self) -> Vec<Uri> {
+        lock(&self.known)
+            .iter()
+            .filter_map(|uri| uri.parse().ok())
+            .collect()
+    }
+
+    /// A new edit stamp for a change outside the editor: analyses started before it give way
+    /// to those started after.
+    pub fn touch(&self) -> u64 {
+        let _documents = lock(&self.documents);
+        self.next_stamp()
     }
 
     /// Applies an edit to an open document; returns its edit stamp, or `None` when the

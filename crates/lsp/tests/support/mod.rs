@@ -122,16 +122,36 @@ impl Editor {
             .await
     }
 
+    /// Answers a request the server sent (`client/registerCapability`, say).
+    pub async fn respond(&mut self, id: &Value, result: Value) {
+        let message = json!({"jsonrpc": "2.0", "id": id, "result": result});
+        self.send_raw(message.to_string().as_bytes()).await;
+    }
+
     /// The next message from the server that `matches` (earlier ones are kept in `received`).
     pub async fn wait_for(&mut self, matches: impl Fn(&Value) -> bool) -> Value {
+        self.wait_for_within(TIMEOUT, matches).await
+    }
+
+    /// [`Editor::wait_for`], failing when nothing matches within `timeout`.
+    pub async fn wait_for_within(
+        &mut self,
+        timeout: Duration,
+        matches: impl Fn(&Value) -> bool,
+    ) -> Value {
         if let Some(i) = self.received.iter().position(&matches) {
             return self.received.remove(i);
         }
-        let deadline = tokio::time::Instant::now() + TIMEOUT;
+        let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let message = tokio::time::timeout_at(deadline, self.from_server.recv())
                 .await
-                .unwrap_or_else(|_| panic!("timed out; received meanwhile: {:#?}", self.received))
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "timed out after {timeout:?}; received meanwhile: {:#?}",
+                        self.received
+                    )
+                })
                 .expect("the server closed the connection");
             if matches(&message) {
                 return message;
@@ -140,9 +160,37 @@ impl Editor {
         }
     }
 
+    /// Drops what was received so far and what comes until the server has been quiet for
+    /// `quiet`: later waits see only what follows.
+    pub async fn settle(&mut self, quiet: Duration) {
+        self.received.clear();
+        while let Ok(Some(_)) = tokio::time::timeout(quiet, self.from_server.recv()).await {}
+    }
+
+    /// What was received so far and what comes within `wait`, taken out of `received`.
+    pub async fn collect_for(&mut self, wait: Duration) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        while let Ok(Some(message)) =
+            tokio::time::timeout_at(deadline, self.from_server.recv()).await
+        {
+            self.received.push(message);
+        }
+        std::mem::take(&mut self.received)
+    }
+
     /// The next diagnostics published for `uri` that satisfy `accept`.
     pub async fn diagnostics(&mut self, uri: &str, accept: impl Fn(&[Value]) -> bool) -> Value {
-        self.wait_for(|m| {
+        self.diagnostics_within(TIMEOUT, uri, accept).await
+    }
+
+    /// [`Editor::diagnostics`], failing when none come within `timeout`.
+    pub async fn diagnostics_within(
+        &mut self,
+        timeout: Duration,
+        uri: &str,
+        accept: impl Fn(&[Value]) -> bool,
+    ) -> Value {
+        self.wait_for_within(timeout, |m| {
             m["method"] == "textDocument/publishDiagnostics"
                 && m["params"]["uri"] == uri
                 && accept(
