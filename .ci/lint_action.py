@@ -5,7 +5,11 @@ DIR/step-NN.sh for shellcheck, and the steps are wrapped in a reusable workflow,
 DIR/action-as-workflow.yml, whose inputs are the action's, for actionlint (expressions,
 `uses:` inputs, and shellcheck again with its view of `${{ }}`).
 
-Usage: lint_action.py ACTION_YML DIR
+The README's workflows (its ```yaml blocks that start with `name:`) are written to
+DIR/readme-N.yml with `<owner>/cedarcheck@…` as `./`, so that actionlint checks the inputs
+they give the action against action.yml.
+
+Usage: lint_action.py ACTION_YML README DIR
 """
 
 import pathlib
@@ -16,7 +20,7 @@ import yaml
 
 
 def main() -> int:
-    action_path, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+    action_path, readme, out = map(pathlib.Path, sys.argv[1:4])
     out.mkdir(parents=True, exist_ok=True)
     action = yaml.safe_load(action_path.read_text())
     runs = action.get("runs", {})
@@ -51,6 +55,11 @@ def main() -> int:
         "jobs": {"action": {"runs-on": "ubuntu-latest", "steps": runs["steps"]}},
     }
     (out / "action-as-workflow.yml").write_text(yaml.safe_dump(workflow, sort_keys=False))
+    blocks = re.findall(r"^```yaml\n(name:.*?)^```$", readme.read_text(), flags=re.S | re.M)
+    for number, block in enumerate(blocks, 1):
+        block = re.sub(r"<owner>/cedarcheck@\S+", "./", block)
+        (out / f"readme-{number}.yml").write_text(block)
+    print(f"{readme}: {len(blocks)} workflows")
     for problem in problems:
         print(problem, file=sys.stderr)
     print(f"{action_path}: {scripts} shell steps")
