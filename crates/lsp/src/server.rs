@@ -64,7 +64,7 @@ impl Server {
     fn poll(&self) {
         let state = self.state.clone();
         tokio::spawn(async move {
-            let mut last = watch::Snapshot::default();
+            let mut last = watch::Snapshot::now();
             loop {
                 tokio::time::sleep(watch::POLL_INTERVAL).await;
                 if state.shut_down() {

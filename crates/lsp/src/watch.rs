@@ -49,12 +49,24 @@ pub type Stamp = (Option<SystemTime>, u64);
 /// directory cannot be read (it was deleted, say).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Snapshot {
+    /// When it was begun.
+    pub taken: Option<SystemTime>,
     pub dirs: BTreeMap<PathBuf, Option<BTreeMap<PathBuf, Stamp>>>,
+}
+
+impl Snapshot {
+    /// A snapshot of no directory, taken now: the poller's first baseline.
+    pub fn now() -> Self {
+        Self {
+            taken: Some(SystemTime::now()),
+            dirs: BTreeMap::new(),
+        }
+    }
 }
 
 /// Reads the relevant files of each directory (not below it) and their stamps.
 pub fn snapshot(dirs: impl IntoIterator<Item = PathBuf>) -> Snapshot {
-    let mut snapshot = Snapshot::default();
+    let mut snapshot = Snapshot::now();
     for dir in dirs {
         if snapshot.dirs.contains_key(&dir) {
             continue;
@@ -76,14 +88,21 @@ pub fn snapshot(dirs: impl IntoIterator<Item = PathBuf>) -> Snapshot {
     snapshot
 }
 
-/// What changed from `old` to `new`, by path. Only directories in both count: a directory
-/// watched for the first time is the baseline of the next comparison, not a creation of all
-/// its files.
+/// What changed from `old` to `new`, by path. A directory watched for the first time (a
+/// document of a new set was opened) is not a creation of all its files: only those modified
+/// since `old` was taken count, as changed (the document's first analysis may have read them
+/// before the change).
 pub fn diff(old: &Snapshot, new: &Snapshot) -> Vec<(PathBuf, Change)> {
     let empty = BTreeMap::new();
     let mut changes = Vec::new();
     for (dir, files) in &new.dirs {
         let Some(before) = old.dirs.get(dir) else {
+            let since = old.taken;
+            for (path, (modified, _)) in files.iter().flatten() {
+                if since.is_some_and(|since| modified.is_some_and(|m| m >= since)) {
+                    changes.push((path.clone(), Change::Changed));
+                }
+            }
             continue;
         };
         let before = before.as_ref().unwrap_or(&empty);
@@ -114,6 +133,7 @@ mod tests {
 
     fn snap(dirs: &[Dir]) -> Snapshot {
         Snapshot {
+            taken: None,
             dirs: dirs
                 .iter()
                 .map(|(dir, files)| {
@@ -182,5 +202,33 @@ mod tests {
             ]
         );
         assert_eq!(diff(&new, &new), vec![]);
+    }
+
+    #[test]
+    fn in_a_newly_watched_directory_files_modified_since_the_last_look_are_changed() {
+        let at = |secs| Some(SystemTime::UNIX_EPOCH + Duration::from_secs(secs));
+        let old = Snapshot {
+            taken: at(100),
+            dirs: BTreeMap::new(),
+        };
+        let files = [
+            ("/w/old.cedar", at(99)),
+            ("/w/new.cedar", at(100)),
+            ("/w/t.json", at(101)),
+        ]
+        .into_iter()
+        .map(|(path, modified)| (PathBuf::from(path), (modified, 1)))
+        .collect();
+        let new = Snapshot {
+            taken: at(102),
+            dirs: [(PathBuf::from("/w"), Some(files))].into_iter().collect(),
+        };
+        assert_eq!(
+            diff(&old, &new),
+            vec![
+                (PathBuf::from("/w/new.cedar"), Change::Changed),
+                (PathBuf::from("/w/t.json"), Change::Changed),
+            ]
+        );
     }
 }
