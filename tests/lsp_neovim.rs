@@ -1,6 +1,7 @@
 //! End to end with a real editor: headless Neovim opens a policy with findings, starts
-//! `cedarcheck lsp` on it (plain `vim.lsp`, as editors/neovim/README.md sets it up) and writes
-//! the diagnostics it received as JSON; the test checks the rule codes and lines.
+//! `cedarcheck lsp` on it (with editors/neovim's own setup, as editors/neovim/README.md says)
+//! and writes the diagnostics it received as JSON; the test checks the rule codes and lines,
+//! and that a config changed on disk outside the editor changes them.
 //!
 //! Without `nvim` on PATH the test says it was skipped — except under CI, where it fails
 //! (`.ci/run` installs Debian's `neovim`).
@@ -12,24 +13,31 @@ use std::time::{Duration, Instant};
 use cedarcheck_test_support::{require_tool, Tool};
 use serde_json::Value;
 
-/// Opens the policy, starts the server for its buffer (`vim.lsp.start` from Neovim 0.8,
-/// `start_client` + `buf_attach_client` before), waits for diagnostics, writes them, quits.
+/// Puts editors/neovim on the runtimepath and runs its setup (`require('cedarcheck').setup`:
+/// `vim.lsp.config` / `vim.lsp.enable` with `lsp/cedarcheck.lua` from Neovim 0.11, `vim.lsp.start`
+/// from 0.8, `start_client` + `buf_attach_client` before), opens the policy, waits for
+/// diagnostics, then raises a rule's level in cedarcheck.toml on disk (as a `git checkout`
+/// would) and waits for the server to notice; writes what it saw, quits.
 const SCRIPT: &str = r#"
 local bin, root, out = os.getenv('CEDARCHECK_BIN'), os.getenv('CEDARCHECK_ROOT'), os.getenv('CEDARCHECK_OUT')
+vim.opt.runtimepath:prepend(os.getenv('CEDARCHECK_PLUGIN'))
+vim.cmd('filetype on')
+require('cedarcheck').setup({ cmd = { bin, 'lsp' }, init_options = { deep = false } })
 vim.cmd('edit ' .. vim.fn.fnameescape(root .. '/policies.cedar'))
 local buf = vim.api.nvim_get_current_buf()
-vim.bo[buf].filetype = 'cedar'
-local config = { name = 'cedarcheck', cmd = { bin, 'lsp' }, root_dir = root, init_options = { deep = false } }
-local client
-if vim.lsp.start then
-  client = vim.lsp.start(config)
-else
-  client = vim.lsp.start_client(config)
-  vim.lsp.buf_attach_client(buf, client)
-end
+local detected = vim.bo[buf].filetype
 local received = vim.wait(30000, function() return #vim.diagnostic.get(buf) > 0 end, 20)
+local function severity_of(code)
+  for _, d in ipairs(vim.diagnostic.get(buf)) do
+    local lsp = d.user_data and d.user_data.lsp or {}
+    if (d.code or lsp.code) == code then return d.severity end
+  end
+end
 local v = vim.version()
-local result = { nvim = v.major .. '.' .. v.minor .. '.' .. v.patch, received = received, diagnostics = {} }
+local result = {
+  nvim = v.major .. '.' .. v.minor .. '.' .. v.patch, filetype = detected, received = received,
+  diagnostics = {}, before = severity_of('missing-policy-id') or vim.NIL,
+}
 for _, d in ipairs(vim.diagnostic.get(buf)) do
   local lsp = d.user_data and d.user_data.lsp or {}
   table.insert(result.diagnostics, {
@@ -37,9 +45,18 @@ for _, d in ipairs(vim.diagnostic.get(buf)) do
     source = d.source or lsp.source or vim.NIL, code = d.code or lsp.code or vim.NIL,
   })
 end
+-- Changed outside the editor: the server's poll (or the editor's file watcher) notices.
+local config = root .. '/cedarcheck.toml'
+local lines = vim.fn.readfile(config)
+vim.list_extend(lines, { '[rules]', 'missing-policy-id = "error"' })
+vim.fn.writefile(lines, config)
+result.raised = vim.wait(10000, function()
+  return severity_of('missing-policy-id') == vim.diagnostic.severity.ERROR
+end, 20)
 vim.fn.writefile({ vim.fn.json_encode(result) }, out)
-vim.lsp.stop_client(client)
-vim.wait(2000, function() return vim.lsp.get_client_by_id(client) == nil end, 20)
+local get = vim.lsp.get_clients or vim.lsp.get_active_clients
+vim.lsp.stop_client(get())
+vim.wait(2000, function() return #get() == 0 end, 20)
 vim.cmd('qa!')
 "#;
 
@@ -59,6 +76,10 @@ fn run_nvim(nvim: &Path, root: &Path, script: &Path, out: &Path) -> Value {
         .env("CEDARCHECK_BIN", env!("CARGO_BIN_EXE_cedarcheck"))
         .env("CEDARCHECK_ROOT", root)
         .env("CEDARCHECK_OUT", out)
+        .env(
+            "CEDARCHECK_PLUGIN",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("editors/neovim"),
+        )
         // The static findings only: the result must not depend on the solver.
         .env("CVC5", "/nonexistent/cvc5")
         .stdin(Stdio::null())
@@ -110,6 +131,7 @@ fn neovim_receives_the_static_findings_of_an_opened_policy() {
     let out = root.join("diagnostics.json");
     let result = run_nvim(&nvim, &root, &root.join("diagnostics.lua"), &out);
     eprintln!("nvim {}", result["nvim"]);
+    assert_eq!(result["filetype"], "cedar", "{result}");
     assert_eq!(
         result["received"], true,
         "no diagnostics within 30 s: {result}"
@@ -145,6 +167,13 @@ fn neovim_receives_the_static_findings_of_an_opened_policy() {
             .iter()
             .any(|m| m.contains("permits every principal")),
         "{messages:?}"
+    );
+    // missing-policy-id is info (3) by default; cedarcheck.toml raised it to error (1) on
+    // disk, outside the editor, and the diagnostics followed.
+    assert_eq!(result["before"], 3, "{result}");
+    assert_eq!(
+        result["raised"], true,
+        "the config changed on disk, and the level did not follow within 10 s: {result}"
     );
 }
 
