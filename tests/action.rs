@@ -306,11 +306,21 @@ fn install_env<'a>(
     version: &'a str,
     action_ref: &'a str,
 ) -> [(&'a str, &'a str); 5] {
+    install_env_at(server, version, action_ref, "/nonexistent/action")
+}
+
+/// The install step's `env:`, with the action's sources at `action_path`.
+fn install_env_at<'a>(
+    server: &'a str,
+    version: &'a str,
+    action_ref: &'a str,
+    action_path: &'a str,
+) -> [(&'a str, &'a str); 5] {
     [
         ("VERSION", version),
         ("ACTION_REF", action_ref),
         ("ACTION_REPOSITORY", "o/cedarcheck"),
-        ("ACTION_PATH", "/nonexistent/action"),
+        ("ACTION_PATH", action_path),
         ("SERVER", server),
     ]
 }
@@ -343,6 +353,34 @@ fn install_takes_the_release_of_the_action_s_tag_after_checking_its_checksum() {
     let version = String::from_utf8(version.stdout).unwrap();
     assert_eq!(runner.read("output"), format!("version={version}"));
     assert!(bin.join("cedarcheck").is_file());
+}
+
+#[test]
+fn at_a_major_tag_install_takes_the_release_of_the_action_s_cargo_toml() {
+    if !have_download_tools() {
+        return;
+    }
+    let runner = Runner::new();
+    let releases = runner.path("releases");
+    fake_release(&releases, "v9.8.7", false);
+    let server = format!("file://{}", releases.display());
+    let action = runner.path("action");
+    write(
+        &action,
+        "Cargo.toml",
+        "[package]\nname = \"cedarcheck\"\nversion = \"9.8.7\"\n",
+    );
+    let (code, printed) = runner.run(
+        "install",
+        runner.scratch.path(),
+        &install_env_at(&server, "", "v9", action.to_str().unwrap()),
+    );
+    assert_eq!(code, 0, "{printed}");
+    assert!(
+        printed.starts_with("cedarcheck-x86_64-unknown-linux-musl.tar.gz: OK\n"),
+        "{printed}"
+    );
+    assert!(runner.path("temp/cedarcheck/bin/cedarcheck").is_file());
 }
 
 #[test]
