@@ -35,6 +35,9 @@ pub enum Command {
     Diff(DiffArgs),
     /// Would the tests notice a weakened policy? Mutation testing, with the score.
     Mutants(MutantsArgs),
+    /// Re-decide logged requests (decision logs) with the working tree's policy set, or compare
+    /// `--base REV`'s with it: which real requests a change would newly allow or deny.
+    Replay(ReplayArgs),
     /// Combine the shard results of `check --deep --shard K/N` into the report of one run.
     Merge(MergeArgs),
     /// Language server on stdio: the findings of `check`, live in the editor.
@@ -184,6 +187,35 @@ pub struct DiffArgs {
     /// Exit 0 even when the change adds access (it is still reported).
     #[arg(long)]
     pub allow_new_access: bool,
+}
+
+/// `cedarcheck replay LOG…` (docs/decision-logs.md).
+#[derive(Args, Debug)]
+pub struct ReplayArgs {
+    /// Decision logs: native JSON Lines or CloudTrail files, `.gz` or not, globs, `-` for
+    /// standard input. Together they are one log.
+    #[arg(required = true, value_name = "LOG")]
+    pub logs: Vec<String>,
+    /// A snapshot of the entity store (Cedar entities JSON) for lines without `entities`.
+    #[arg(long, value_name = "FILE")]
+    pub entities: Option<PathBuf>,
+    /// Compare this git revision's policy set with the working tree's on the logged requests,
+    /// instead of the logged decisions with the working tree's.
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// The `[[set]]` to replay against, when the config names several.
+    #[arg(long, value_name = "NAME")]
+    pub set: Option<String>,
+    /// Lines that are not valid JSON, do not map or no longer validate fail the run when there
+    /// are more than N of them.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub max_invalid: usize,
+    /// Exit 0 even when a logged request would be newly allowed (it is still reported).
+    #[arg(long)]
+    pub allow_new_access: bool,
+    /// Exit 0 even when a logged request would be newly denied (it is still reported).
+    #[arg(long)]
+    pub allow_removed_access: bool,
 }
 
 #[derive(Args, Debug)]

@@ -8,6 +8,7 @@ mod init;
 mod lsp;
 mod merge;
 mod mutants;
+mod replay;
 mod rules;
 mod test;
 
@@ -23,6 +24,7 @@ pub fn run(cli: Cli) -> u8 {
         Some(Command::Init(args)) => init::run(&args, &cli.common),
         Some(Command::Diff(args)) => diff::run(&args, &cli.common),
         Some(Command::Mutants(args)) => mutants::run(&args, &cli.common),
+        Some(Command::Replay(args)) => replay::run(&args, &cli.common),
         Some(Command::Merge(args)) => merge::run(&args, &cli.common),
         Some(Command::Lsp) => lsp::run(),
         Some(Command::Completions(args)) => completions::completions(&args),

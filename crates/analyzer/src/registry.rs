@@ -29,6 +29,8 @@ macro_rules! registry {
             $(&deep::$module::RULE,)*
             &new_access::RULE,
             &removed_access::RULE,
+            &replay_new_access::RULE,
+            &replay_removed_access::RULE,
         ];
     };
 }

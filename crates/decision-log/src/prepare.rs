@@ -21,11 +21,8 @@ pub fn prepare(
     schema: Option<&Schema>,
     has_snapshot: bool,
 ) -> Result<Prepared, LineError> {
-    let schema_error = |what: &str, e: &dyn std::fmt::Display| {
-        LineError::new(
-            Problem::Schema,
-            format!("{what}: {}", first_line(&e.to_string())),
-        )
+    let schema_error = |what: &str, e: &dyn std::error::Error| {
+        LineError::new(Problem::Schema, format!("{what}: {}", chain(e)))
     };
     if let Some(schema) = schema {
         if !schema.actions().any(|a| a == &record.action) {
@@ -58,8 +55,32 @@ pub fn prepare(
         context,
         schema,
     )
-    .map_err(|e| schema_error("the request does not validate", &e))?;
+    .map_err(|e| match e {
+        cedar_policy::RequestValidationError::InvalidContext(_) => LineError::new(
+            Problem::Schema,
+            format!(
+                "the context does not have the type the schema gives `{}`'s context",
+                record.action
+            ),
+        ),
+        e => schema_error("the request does not validate", &e),
+    })?;
     Ok(Prepared { request, entities })
+}
+
+/// An error and its causes, on one line: Cedar puts the detail of an entity that does not
+/// conform to the schema in the cause.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut parts = vec![first_line(&error.to_string()).to_string()];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = first_line(&cause.to_string()).to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
 }
 
 #[cfg(test)]
@@ -109,7 +130,7 @@ mod tests {
         assert_eq!(error.problem, Problem::Schema);
         assert_eq!(
             error.message,
-            "the request does not validate: context `{mfa: \"yes\"}` is not valid for `Ops::Action::\"ViewHostStatus\"`"
+            "the context does not have the type the schema gives `Ops::Action::\"ViewHostStatus\"`'s context"
         );
     }
 

@@ -11,6 +11,8 @@ pub mod new_access;
 pub mod parse_error;
 pub mod permit_all;
 pub mod removed_access;
+pub mod replay_new_access;
+pub mod replay_removed_access;
 pub mod schema_error;
 pub mod suspicious_identifier;
 pub mod unguarded_attribute;
