@@ -617,3 +617,29 @@ fn base_compares_the_revision_with_the_working_tree() {
     );
     assert_eq!(replay(same.path(), &["small.jsonl", "--base", "nope"]).0, 2);
 }
+
+/// README "Decision logs": the bundled slice, with `agent-read-managed-logs` narrowed.
+#[test]
+fn the_readme_example() {
+    let ws = workspace(false);
+    copy(
+        &repo_root().join("tests/fixtures/decision-logs"),
+        &ws.path().join("tests/fixtures/decision-logs"),
+    );
+    git(ws.path(), &["add", "-A"]);
+    git(ws.path(), &["commit", "-q", "-m", "logs"]);
+    let path = ws.path().join("policies/agent.cedar");
+    let text = std::fs::read_to_string(&path).unwrap().replacen(
+        "resource.path like \"/var/log/*\"",
+        "resource.path like \"/var/log/nginx/*\"",
+        1,
+    );
+    std::fs::write(path, text).unwrap();
+    let command = "cedarcheck replay --base HEAD tests/fixtures/decision-logs/week-slice.jsonl --max-invalid 4 --format compact";
+    let args: Vec<&str> = command.split(' ').skip(1).collect();
+    let (code, stdout, _) = run(ws.path(), &args, b"");
+    assert_eq!(code, 1);
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let shown = format!("```text\n$ {command}\n{stdout}```\n");
+    assert!(readme.contains(&shown), "README should show\n{shown}");
+}

@@ -134,6 +134,8 @@ impl std::fmt::Display for LineError {
     }
 }
 
+impl std::error::Error for LineError {}
+
 /// The format of a log file, told from its first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
