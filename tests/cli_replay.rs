@@ -643,3 +643,59 @@ fn the_readme_example() {
     let shown = format!("```text\n$ {command}\n{stdout}```\n");
     assert!(readme.contains(&shown), "README should show\n{shown}");
 }
+
+#[test]
+fn several_sets_need_set() {
+    let ws = workspace(false);
+    std::fs::write(
+        ws.path().join("cedarcheck.toml"),
+        "[[set]]\nname = \"openclaw\"\npolicies = [\"policies/*.cedar\"]\nschema = \"policies/openclaw.cedarschema\"\n\n[[set]]\nname = \"other\"\npolicies = [\"other/*.cedar\"]\nschema = \"policies/openclaw.cedarschema\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir(ws.path().join("other")).unwrap();
+    std::fs::write(
+        ws.path().join("other/all.cedar"),
+        "@id(\"everything\")\npermit (principal, action, resource);\n",
+    )
+    .unwrap();
+    let args = [
+        "small.jsonl",
+        SNAPSHOT[0],
+        SNAPSHOT[1],
+        "--format",
+        "compact",
+    ];
+    assert_eq!(
+        replay(ws.path(), &args),
+        (
+            2,
+            String::new(),
+            "cedarcheck: error: the config names 2 policy sets; choose one with --set NAME (openclaw, other)\n".into()
+        )
+    );
+    let with = |set: &str| {
+        let mut all = args.to_vec();
+        all.extend(["--set", set]);
+        replay(ws.path(), &all)
+    };
+    let (code, stdout, _) = with("openclaw");
+    assert_eq!(
+        (code, stdout.as_str()),
+        (0, "~ Ops::Agent Ops::Action::\"ListServices\" on Ops::Host: allow → allow (1 request; before: observe-hosts-v1, after: agent-observe-managed-hosts)\nReplayed 6 of 6 decisions (logged decisions → working tree): 0 changed — 0 newly allowed, 0 newly denied; 1 decided the same for other reasons; 0 invalid, 0 not replayable.\n")
+    );
+    let (code, stdout, _) = with("other");
+    assert_eq!(code, 1);
+    assert_eq!(
+        stdout,
+        r#"+ Ops::Agent Ops::Action::"ListServices" on Ops::Host: deny → allow (2 requests; before: no policy (default deny), after: everything)
++ Ops::Agent Ops::Action::"ReadLogs" on Ops::LogDirectory: deny → allow (1 request; before: not logged, after: everything)
+~ Ops::Agent Ops::Action::"ReadLogs" on Ops::LogDirectory: allow → allow (2 requests; before: agent-read-managed-logs, after: everything)
+~ Ops::Agent Ops::Action::"ListServices" on Ops::Host: allow → allow (1 request; before: observe-hosts-v1, after: everything)
+Replayed 6 of 6 decisions (logged decisions → working tree): 3 changed — 3 newly allowed, 0 newly denied; 3 decided the same for other reasons; 0 invalid, 0 not replayable.
+"#
+    );
+    assert_eq!(
+        with("nope").2,
+        "cedarcheck: error: --set nope: the config names no such policy set\n"
+    );
+}
