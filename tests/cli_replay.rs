@@ -3,6 +3,8 @@
 //! of a change, per-policy counts, the JSON summary, findings at the deciding policy, exit
 //! codes, and `--base` on a temporary git repository.
 
+mod support;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -521,7 +523,7 @@ fn findings_are_at_the_deciding_policy() {
 "#
     );
     assert!(stderr.starts_with("Replayed 6 of 6 decisions"), "{stderr}");
-    // SARIF knows the rules and carries the request to paste.
+    // SARIF knows the rules, and is valid SARIF.
     let (_, stdout, _) = replay(
         ws.path(),
         &["small.jsonl", SNAPSHOT[0], SNAPSHOT[1], "--format", "sarif"],
@@ -540,6 +542,20 @@ fn findings_are_at_the_deciding_policy() {
         .map(|r| r["id"].as_str().unwrap())
         .collect();
     assert!(rules.contains(&"replay-new-access") && rules.contains(&"replay-removed-access"));
+    assert_eq!(support::sarif_schema_errors(&sarif), Vec::<String>::new());
+    assert_eq!(
+        results[1]["properties"]["policyId"],
+        "agent-observe-managed-hosts"
+    );
+    // JUnit: one failing test case per group, at the policy.
+    let (_, stdout, _) = replay(
+        ws.path(),
+        &["small.jsonl", SNAPSHOT[0], SNAPSHOT[1], "--format", "junit"],
+    );
+    assert!(
+        stdout.contains(r#"<testcase name="replay-new-access at policies/agent.cedar:14:1" classname="policies/agent.cedar" file="policies/agent.cedar" line="14">"#),
+        "{stdout}"
+    );
     // Config levels apply: the rule off, no finding; the exit code still follows the flags.
     let config = ws.path().join("cedarcheck.toml");
     let text = std::fs::read_to_string(&config).unwrap();
