@@ -302,9 +302,11 @@ struct Decider<'a> {
 pub(crate) struct Outcome {
     file: usize,
     line: usize,
-    result: Result<Replayed, LineError>,
+    /// `None` for a request decided as logged (or as the base decides), for the same reasons.
+    result: Result<Option<Box<Replayed>>, LineError>,
 }
 
+/// A request whose decision or determining policies changed.
 pub(crate) struct Replayed {
     time: Option<String>,
     principal: String,
@@ -317,8 +319,8 @@ pub(crate) struct Replayed {
     before: Option<Vec<String>>,
     new: Decision,
     after: Vec<String>,
-    /// A `run-tests` entry, for a request whose decision or reasons changed.
-    example: Option<Value>,
+    /// The request as a `run-tests` entry.
+    example: Value,
 }
 
 fn decide_all(decider: &Decider<'_>, items: Vec<Item>, jobs: usize) -> Vec<Outcome> {
@@ -370,7 +372,7 @@ impl Decider<'_> {
         }
     }
 
-    fn replay(&self, record: &Record) -> Result<Replayed, LineError> {
+    fn replay(&self, record: &Record) -> Result<Option<Box<Replayed>>, LineError> {
         let prepared = prepare(record, self.schema, self.snapshot.is_some())?;
         let entities = match (&prepared.entities, self.snapshot) {
             (Some(own), _) => own,
@@ -407,26 +409,27 @@ impl Decider<'_> {
         };
         let (new, after, errors) = decide(self.new);
         let changed = old != new || before.as_ref().is_some_and(|b| *b != after);
-        let example = changed.then(|| {
-            let entities = match &record.entities {
-                Some(entities) => entities.clone(),
-                None => Value::String(self.snapshot_name.clone().unwrap_or_default()),
-            };
-            json!({
-                "name": "",
-                "request": {
-                    "principal": record.principal.to_string(),
-                    "action": record.action.to_string(),
-                    "resource": record.resource.to_string(),
-                    "context": record.context,
-                },
-                "entities": entities,
-                "decision": new.as_str(),
-                "reason": after,
-                "num_errors": errors,
-            })
+        if !changed {
+            return Ok(None);
+        }
+        let entities = match &record.entities {
+            Some(entities) => entities.clone(),
+            None => Value::String(self.snapshot_name.clone().unwrap_or_default()),
+        };
+        let example = json!({
+            "name": "",
+            "request": {
+                "principal": record.principal.to_string(),
+                "action": record.action.to_string(),
+                "resource": record.resource.to_string(),
+                "context": record.context,
+            },
+            "entities": entities,
+            "decision": new.as_str(),
+            "reason": after,
+            "num_errors": errors,
         });
-        Ok(Replayed {
+        Ok(Some(Box::new(Replayed {
             time: record.time.clone(),
             principal: record.principal.to_string(),
             principal_type: record.principal.type_name().to_string(),
@@ -438,7 +441,7 @@ impl Decider<'_> {
             new,
             after,
             example,
-        })
+        })))
     }
 }
 
@@ -540,13 +543,17 @@ pub(crate) struct Tally {
 impl Tally {
     fn add(&mut self, outcome: Outcome, names: &[String]) {
         self.summary.decisions += 1;
-        let at = format!("{}:{}", names[outcome.file], outcome.line);
+        let at = || format!("{}:{}", names[outcome.file], outcome.line);
         let replayed = match outcome.result {
-            Ok(replayed) => replayed,
+            Ok(None) => {
+                self.summary.replayed += 1;
+                return;
+            }
+            Ok(Some(replayed)) => *replayed,
             Err(error) if error.problem.is_invalid() => {
                 self.summary.invalid += 1;
                 self.invalid.push(Invalid {
-                    at,
+                    at: at(),
                     column: error.column,
                     problem: error.problem,
                     message: error.message,
@@ -557,7 +564,7 @@ impl Tally {
                 self.summary.not_replayable += 1;
                 self.not_replayable
                     .entry(error.message)
-                    .or_insert((0, at))
+                    .or_insert_with(|| (0, at()))
                     .0 += 1;
                 return;
             }
@@ -566,8 +573,7 @@ impl Tally {
         let change = match (replayed.old, replayed.new) {
             (Decision::Deny, Decision::Allow) => Change::NewlyAllowed,
             (Decision::Allow, Decision::Deny) => Change::NewlyDenied,
-            _ if replayed.example.is_some() => Change::OtherReasons,
-            _ => return,
+            _ => Change::OtherReasons,
         };
         match change {
             Change::NewlyAllowed => self.summary.newly_allowed += 1,
@@ -608,13 +614,12 @@ impl Tally {
             }
         }
         if group.examples.len() < EXAMPLES {
-            group.examples.push(at.clone());
+            group.examples.push(at());
         }
         if group.example.is_none() {
-            group.example = replayed.example.map(|mut example| {
-                example["name"] = Value::String(format!("replayed from {at}"));
-                example
-            });
+            let mut example = replayed.example;
+            example["name"] = Value::String(format!("replayed from {}", at()));
+            group.example = Some(example);
         }
     }
 }
