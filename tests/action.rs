@@ -47,6 +47,35 @@ impl Runner {
         std::fs::read_to_string(self.path(name)).unwrap_or_default()
     }
 
+    /// The last value the steps gave the output `name` in `$GITHUB_OUTPUT`.
+    fn output(&self, name: &str) -> Option<String> {
+        let prefix = format!("{name}=");
+        self.read("output")
+            .lines()
+            .filter_map(|line| line.strip_prefix(&prefix))
+            .last()
+            .map(str::to_string)
+    }
+
+    /// The files the steps wrote under `$RUNNER_TEMP`, relative to it, sorted.
+    fn temp_files(&self) -> Vec<String> {
+        fn walk(dir: &Path, root: &Path, files: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, root, files);
+                } else {
+                    let relative = path.strip_prefix(root).unwrap();
+                    files.push(relative.to_string_lossy().into_owned());
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(&self.path("temp"), &self.path("temp"), &mut files);
+        files.sort();
+        files
+    }
+
     /// Runs the step `id` in `dir` with `env`; its exit code and what it printed.
     fn run(&self, id: &str, dir: &Path, env: &[(&str, &str)]) -> (i32, String) {
         let binary = Path::new(env!("CARGO_BIN_EXE_cedarcheck"));
@@ -134,10 +163,21 @@ fn check_annotates_writes_the_summary_and_reports_the_exit_code() {
         )),
         "{printed}"
     );
-    let stdout_file = runner.path("temp/cedarcheck/output.txt");
+    // The output goes to a directory of the step's own under $RUNNER_TEMP.
+    let stdout_file = runner.output("output-file").unwrap();
+    let own = Path::new(&stdout_file).parent().unwrap();
+    assert_eq!(own.parent().unwrap(), runner.path("temp"));
+    assert!(
+        own.file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("cedarcheck."),
+        "{stdout_file}"
+    );
     assert_eq!(
         runner.read("output"),
-        format!("exit-code=1\noutput-file={}\n", stdout_file.display())
+        format!("exit-code=1\noutput-file={stdout_file}\n")
     );
     assert_eq!(
         runner.read("summary"),
@@ -167,13 +207,15 @@ fn json_output_goes_to_the_output_file_and_sarif_is_written_beside_it() {
         printed,
         "+ cedarcheck check --no-deep policies/open.cedar --format json\n"
     );
-    let sarif_file = runner.path("temp/cedarcheck/cedarcheck.sarif");
+    let sarif_file = runner.output("sarif-file").unwrap();
+    assert!(
+        sarif_file.starts_with(&format!("{}/cedarcheck.", runner.path("temp").display()))
+            && sarif_file.ends_with("/cedarcheck.sarif"),
+        "{sarif_file}"
+    );
     assert_eq!(
         runner.read("output"),
-        format!(
-            "exit-code=1\noutput-file={output_file}\nsarif-file={}\n",
-            sarif_file.display()
-        )
+        format!("exit-code=1\noutput-file={output_file}\nsarif-file={sarif_file}\n")
     );
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(output_file).unwrap()).unwrap();
@@ -417,12 +459,13 @@ fn install_builds_from_the_action_s_sources_when_the_release_has_no_binary() {
     let releases = runner.path("releases");
     std::fs::create_dir_all(&releases).unwrap();
     let server = format!("file://{}", releases.display());
-    // No release v9.8.7: the step says so and runs cargo on the action's path (which does
-    // not exist here, so cargo fails and the step with it).
+    // No release v9.8.7, the action's tag, with `version` not given: the step says so and
+    // runs cargo on the action's path (which does not exist here, so cargo fails and the
+    // step with it).
     let (code, printed) = runner.run(
         "install",
         runner.scratch.path(),
-        &install_env(&server, "v9.8.7", "main"),
+        &install_env(&server, "", "v9.8.7"),
     );
     assert_ne!(code, 0, "{printed}");
     assert!(
@@ -432,4 +475,241 @@ fn install_builds_from_the_action_s_sources_when_the_release_has_no_binary() {
         ),
         "{printed}"
     );
+}
+
+#[test]
+fn a_long_output_is_cut_at_300_lines_in_a_closed_fence_and_the_step_passes() {
+    let project = tempfile::tempdir().unwrap();
+    write(project.path(), "policies/s.cedarschema", SCHEMA);
+    let policies: String = (1..=310)
+        .map(|n| format!("@id(\"p{n}\")\npermit(principal, action, resource);\n"))
+        .collect();
+    write(project.path(), "policies/open.cedar", &policies);
+    let runner = Runner::new();
+    let (code, printed) = runner.run("run", project.path(), &check_env("--no-deep", "false", ""));
+    // 311 lines of output: `head -n 300` under pipefail failed the step with 141 here.
+    assert_eq!(code, 0, "{printed}");
+    assert_eq!(runner.output("exit-code").as_deref(), Some("1"));
+    let output_file = runner.output("output-file").unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&output_file)
+            .unwrap()
+            .lines()
+            .count(),
+        311
+    );
+    let summary = runner.read("summary");
+    let lines: Vec<&str> = summary.lines().collect();
+    assert_eq!(lines.len(), 3 + 300 + 3, "{summary}");
+    assert_eq!(
+        lines[..3],
+        [
+            "### cedarcheck check: failed: findings at or above the fail level",
+            "",
+            "```text"
+        ]
+    );
+    assert_eq!(
+        lines[3],
+        "policies/open.cedar:2:1: error permit-all: policy `p1` permits every principal to \
+         perform every action on every resource — help: constrain the principal, action and \
+         resource in the scope"
+    );
+    assert!(
+        lines[302].contains("policy `p300` permits"),
+        "{}",
+        lines[302]
+    );
+    assert_eq!(
+        lines[303..],
+        [
+            "```".to_string(),
+            String::new(),
+            format!(
+                "… 11 more lines: the whole output is in the log and in the step's \
+                 output-file, `{output_file}`"
+            )
+        ]
+    );
+}
+
+#[test]
+fn two_uses_in_one_job_keep_their_own_output_files() {
+    let project = one_finding();
+    let runner = Runner::new();
+    let (code, printed) = runner.run("run", project.path(), &check_env("--no-deep", "true", ""));
+    assert_eq!(code, 0, "{printed}");
+    let first = runner.output("output-file").unwrap();
+    let first_sarif = runner.output("sarif-file").unwrap();
+    let env = check_env("--no-deep --fail-level error --format json", "true", "");
+    let (code, printed) = runner.run("run", project.path(), &env);
+    assert_eq!(code, 0, "{printed}");
+    let second = runner.output("output-file").unwrap();
+    let second_sarif = runner.output("sarif-file").unwrap();
+    assert_ne!(first, second);
+    assert_ne!(first_sarif, second_sarif);
+    // The first run's files are still the first run's.
+    let first_text = std::fs::read_to_string(&first).unwrap();
+    assert!(
+        first_text.starts_with("::error file=policies/open.cedar,line=2,"),
+        "{first_text}"
+    );
+    let second_text = std::fs::read_to_string(&second).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&second_text).unwrap();
+    assert_eq!(json["findings"][0]["rule"], "permit-all", "{json}");
+    let base = |file: &str| {
+        Path::new(file)
+            .strip_prefix(runner.path("temp"))
+            .unwrap()
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy()
+            .into_owned()
+    };
+    let (one, two) = (base(&first), base(&second));
+    assert_eq!(
+        runner.temp_files(),
+        [
+            format!("{one}/cedarcheck.sarif"),
+            format!("{one}/output.txt"),
+            format!("{one}/shown.txt"),
+            format!("{one}/stderr.txt"),
+            format!("{one}/stderr.txt.sarif"),
+            format!("{two}/cedarcheck.sarif"),
+            format!("{two}/output.txt"),
+            format!("{two}/shown.txt"),
+            format!("{two}/stderr.txt"),
+            format!("{two}/stderr.txt.sarif"),
+        ]
+        .into_iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn sarif_with_a_command_without_sarif_warns_and_runs_it_once() {
+    let project = one_finding();
+    let runner = Runner::new();
+    let env = [
+        ("COMMAND", "fmt"),
+        ("CEDARCHECK_ARGS", "--check"),
+        ("FORMAT", ""),
+        ("SARIF", "true"),
+        ("OUTPUT_FILE", ""),
+    ];
+    let (code, printed) = runner.run("run", project.path(), &env);
+    assert_eq!(code, 0, "{printed}");
+    assert!(
+        printed.starts_with(
+            "::warning title=cedarcheck::sarif: true needs command check, merge, diff or \
+             replay; cedarcheck fmt has no SARIF output, so nothing is uploaded\n\
+             + cedarcheck fmt --check\n"
+        ),
+        "{printed}"
+    );
+    assert_eq!(printed.matches("+ cedarcheck").count(), 1, "{printed}");
+    assert_eq!(runner.output("sarif-file"), None);
+    assert!(
+        !runner.temp_files().iter().any(|f| f.ends_with(".sarif")),
+        "{:?}",
+        runner.temp_files()
+    );
+}
+
+#[test]
+fn a_sarif_run_that_could_not_run_leaves_no_sarif_file_output() {
+    let project = one_finding();
+    let runner = Runner::new();
+    // A path that does not exist: exit 2, for the run and its SARIF twin.
+    let env = check_env("--no-deep missing/", "true", "");
+    let (code, printed) = runner.run("run", project.path(), &env);
+    assert_eq!(code, 0, "{printed}");
+    assert_eq!(runner.output("exit-code").as_deref(), Some("2"));
+    assert!(
+        printed.contains(
+            "::warning title=cedarcheck::no SARIF: cedarcheck check --format sarif exited 2\n"
+        ),
+        "{printed}"
+    );
+    assert_eq!(runner.output("sarif-file"), None);
+}
+
+#[test]
+fn multi_line_args_take_every_line() {
+    let project = one_finding();
+    let runner = Runner::new();
+    let env = check_env(
+        "--no-deep\n--fail-level error\n  policies/*.cedar\n",
+        "false",
+        "",
+    );
+    let (code, printed) = runner.run("run", project.path(), &env);
+    assert_eq!(code, 0, "{printed}");
+    assert!(
+        printed.starts_with(
+            "+ cedarcheck check --no-deep --fail-level error policies/open.cedar --format github\n"
+        ),
+        "{printed}"
+    );
+    // The last line without a newline counts too.
+    let runner = Runner::new();
+    let env = check_env("--no-deep\n--fail-level error", "false", "");
+    let (code, printed) = runner.run("run", project.path(), &env);
+    assert_eq!(code, 0, "{printed}");
+    assert!(
+        printed.starts_with("+ cedarcheck check --no-deep --fail-level error --format github\n"),
+        "{printed}"
+    );
+}
+
+#[test]
+fn a_relative_output_file_is_reported_absolute() {
+    let project = one_finding();
+    let runner = Runner::new();
+    // working-directory: policies (the step runs there), output-file: out/check.txt.
+    let dir = project.path().join("policies");
+    let env = check_env("--no-deep", "false", "out/check.txt");
+    let (code, printed) = runner.run("run", &dir, &env);
+    assert_eq!(code, 0, "{printed}");
+    let expected = dir.join("out/check.txt");
+    assert_eq!(
+        runner.output("output-file").as_deref(),
+        Some(expected.to_str().unwrap())
+    );
+    let text = std::fs::read_to_string(&expected).unwrap();
+    assert!(
+        text.starts_with("::error file=open.cedar,line=2,"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_explicit_version_without_a_release_is_an_error_not_a_build() {
+    if !have_download_tools() {
+        return;
+    }
+    let runner = Runner::new();
+    let releases = runner.path("releases");
+    std::fs::create_dir_all(&releases).unwrap();
+    let server = format!("file://{}", releases.display());
+    let (code, printed) = runner.run(
+        "install",
+        runner.scratch.path(),
+        &install_env(&server, "v9.8.7", "main"),
+    );
+    assert_eq!(code, 1, "{printed}");
+    assert!(
+        printed.contains(
+            "::error title=cedarcheck::version v9.8.7: no release v9.8.7 of o/cedarcheck with \
+             cedarcheck-x86_64-unknown-linux-musl.tar.gz (a release tag such as v0.1.0, latest, \
+             or source)\n"
+        ),
+        "{printed}"
+    );
+    assert!(!printed.contains("Building cedarcheck"), "{printed}");
+    assert_eq!(runner.read("path"), "");
 }
