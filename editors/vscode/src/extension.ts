@@ -15,7 +15,9 @@ import {
   ServerOptions,
 } from "vscode-languageclient/node";
 
-const INSTALL_COMMAND = "cargo install cedarcheck";
+// The crates are not published yet: cargo installs from the repository (README "Installation").
+const INSTALL_COMMAND =
+  "cargo install --locked --git https://github.com/cedarcheck/cedarcheck cedarcheck";
 const RELEASES_URL = "https://github.com/cedarcheck/cedarcheck/releases/latest";
 
 let client: LanguageClient | undefined;
