@@ -481,13 +481,14 @@ fn install_builds_from_the_action_s_sources_when_the_release_has_no_binary() {
 fn a_long_output_is_cut_at_300_lines_in_a_closed_fence_and_the_step_passes() {
     let project = tempfile::tempdir().unwrap();
     write(project.path(), "policies/s.cedarschema", SCHEMA);
-    let policies: String = (1..=310)
+    let policies: String = (1..=2000)
         .map(|n| format!("@id(\"p{n}\")\npermit(principal, action, resource);\n"))
         .collect();
     write(project.path(), "policies/open.cedar", &policies);
     let runner = Runner::new();
     let (code, printed) = runner.run("run", project.path(), &check_env("--no-deep", "false", ""));
-    // 311 lines of output: `head -n 300` under pipefail failed the step with 141 here.
+    // 2001 lines (half a megabyte) of output: `head -n 300` stopped reading, sed got SIGPIPE
+    // and under pipefail the step failed with 141 though the run was fine.
     assert_eq!(code, 0, "{printed}");
     assert_eq!(runner.output("exit-code").as_deref(), Some("1"));
     let output_file = runner.output("output-file").unwrap();
@@ -496,7 +497,7 @@ fn a_long_output_is_cut_at_300_lines_in_a_closed_fence_and_the_step_passes() {
             .unwrap()
             .lines()
             .count(),
-        311
+        2001
     );
     let summary = runner.read("summary");
     let lines: Vec<&str> = summary.lines().collect();
@@ -526,7 +527,7 @@ fn a_long_output_is_cut_at_300_lines_in_a_closed_fence_and_the_step_passes() {
             "```".to_string(),
             String::new(),
             format!(
-                "… 11 more lines: the whole output is in the log and in the step's \
+                "… 1701 more lines: the whole output is in the log and in the step's \
                  output-file, `{output_file}`"
             )
         ]
