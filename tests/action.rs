@@ -52,8 +52,8 @@ impl Runner {
         let prefix = format!("{name}=");
         self.read("output")
             .lines()
-            .filter_map(|line| line.strip_prefix(&prefix))
-            .last()
+            .rev()
+            .find_map(|line| line.strip_prefix(&prefix))
             .map(str::to_string)
     }
 
