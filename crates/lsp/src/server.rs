@@ -58,31 +58,36 @@ impl Server {
     fn refresh(&self, uri: Uri, stamp: u64) {
         refresh(&self.state, uri, stamp);
     }
+}
 
-    /// Without file watchers from the client, looks at the known sets' directories every
-    /// [`watch::POLL_INTERVAL`] until shutdown.
-    fn poll(&self) {
-        let state = self.state.clone();
-        tokio::spawn(async move {
-            let mut last = watch::Snapshot::now();
-            loop {
-                tokio::time::sleep(watch::POLL_INTERVAL).await;
-                if state.shut_down() {
-                    return;
-                }
-                let worker = state.clone();
-                let Ok(now) = tasks::blocking(move || watched_files::snapshot(&worker)).await
-                else {
-                    continue;
-                };
-                let changes = watch::diff(&last, &now);
-                last = now;
-                if !changes.is_empty() {
-                    changed_on_disk(&state, &changes);
-                }
+/// Without file watchers from the client, looks at the directories the known sets' globs can
+/// reach every [`watch::POLL_INTERVAL`] until shutdown.
+fn poll(state: Arc<State>) {
+    tokio::spawn(async move {
+        let mut last = watch::Snapshot::now();
+        loop {
+            tokio::time::sleep(watch::POLL_INTERVAL).await;
+            if state.shut_down() {
+                return;
             }
-        });
-    }
+            let worker = state.clone();
+            let previous = std::mem::take(&mut last);
+            let looked = tasks::blocking(move || {
+                let now = watched_files::snapshot(&worker, &previous);
+                let changes = watch::diff(&previous, &now);
+                (now, changes)
+            })
+            .await;
+            let Ok((now, changes)) = looked else {
+                last = watch::Snapshot::now();
+                continue;
+            };
+            last = now;
+            if !changes.is_empty() {
+                changed_on_disk(&state, changes).await;
+            }
+        }
+    });
 }
 
 fn refresh(state: &Arc<State>, uri: Uri, stamp: u64) {
@@ -91,9 +96,12 @@ fn refresh(state: &Arc<State>, uri: Uri, stamp: u64) {
 }
 
 /// Files changed outside the editor: deleted ones lose their diagnostics, the known
-/// documents and changed JSON files are refreshed, and lenses are asked for again.
-fn changed_on_disk(state: &Arc<State>, changes: &[(PathBuf, Change)]) {
-    let Some(plan) = watched_files::plan(state, changes) else {
+/// documents and changed JSON files are refreshed, and lenses are asked for again. Changes
+/// outside the known sets' scope are ignored.
+async fn changed_on_disk(state: &Arc<State>, changes: Vec<(PathBuf, Change)>) {
+    let worker = state.clone();
+    let planned = tasks::blocking(move || watched_files::plan(&worker, &changes)).await;
+    let Ok(Some(plan)) = planned else {
         return;
     };
     for uri in plan.cleared {
@@ -200,28 +208,34 @@ impl LanguageServer for Server {
 
     async fn initialized(&self, _: InitializedParams) {
         if self.client_watches.load(Ordering::SeqCst) {
-            let client = self.state.client.clone();
+            let state = self.state.clone();
             // Not awaited here: the answer comes while other messages are handled.
             tokio::spawn(async move {
-                let registered = client
+                let registered = state
+                    .client
                     .register_capability(vec![watched_files::registration()])
                     .await;
                 if let Err(e) = registered {
-                    client
+                    state
+                        .client
                         .log_message(
                             MessageType::WARNING,
-                            format!("cedarcheck: the client did not watch files: {e}"),
+                            format!(
+                                "cedarcheck: the client did not watch files ({e}); polling \
+                                 instead"
+                            ),
                         )
                         .await;
+                    poll(state);
                 }
             });
         } else {
-            self.poll();
+            poll(self.state.clone());
         }
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        changed_on_disk(&self.state, &watched_files::changes_of(&params));
+        changed_on_disk(&self.state, watched_files::changes_of(&params)).await;
     }
 
     async fn shutdown(&self) -> Result<()> {

@@ -321,3 +321,148 @@ async fn without_client_watchers_the_server_polls_the_files_of_the_sets_it_knows
     assert_eq!(summary(&published), a_without_read());
     assert_eq!(editor.shutdown().await, 0);
 }
+
+/// Policies in subdirectories: a `git checkout` may add one.
+const NESTED_CONFIG: &str = "policies = [\"policies/**/*.cedar\"]\nschema = \"policies/app.cedarschema\"\ntests = [\"tests/*.json\"]\n";
+/// Created in a new subdirectory: its id is taken.
+const NESTED: &str = "@id(\"a\")\npermit(principal == App::User::\"x\", action == App::Action::\"read\", resource == App::Doc::\"d\");\n";
+
+#[tokio::test]
+async fn without_client_watchers_a_policy_in_a_new_subdirectory_is_polled() {
+    let dir = workspace();
+    let root = dir.path();
+    std::fs::write(root.join("cedarcheck.toml"), NESTED_CONFIG).unwrap();
+    let mut editor = Editor::start(root, json!({"deep": false})).await;
+    open_a(&mut editor, root).await;
+    editor.settle(Duration::from_millis(1200)).await;
+
+    std::fs::create_dir_all(root.join("policies/sub/deeper")).unwrap();
+    let nested = root.join("policies/sub/deeper/c.cedar");
+    std::fs::write(&nested, NESTED).unwrap();
+    let start = Instant::now();
+    let published = editor
+        .diagnostics_within(POLLED, &uri(&nested), |d| !d.is_empty())
+        .await;
+    assert_eq!(
+        summary(&published),
+        vec![row(
+            0,
+            1,
+            "duplicate-policy-id",
+            "policy id `a` is already used"
+        )]
+    );
+    eprintln!("new subdirectory: diagnostics after {:?}", start.elapsed());
+    editor.settle(QUIET).await;
+
+    // The directory goes away with its file: the file's diagnostics are cleared, and a.cedar
+    // is no longer a duplicate's neighbour.
+    std::fs::remove_dir_all(root.join("policies/sub")).unwrap();
+    let published = editor
+        .diagnostics_within(POLLED, &uri(&nested), |_| true)
+        .await;
+    assert_eq!(summary(&published), vec![]);
+    editor.settle(Duration::from_millis(800)).await;
+
+    // A directory the globs skip (build output, dependencies, hidden ones) is not polled.
+    for skipped in [
+        "policies/target",
+        "policies/node_modules/p",
+        "policies/.cache",
+    ] {
+        std::fs::create_dir_all(root.join(skipped)).unwrap();
+        std::fs::write(root.join(skipped).join("d.cedar"), NESTED).unwrap();
+    }
+    let later = editor.collect_for(Duration::from_millis(1500)).await;
+    assert_eq!(later, Vec::<Value>::new());
+    assert_eq!(editor.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn a_watching_client_telling_of_json_outside_the_sets_makes_no_refresh() {
+    let dir = workspace();
+    let root = dir.path();
+    let mut editor = Editor::start_with(
+        root,
+        json!({"deep": false}),
+        json!({"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}),
+    )
+    .await;
+    let request = editor
+        .wait_for(|m| m["method"] == "client/registerCapability")
+        .await;
+    editor.respond(&request["id"], Value::Null).await;
+    let (_, b) = open_a(&mut editor, root).await;
+    editor.settle(QUIET).await;
+
+    // Build output and dependencies, at the root and below the sets' directories, and hidden
+    // directories: 20 writes, no refresh.
+    let mut outside = Vec::new();
+    for i in 0..12 {
+        outside.push(root.join(format!("target/debug/.fingerprint/x-{i}/lib.json")));
+    }
+    outside.extend(
+        [
+            "node_modules/p/package.json",
+            "node_modules/p/cedarcheck.toml",
+            "tests/target/t.json",
+            "tests/node_modules/p/index.json",
+            "policies/.cache/a.cedar",
+            "docs/examples.json",
+            "docs/cedarcheck.toml",
+            "other/x.cedar",
+        ]
+        .map(|f| root.join(f)),
+    );
+    for path in &outside {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, "{}").unwrap();
+    }
+    assert_eq!(outside.len(), 20);
+    let events: Vec<(&Path, u8)> = outside.iter().map(|p| (p.as_path(), 1)).collect();
+    tell(&mut editor, &events).await;
+    let untold = editor.collect_for(Duration::from_millis(1500)).await;
+    assert_eq!(untold, Vec::<Value>::new());
+
+    // A change to a set's file still counts.
+    let b_path = root.join("policies/b.cedar");
+    std::fs::write(&b_path, B_FIXED).unwrap();
+    tell(&mut editor, &[(&b_path, 2)]).await;
+    let published = editor.diagnostics(&b, |d| d.len() == 1).await;
+    assert_eq!(summary(&published), b_fixed());
+    assert_eq!(editor.shutdown().await, 0);
+}
+
+#[tokio::test]
+async fn a_client_that_rejects_the_watcher_registration_is_polled() {
+    let dir = workspace();
+    let root = dir.path();
+    let mut editor = Editor::start_with(
+        root,
+        json!({"deep": false}),
+        json!({"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}),
+    )
+    .await;
+    let request = editor
+        .wait_for(|m| m["method"] == "client/registerCapability")
+        .await;
+    let rejection = json!({"jsonrpc": "2.0", "id": request["id"],
+        "error": {"code": -32601, "message": "no watchers here"}});
+    editor.send_raw(rejection.to_string().as_bytes()).await;
+    let logged = editor
+        .wait_for(|m| m["method"] == "window/logMessage")
+        .await;
+    assert_eq!(
+        logged["params"],
+        json!({"type": 2, "message": "cedarcheck: the client did not watch files (Method not found: no watchers here); polling instead"})
+    );
+    let (_, b) = open_a(&mut editor, root).await;
+    editor.settle(Duration::from_millis(1200)).await;
+
+    std::fs::write(root.join("policies/b.cedar"), B_FIXED).unwrap();
+    let published = editor
+        .diagnostics_within(POLLED, &b, |d| d.len() == 1)
+        .await;
+    assert_eq!(summary(&published), b_fixed());
+    assert_eq!(editor.shutdown().await, 0);
+}

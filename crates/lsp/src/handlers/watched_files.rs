@@ -1,9 +1,10 @@
 //! Files created, changed or deleted outside the editor (README "Language server"): told by
 //! the client (`workspace/didChangeWatchedFiles`, registered for [`crate::watch::GLOBS`] when
-//! the client registers watchers dynamically) or found by polling the directories of the
-//! known sets' files ([`crate::watch`]). Either way they become a [`Plan`]: which files'
-//! diagnostics to clear (deleted ones) and which documents to refresh. A file open in the
-//! editor is not affected: its buffer is what counts.
+//! the client registers watchers dynamically) or found by polling the directories the known
+//! sets' globs can reach ([`crate::watch`]). Either way the changes within the known sets'
+//! [`Scope`] become a [`Plan`]: which files' diagnostics to clear (deleted ones) and which
+//! documents to refresh. A file open in the editor is not affected: its buffer is what
+//! counts; nor is one no known set could read (build output's JSON, say).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -15,7 +16,9 @@ use tower_lsp_server::ls_types::{
 
 use crate::state::State;
 use crate::tasks::lock;
-use crate::watch::{self, Change, Snapshot};
+use cedarcheck_workspace::find_config;
+
+use crate::watch::{self, Change, Scope, Snapshot};
 use crate::{from_proto, to_proto};
 
 /// The registration's id and method.
@@ -68,12 +71,14 @@ pub struct Plan {
 }
 
 /// Forgets what was read from disk and plans the refreshes; `None` when no change matters
-/// (only open files or files no set can use changed).
+/// (only open files, or files outside the known sets' [`scope`], changed). IO: the scope's
+/// memberships may have to be found again.
 pub fn plan(state: &State, changes: &[(PathBuf, Change)]) -> Option<Plan> {
     let overlay = state.overlay();
+    let scope = scope(state);
     let outside: Vec<&(PathBuf, Change)> = changes
         .iter()
-        .filter(|(path, _)| watch::relevant(path) && overlay.get(path).is_none())
+        .filter(|(path, _)| scope.covers(path) && overlay.get(path).is_none())
         .collect();
     if outside.is_empty() {
         return None;
@@ -119,25 +124,34 @@ pub fn plan(state: &State, changes: &[(PathBuf, Change)]) -> Option<Plan> {
     })
 }
 
-/// The directories the poller watches: the workspace root and the directories of the
-/// files of every set a known document belongs to (a file created there may join a set);
-/// for a document in no set, its own directory.
-pub fn watched_dirs(state: &State) -> BTreeSet<PathBuf> {
+/// Where a change can matter to the known documents: for each, its directory and the
+/// cedarcheck.toml files above it; the workspace root; the directories of the files of every
+/// set it belongs to, and those its set's patterns (`policies`, `links`, `tests`,
+/// `invariants`; `**/*.cedar` without a config) can match files in — a `git checkout` may add
+/// a directory there. For a document whose workspace cannot be read (a broken
+/// cedarcheck.toml), the config's directory.
+pub fn scope(state: &State) -> Scope {
     let folders = state.folders();
-    let mut dirs = BTreeSet::new();
+    let mut scope = Scope::default();
     for uri in state.known() {
         let Some(path) = from_proto::file_path(&uri) else {
             continue;
         };
-        if let Some(dir) = path.parent() {
-            dirs.insert(dir.to_path_buf());
+        let Some(dir) = path.parent() else {
+            continue;
+        };
+        scope.add_dir(dir);
+        scope.configs.extend(dir.ancestors().map(Path::to_path_buf));
+        if let Some(config_dir) = find_config(dir).as_deref().and_then(Path::parent) {
+            scope.add_dir(config_dir);
         }
         let Ok(membership) = state.cache.membership(&path, &folders) else {
             continue;
         };
-        let root = &membership.workspace.root;
-        dirs.insert(root.clone());
-        for (_, set) in &membership.sets {
+        let workspace = &membership.workspace;
+        let root = &workspace.root;
+        scope.add_dir(root);
+        for (index, set) in &membership.sets {
             let files = set
                 .policies
                 .iter()
@@ -146,16 +160,40 @@ pub fn watched_dirs(state: &State) -> BTreeSet<PathBuf> {
                 .chain(&set.tests)
                 .chain(&set.invariants);
             for file in files {
-                if let Some(dir) = Path::new(file).parent() {
-                    dirs.insert(root.join(dir));
+                if let Some(dir) = root.join(file).parent() {
+                    scope.add_dir(dir);
+                }
+            }
+            let patterns: Vec<&String> = match &workspace.config {
+                Some(config) => config.sets.get(*index).map_or(Vec::new(), |set| {
+                    set.policies
+                        .iter()
+                        .chain(&set.links)
+                        .chain(&set.tests)
+                        .chain(&set.invariants)
+                        .collect()
+                }),
+                None => Vec::new(),
+            };
+            if workspace.config.is_none() {
+                scope.add_tree(root);
+            }
+            for pattern in patterns {
+                let (base, below) = watch::base_of(pattern);
+                let base = root.join(base);
+                if below {
+                    scope.add_tree(&base);
+                } else {
+                    scope.add_dir(&base);
                 }
             }
         }
     }
-    dirs
+    scope
 }
 
-/// The poller's look at the known sets' directories (IO: it reads them).
-pub fn snapshot(state: &State) -> Snapshot {
-    watch::snapshot(watched_dirs(state))
+/// The poller's look at the known sets' [`scope`] (IO: it reads the directories), after
+/// `previous`.
+pub fn snapshot(state: &State, previous: &Snapshot) -> Snapshot {
+    watch::snapshot(&scope(state), previous)
 }
