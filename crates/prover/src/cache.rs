@@ -26,8 +26,37 @@ pub struct Cache {
 pub enum CachedAnswer {
     Yes,
     /// With the counterexample's request and entities, when the query produces one.
-    No(Option<serde_json::Value>),
+    No(Option<StoredRequest>),
 }
+
+/// A counterexample as its JSON text. A large set's run holds tens of thousands of them until
+/// the cache is written; as text they take a fraction of the memory of parsed JSON values, and
+/// they are written back byte for byte.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StoredRequest(Box<serde_json::value::RawValue>);
+
+impl StoredRequest {
+    pub fn new(request: &serde_json::Value) -> Self {
+        Self(
+            serde_json::value::to_raw_value(request).expect("a JSON value serializes to JSON text"),
+        )
+    }
+
+    /// The request and entities as JSON; `None` if the text is not JSON (a cache file edited
+    /// by hand).
+    pub fn value(&self) -> Option<serde_json::Value> {
+        serde_json::from_str(self.0.get()).ok()
+    }
+}
+
+impl PartialEq for StoredRequest {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
+    }
+}
+
+impl Eq for StoredRequest {}
 
 impl Cache {
     pub fn new() -> Self {

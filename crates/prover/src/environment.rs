@@ -8,7 +8,7 @@ use cedar_policy::{Effect, EntityUid, Policy, PolicyId, PolicySet, RequestEnv, S
 use cedar_policy_symcc::{CompiledPolicy, CompiledPolicySet};
 use serde_json::Value;
 
-use crate::cache::{self, Cache, CachedAnswer};
+use crate::cache::{self, Cache, CachedAnswer, StoredRequest};
 use crate::counterexample;
 use crate::error::{EffectError, QueryError};
 use crate::renaming::Renaming;
@@ -49,8 +49,6 @@ pub struct Shared<'a> {
     pub full_set: PolicySet,
     /// Internal id → the id users know.
     pub display_ids: HashMap<PolicyId, String>,
-    /// Internal id → index into `subjects`.
-    pub index_of: HashMap<PolicyId, usize>,
     pub cache: &'a Cache,
     /// Which deep rules are on for at least one file.
     pub enabled: HashSet<&'static str>,
@@ -129,14 +127,16 @@ pub struct EnvCx<'a> {
     witnesses: Witnesses<'a>,
     /// Questions a witness answered.
     pub refuted: usize,
-    /// Per effect, this environment's policies of that effect as permits: the Authorizer's
-    /// reasons on a request are then exactly the policies that match it.
-    as_permits: HashMap<Effect, Option<PolicySet>>,
 }
 
 impl<'a> EnvCx<'a> {
     pub fn new(shared: &'a Shared<'a>, job: &'a EnvJob, worker: &'a mut Worker) -> Self {
-        let mut witnesses = Witnesses::new(job.env.clone(), shared.schema);
+        let policies = job
+            .policies
+            .iter()
+            .map(|&p| (p, shared.subjects[p].policy.clone()))
+            .collect();
+        let mut witnesses = Witnesses::new(job.env.clone(), shared.schema, policies);
         for request in shared.cache.witnesses(&witnesses_key(shared, job)) {
             witnesses.add(request);
         }
@@ -150,7 +150,6 @@ impl<'a> EnvCx<'a> {
             hits: 0,
             witnesses,
             refuted: 0,
-            as_permits: HashMap::new(),
         }
     }
 
@@ -170,37 +169,21 @@ impl<'a> EnvCx<'a> {
     /// condition is true without error), by cedar-policy's Authorizer; `None` when the
     /// request does not load.
     pub fn matching(&mut self, cex: &Value, effect: Effect) -> Option<HashSet<usize>> {
-        let replay = counterexample::Replay::parse(cex, self.shared.schema).ok()?;
-        let (shared, job) = (self.shared, self.job);
-        let set = self
-            .as_permits
-            .entry(effect)
-            .or_insert_with(|| {
-                let policies = job
-                    .policies
-                    .iter()
-                    .filter(|&&p| shared.subjects[p].effect() == effect)
-                    .map(|&p| with_effect(&shared.subjects[p].policy, Effect::Permit))
-                    .collect::<Result<Vec<_>, _>>()
-                    .ok()?;
-                PolicySet::from_policies(policies).ok()
-            })
-            .as_ref()?;
-        let (_, reasons, _) = replay.decide(set);
-        Some(
-            reasons
-                .iter()
-                .filter_map(|id| shared.index_of.get(&PolicyId::new(id)).copied())
-                .collect(),
-        )
+        let subjects = &self.shared.subjects;
+        let among: Vec<usize> = self
+            .job
+            .policies
+            .iter()
+            .copied()
+            .filter(|&p| subjects[p].effect() == effect)
+            .collect();
+        Some(self.witnesses.matching(cex, &among)?.into_iter().collect())
     }
 
     /// Which of `among` match the request of `cex`, by the Authorizer (see
     /// [`Witnesses::matching`]).
     pub fn matching_among(&mut self, cex: &Value, among: &[usize]) -> Option<Vec<usize>> {
-        let subjects = &self.shared.subjects;
-        self.witnesses
-            .matching(cex, among, &|p| subjects[p].policy.clone())
+        self.witnesses.matching(cex, among)
     }
 
     /// Whether the cache holds `Yes` for the query; asks nothing.
@@ -220,7 +203,22 @@ impl<'a> EnvCx<'a> {
         known
     }
 
+    /// The answer to `query`: from the cache, from a witness that settles it (a `No` only),
+    /// or from the solver.
     pub async fn ask(&mut self, query: Query<'_>) -> Answer {
+        self.answer(query, true).await
+    }
+
+    /// As [`ask`](Self::ask), but never from a witness: a `No` then carries the counterexample
+    /// the solver gives for this very question (or gave, through the cache), which does not
+    /// depend on what else was asked before or on the witnesses an earlier run left. Asked where
+    /// the counterexample itself shapes a finding, so that a cold run, a warm one and a sharded
+    /// one word it alike.
+    pub async fn ask_exact(&mut self, query: Query<'_>) -> Answer {
+        self.answer(query, false).await
+    }
+
+    async fn answer(&mut self, query: Query<'_>, witnesses: bool) -> Answer {
         let (key, renaming) = self.key(&query);
         self.used.insert(key.clone());
         let cached = self
@@ -231,19 +229,24 @@ impl<'a> EnvCx<'a> {
         let hit = match cached {
             Some(CachedAnswer::Yes) => Some(Answer::Yes),
             Some(CachedAnswer::No(None)) => Some(Answer::No(None)),
-            Some(CachedAnswer::No(Some(cex))) => renaming.restore(cex).map(|cex| {
-                self.witnesses.add(&cex);
-                Answer::No(Some(cex))
-            }),
+            Some(CachedAnswer::No(Some(cex))) => cex
+                .value()
+                .and_then(|cex| renaming.restore(&cex))
+                .map(|cex| {
+                    self.witnesses.add(&cex);
+                    Answer::No(Some(cex))
+                }),
             None => None,
         };
         if let Some(answer) = hit {
             self.hits += 1;
             return answer;
         }
-        if let Some(cex) = self.refute(&query) {
-            self.refuted += 1;
-            return Answer::No(Some(cex));
+        if witnesses {
+            if let Some(cex) = self.refute(&query) {
+                self.refuted += 1;
+                return Answer::No(Some(cex));
+            }
         }
         let started = std::time::Instant::now();
         let answer = match self.solve(&query).await {
@@ -259,9 +262,10 @@ impl<'a> EnvCx<'a> {
         self.learned.insert(
             key,
             match &answer {
-                Answer::No(cex) => {
-                    CachedAnswer::No(cex.as_ref().map(|cex| renaming.to_placeholders(cex)))
-                }
+                Answer::No(cex) => CachedAnswer::No(
+                    cex.as_ref()
+                        .map(|cex| StoredRequest::new(&renaming.to_placeholders(cex))),
+                ),
                 _ => CachedAnswer::Yes,
             },
         );
@@ -281,9 +285,7 @@ impl<'a> EnvCx<'a> {
             Query::AlwaysDenies(set) => Refutation::Allowed(set),
             Query::NeverErrors(_) | Query::Invariant { .. } => return None,
         };
-        let subjects = &self.shared.subjects;
-        self.witnesses
-            .refute(&question, &|p| subjects[p].policy.clone())
+        self.witnesses.refute(&question)
     }
 
     /// The query's cache key, over its policies' texts with the links' entities renamed,

@@ -148,11 +148,6 @@ pub fn analyze_shard(
         .iter()
         .map(|s| (s.policy.id().clone(), s.id.clone()))
         .collect::<HashMap<PolicyId, String>>();
-    let index_of = subjects
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.policy.id().clone(), i))
-        .collect();
     let full_set =
         PolicySet::from_policies(subjects.iter().map(|s| s.policy.clone())).unwrap_or_default();
     let jobs = environments(input.schema, &subjects, &invariants);
@@ -176,7 +171,6 @@ pub fn analyze_shard(
         invariants,
         full_set,
         display_ids,
-        index_of,
         cache: &options.cache,
         enabled,
         intentionally_denied: &input.settings.intentionally_denied,

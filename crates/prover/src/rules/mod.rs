@@ -158,10 +158,9 @@ async fn covered_by(cx: &mut EnvCx<'_>, target: usize, candidates: &[usize]) -> 
             _ => {}
         }
     }
-    // The candidates a single cover must be among: all of them, or those `refine` chose.
-    let mut among: Vec<usize> = candidates.to_vec();
-    match refine(cx, target, candidates).await {
-        Refined::Covered(chosen) => among = chosen,
+    // A set of candidates that covers the target: those `refine` chose, or all of them.
+    let cover: Vec<usize> = match refine(cx, target, candidates).await {
+        Refined::Covered(chosen) => chosen,
         Refined::NotCovered => return Outcome::Fails,
         Refined::Undecided => match cx
             .ask(Query::Covered {
@@ -170,12 +169,14 @@ async fn covered_by(cx: &mut EnvCx<'_>, target: usize, candidates: &[usize]) -> 
             })
             .await
         {
-            Answer::Yes => {}
+            Answer::Yes => candidates.to_vec(),
             Answer::No(_) => return Outcome::Fails,
             Answer::Unknown(reason) => return Outcome::Unknown(reason),
         },
-    }
-    for &candidate in candidates.iter().filter(|c| among.contains(c)) {
+    };
+    // A candidate that covers the target alone matches every request the target does, so it
+    // is among any cover.
+    for &candidate in candidates.iter().filter(|c| cover.contains(c)) {
         if let Answer::Yes = cx.ask(Query::MatchesImplies(target, candidate)).await {
             return Outcome::Holds {
                 related: vec![candidate],
@@ -184,20 +185,60 @@ async fn covered_by(cx: &mut EnvCx<'_>, target: usize, candidates: &[usize]) -> 
             };
         }
     }
-    let mut related = Vec::new();
-    for &candidate in candidates {
-        if !matches!(
-            cx.ask(Query::MatchesDisjoint(target, candidate)).await,
-            Answer::Yes
-        ) {
-            related.push(candidate);
+    let related = if cover.len() <= MINIMIZE_UP_TO {
+        minimal_cover(cx, target, cover).await
+    } else {
+        // Rare: refinement gave up on a large set. Every candidate that overlaps the target.
+        let mut overlapping = Vec::new();
+        for &candidate in candidates {
+            if !matches!(
+                cx.ask(Query::MatchesDisjoint(target, candidate)).await,
+                Answer::Yes
+            ) {
+                overlapping.push(candidate);
+            }
         }
-    }
+        overlapping
+    };
     Outcome::Holds {
         related,
         counterexample: None,
         detail: None,
     }
+}
+
+/// Covers of at most this many candidates are made minimal; a larger one (refinement gave up)
+/// names every candidate that overlaps the target.
+const MINIMIZE_UP_TO: usize = 16;
+
+/// A minimal subset of `cover` (candidates that together cover `target`) that still covers
+/// it: each member in turn, in the set's order, is left out when the others still cover the
+/// target. The result depends only on `cover` and on what is true, never on which witnesses
+/// settled the questions, so a finding names the same policies in every run. Naming this
+/// subset instead of every candidate that overlaps the target keeps the finding to the
+/// policies a reader needs to check, and spares a question per overlapping candidate, whose
+/// number grows with the square of the set (README "Deep analysis", how it scales).
+async fn minimal_cover(cx: &mut EnvCx<'_>, target: usize, mut cover: Vec<usize>) -> Vec<usize> {
+    let mut at = 0;
+    while at < cover.len() {
+        let rest: Vec<usize> = cover
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != at)
+            .map(|(_, &c)| c)
+            .collect();
+        let covers = !rest.is_empty()
+            && matches!(
+                cx.ask(Query::Covered { target, by: &rest }).await,
+                Answer::Yes
+            );
+        if covers {
+            cover.remove(at);
+        } else {
+            at += 1;
+        }
+    }
+    cover
 }
 
 /// Below this many candidates the whole union is asked at once.
@@ -221,6 +262,10 @@ enum Refined {
 /// the question is asked again. A candidate that covers the target alone matches every such
 /// request, so it is always chosen. When the chosen grow past half of the candidates, or
 /// something cannot be evaluated, the union is asked after all.
+///
+/// Its questions go to the cache or the solver, never to a witness: the chosen candidates are
+/// then a function of the questions alone, the same in a cold run, a warm one and a sharded
+/// one, and so is the cover a finding names ([`minimal_cover`]).
 async fn refine(cx: &mut EnvCx<'_>, target: usize, candidates: &[usize]) -> Refined {
     if candidates.len() <= REFINE_ABOVE {
         return Refined::Undecided;
@@ -236,7 +281,7 @@ async fn refine(cx: &mut EnvCx<'_>, target: usize, candidates: &[usize]) -> Refi
                 by: &chosen,
             }
         };
-        let request = match cx.ask(query).await {
+        let request = match cx.ask_exact(query).await {
             Answer::Yes if chosen.is_empty() => return Refined::Undecided,
             Answer::Yes => {
                 chosen.sort_unstable();

@@ -11,7 +11,8 @@ pub const RULE: Rule = Rule {
     source: Source::Deep,
     doc: r#"## What it does
 Asks the solver whether every valid request the permit matches is also matched by a forbid — by
-one forbid, or only by the union of several. Reports the permit as dead and names the forbids.
+one forbid, or only by the union of several. Reports the permit as dead and names the forbid, or
+a minimal set of forbids that deny it together.
 In only some of its environments, the finding is one level lower.
 
 ## Why is this bad?

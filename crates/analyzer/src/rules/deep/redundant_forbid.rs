@@ -11,7 +11,8 @@ pub const RULE: Rule = Rule {
     source: Source::Deep,
     doc: r#"## What it does
 Asks the solver whether every valid request the forbid matches is also matched by another
-forbid, or by the union of several. Reports the forbid and names the forbids that cover it.
+forbid, or by the union of several. Reports the forbid and names the forbid that covers it, or a
+minimal set of forbids that cover it together.
 
 ## Why is this bad?
 The forbid denies nothing the others do not already deny. It is harmless today but misleads:

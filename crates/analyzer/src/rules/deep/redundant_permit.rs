@@ -11,7 +11,8 @@ pub const RULE: Rule = Rule {
     source: Source::Deep,
     doc: r#"## What it does
 Asks the solver whether every valid request the permit matches is also matched by another
-permit, or by the union of several. Reports the permit and names the permits that cover it.
+permit, or by the union of several. Reports the permit and names the permit that covers it, or a
+minimal set of permits that cover it together.
 
 ## Why is this bad?
 Removing the permit changes no decision today, so it is noise in reviews — and a trap: narrowing
