@@ -186,7 +186,7 @@ fn each_command_has_the_man_page_the_main_page_refers_to() {
             2,
             "",
             "cedarcheck: error: `frobnicate` is not a command; the commands are check, test, \
-             rules, fmt, init, diff, mutants, merge, lsp, completions, man\n"
+             rules, fmt, init, diff, mutants, replay, merge, lsp, completions, man\n"
         )
     );
 }
