@@ -90,7 +90,6 @@ pub enum Query<'q> {
     AlwaysMatches(usize),
     NeverErrors(usize),
     MatchesImplies(usize, usize),
-    MatchesDisjoint(usize, usize),
     /// Every request `target` matches is matched by one of `by`.
     Covered {
         target: usize,
@@ -206,19 +205,6 @@ impl<'a> EnvCx<'a> {
     /// The answer to `query`: from the cache, from a witness that settles it (a `No` only),
     /// or from the solver.
     pub async fn ask(&mut self, query: Query<'_>) -> Answer {
-        self.answer(query, true).await
-    }
-
-    /// As [`ask`](Self::ask), but never from a witness: a `No` then carries the counterexample
-    /// the solver gives for this very question (or gave, through the cache), which does not
-    /// depend on what else was asked before or on the witnesses an earlier run left. Asked where
-    /// the counterexample itself shapes a finding, so that a cold run, a warm one and a sharded
-    /// one word it alike.
-    pub async fn ask_exact(&mut self, query: Query<'_>) -> Answer {
-        self.answer(query, false).await
-    }
-
-    async fn answer(&mut self, query: Query<'_>, witnesses: bool) -> Answer {
         let (key, renaming) = self.key(&query);
         self.used.insert(key.clone());
         let cached = self
@@ -242,11 +228,9 @@ impl<'a> EnvCx<'a> {
             self.hits += 1;
             return answer;
         }
-        if witnesses {
-            if let Some(cex) = self.refute(&query) {
-                self.refuted += 1;
-                return Answer::No(Some(cex));
-            }
+        if let Some(cex) = self.refute(&query) {
+            self.refuted += 1;
+            return Answer::No(Some(cex));
         }
         let started = std::time::Instant::now();
         let answer = match self.solve(&query).await {
@@ -279,7 +263,6 @@ impl<'a> EnvCx<'a> {
             Query::NeverMatches(p) => Refutation::NeverMatches(*p),
             Query::AlwaysMatches(p) => Refutation::AlwaysMatches(*p),
             Query::MatchesImplies(a, b) => Refutation::NotCovered(*a, std::slice::from_ref(b)),
-            Query::MatchesDisjoint(a, b) => Refutation::Overlap(*a, *b),
             Query::Covered { target, by } => Refutation::NotCovered(*target, by),
             Query::AlwaysAllows(set) => Refutation::Denied(set),
             Query::AlwaysDenies(set) => Refutation::Allowed(set),
@@ -297,7 +280,6 @@ impl<'a> EnvCx<'a> {
             Query::AlwaysMatches(p) => ("always-matches", vec![*p], None),
             Query::NeverErrors(p) => ("never-errors", vec![*p], None),
             Query::MatchesImplies(a, b) => ("matches-implies", vec![*a, *b], None),
-            Query::MatchesDisjoint(a, b) => ("matches-disjoint", vec![*a, *b], None),
             Query::Covered { target, by } => (
                 "covered",
                 std::iter::once(*target).chain(by.iter().copied()).collect(),
@@ -400,12 +382,6 @@ impl<'a> EnvCx<'a> {
                 with_cex(solve!(worker, |c| c
                     .check_matches_implies_with_counterexample_opt(&a, &b))?)
             }
-            Query::MatchesDisjoint(a, b) => {
-                let (a, b) = (self.compiled(a)?, self.compiled(b)?);
-                let worker = &mut *self.worker;
-                with_cex(solve!(worker, |c| c
-                    .check_matches_disjoint_with_counterexample_opt(&a, &b))?)
-            }
             Query::Covered { target, by } => {
                 // target ⊆ ∪ by  ⟺  {target as permit} ∪ {by as forbids} denies everything.
                 let subjects = &self.shared.subjects;
@@ -506,7 +482,6 @@ fn profile_line(environment: &str, query: &Query<'_>, answer: &Answer, took: std
         Query::AlwaysMatches(_) => ("always-matches", 1),
         Query::NeverErrors(_) => ("never-errors", 1),
         Query::MatchesImplies(..) => ("matches-implies", 2),
-        Query::MatchesDisjoint(..) => ("matches-disjoint", 2),
         Query::Covered { by, .. } => ("covered", 1 + by.len()),
         Query::AlwaysAllows(set) => ("always-allows", set.len()),
         Query::AlwaysDenies(set) => ("always-denies", set.len()),

@@ -75,8 +75,6 @@ pub enum Refutation<'q> {
     AlwaysMatches(usize),
     /// `No` if some witness matches the first policy and none of the others.
     NotCovered(usize, &'q [usize]),
-    /// `No` if some witness matches both.
-    Overlap(usize, usize),
     /// `No` if the set of these policies denies some witness.
     Denied(&'q [usize]),
     /// `No` if the set of these policies allows some witness.
@@ -205,7 +203,6 @@ impl<'s> Witnesses<'s> {
                 at(target)?,
                 by.iter().map(|&b| at(b)).collect::<Option<_>>()?,
             ),
-            Refutation::Overlap(a, b) => Question::Overlap(at(a)?, at(b)?),
             Refutation::Denied(_) | Refutation::Allowed(_) => return None,
         };
         let w = (0..self.found.len()).find(|&w| {
@@ -308,7 +305,6 @@ enum Question {
     NeverMatches(usize),
     AlwaysMatches(usize),
     NotCovered(usize, Vec<usize>),
-    Overlap(usize, usize),
 }
 
 impl Question {
@@ -327,7 +323,6 @@ impl Question {
                     !any
                 }
             }
-            Question::Overlap(a, b) => matches[*a]? && matches[*b]?,
         })
     }
 }
@@ -401,7 +396,6 @@ mod tests {
             !refuted(&mut pool, Refutation::NotCovered(1, &[0])),
             "p1 does not match 7"
         );
-        assert!(!refuted(&mut pool, Refutation::Overlap(0, 1)));
         assert!(refuted(&mut pool, Refutation::NeverMatches(0)));
         assert!(
             !refuted(&mut pool, Refutation::NeverMatches(2)),
@@ -431,8 +425,8 @@ mod tests {
         );
         pool.add(&witness(12));
         assert!(
-            refuted(&mut pool, Refutation::Overlap(0, 1)),
-            "12 matches both"
+            refuted(&mut pool, Refutation::NotCovered(0, &[2])),
+            "12 matches p0, not the forbid"
         );
         assert!(
             !refuted(&mut pool, Refutation::NotCovered(1, &[0])),

@@ -174,8 +174,8 @@ async fn covered_by(cx: &mut EnvCx<'_>, target: usize, candidates: &[usize]) -> 
             Answer::Unknown(reason) => return Outcome::Unknown(reason),
         },
     };
-    // A candidate that covers the target alone matches every request the target does, so it
-    // is among any cover.
+    // A candidate that covers the target alone matches every request the target does, so
+    // refinement chose it.
     for &candidate in candidates.iter().filter(|c| cover.contains(c)) {
         if let Answer::Yes = cx.ask(Query::MatchesImplies(target, candidate)).await {
             return Outcome::Holds {
@@ -185,60 +185,58 @@ async fn covered_by(cx: &mut EnvCx<'_>, target: usize, candidates: &[usize]) -> 
             };
         }
     }
-    let related = if cover.len() <= MINIMIZE_UP_TO {
-        minimal_cover(cx, target, cover).await
-    } else {
-        // Rare: refinement gave up on a large set. Every candidate that overlaps the target.
-        let mut overlapping = Vec::new();
-        for &candidate in candidates {
-            if !matches!(
-                cx.ask(Query::MatchesDisjoint(target, candidate)).await,
-                Answer::Yes
-            ) {
-                overlapping.push(candidate);
-            }
-        }
-        overlapping
-    };
     Outcome::Holds {
-        related,
+        related: canonical_cover(cx, target, candidates, cover).await,
         counterexample: None,
         detail: None,
     }
 }
 
-/// Covers of at most this many candidates are made minimal; a larger one (refinement gave up)
-/// names every candidate that overlaps the target.
-const MINIMIZE_UP_TO: usize = 16;
-
-/// A minimal subset of `cover` (candidates that together cover `target`) that still covers
-/// it: each member in turn, in the set's order, is left out when the others still cover the
-/// target. The result depends only on `cover` and on what is true, never on which witnesses
-/// settled the questions, so a finding names the same policies in every run. Naming this
-/// subset instead of every candidate that overlaps the target keeps the finding to the
+/// The minimal cover of `target` that leaving candidates out one by one, in their order,
+/// arrives at: each candidate is left out when the ones still kept cover the target without
+/// it. `known` is some cover among them: leaving out a candidate outside it changes nothing
+/// (the kept ones still hold `known`), so only those in it are asked about, each by a
+/// refinement over the kept ones, which gives the next known cover. The result depends on
+/// what is true only, not on which witnesses or counterexamples settled the questions, so a
+/// finding names the same policies in a cold, a warm and a sharded run. Naming a minimal
+/// cover instead of every candidate that overlaps the target keeps the finding to the
 /// policies a reader needs to check, and spares a question per overlapping candidate, whose
 /// number grows with the square of the set (README "Deep analysis", how it scales).
-async fn minimal_cover(cx: &mut EnvCx<'_>, target: usize, mut cover: Vec<usize>) -> Vec<usize> {
-    let mut at = 0;
-    while at < cover.len() {
-        let rest: Vec<usize> = cover
-            .iter()
-            .enumerate()
-            .filter(|&(i, _)| i != at)
-            .map(|(_, &c)| c)
-            .collect();
-        let covers = !rest.is_empty()
-            && matches!(
-                cx.ask(Query::Covered { target, by: &rest }).await,
-                Answer::Yes
-            );
-        if covers {
-            cover.remove(at);
-        } else {
-            at += 1;
+async fn canonical_cover(
+    cx: &mut EnvCx<'_>,
+    target: usize,
+    candidates: &[usize],
+    mut known: Vec<usize>,
+) -> Vec<usize> {
+    let mut kept = candidates.to_vec();
+    for &candidate in candidates {
+        let rest: Vec<usize> = kept.iter().copied().filter(|&k| k != candidate).collect();
+        if !known.contains(&candidate) {
+            kept = rest;
+            continue;
+        }
+        if let Some(cover) = cover_among(cx, target, &rest).await {
+            known = cover;
+            kept = rest;
         }
     }
-    cover
+    kept
+}
+
+/// Some cover of `target` among `among`, by refinement, else the union asked at once; `None`
+/// when they do not cover it (or the solver could not tell).
+async fn cover_among(cx: &mut EnvCx<'_>, target: usize, among: &[usize]) -> Option<Vec<usize>> {
+    if among.is_empty() {
+        return None;
+    }
+    match refine(cx, target, among).await {
+        Refined::Covered(chosen) => Some(chosen),
+        Refined::NotCovered => None,
+        Refined::Undecided => match cx.ask(Query::Covered { target, by: among }).await {
+            Answer::Yes => Some(among.to_vec()),
+            Answer::No(_) | Answer::Unknown(_) => None,
+        },
+    }
 }
 
 /// Below this many candidates the whole union is asked at once.
@@ -260,12 +258,11 @@ enum Refined {
 /// none of the chosen do: the Authorizer evaluates the other candidates on it, and if none
 /// matches either, the target is not covered; otherwise those that match join the chosen and
 /// the question is asked again. A candidate that covers the target alone matches every such
-/// request, so it is always chosen. When the chosen grow past half of the candidates, or
+/// request, so it is always chosen. With at most [`REFINE_ABOVE`] candidates, or when
 /// something cannot be evaluated, the union is asked after all.
 ///
-/// Its questions go to the cache or the solver, never to a witness: the chosen candidates are
-/// then a function of the questions alone, the same in a cold run, a warm one and a sharded
-/// one, and so is the cover a finding names ([`minimal_cover`]).
+/// Which candidates it chooses depends on the witnesses at hand; the cover a finding names
+/// does not ([`canonical_cover`]).
 async fn refine(cx: &mut EnvCx<'_>, target: usize, candidates: &[usize]) -> Refined {
     if candidates.len() <= REFINE_ABOVE {
         return Refined::Undecided;
@@ -281,7 +278,7 @@ async fn refine(cx: &mut EnvCx<'_>, target: usize, candidates: &[usize]) -> Refi
                 by: &chosen,
             }
         };
-        let request = match cx.ask_exact(query).await {
+        let request = match cx.ask(query).await {
             Answer::Yes if chosen.is_empty() => return Refined::Undecided,
             Answer::Yes => {
                 chosen.sort_unstable();
@@ -306,9 +303,6 @@ async fn refine(cx: &mut EnvCx<'_>, target: usize, candidates: &[usize]) -> Refi
             Some(matched) if matched.is_empty() => return Refined::NotCovered,
             Some(matched) => chosen.extend(matched),
             None => return Refined::Undecided,
-        }
-        if chosen.len() * 2 > candidates.len() {
-            return Refined::Undecided;
         }
     }
 }
