@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use crate::cache::{self, Cache, CachedAnswer, StoredRequest};
 use crate::counterexample;
-use crate::error::{EffectError, QueryError};
+use crate::effect::with_effect;
+use crate::error::QueryError;
 use crate::renaming::Renaming;
 use crate::witness::{Refutation, Witnesses};
 use crate::worker::{solve, Worker};
@@ -449,23 +450,6 @@ impl<'a> EnvCx<'a> {
 /// The cache key of an environment's witnesses.
 pub fn witnesses_key(shared: &Shared<'_>, job: &EnvJob) -> String {
     cache::key([shared.schema_key.as_str(), job.name.as_str(), "witnesses"])
-}
-
-/// The policy with its effect replaced (through its JSON form, which keeps scope and
-/// conditions exactly).
-pub fn with_effect(policy: &Policy, effect: Effect) -> Result<Policy, EffectError> {
-    if policy.effect() == effect {
-        return Ok(policy.clone());
-    }
-    let mut json = policy
-        .to_json()
-        .map_err(|e| EffectError::ToJson(Box::new(e)))?;
-    json["effect"] = Value::String(match effect {
-        Effect::Permit => "permit".into(),
-        Effect::Forbid => "forbid".into(),
-    });
-    Policy::from_json(Some(policy.id().clone()), json)
-        .map_err(|e| EffectError::FromJson(Box::new(e)))
 }
 
 /// `CEDARCHECK_PROFILE_QUERIES=1`: one line per query that reached the solver on stderr —

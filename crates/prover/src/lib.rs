@@ -13,6 +13,7 @@ mod cache;
 mod checked_set;
 mod counterexample;
 pub mod diff;
+mod effect;
 mod environment;
 mod error;
 mod outcome;

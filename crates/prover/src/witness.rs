@@ -27,7 +27,7 @@ use cedar_policy::{
 use serde_json::Value;
 
 use crate::counterexample::Replay;
-use crate::environment::with_effect;
+use crate::effect::with_effect;
 
 /// At most this many witnesses are held per environment; a request that comes later is still
 /// evaluated when asked about, but not kept.

@@ -6,7 +6,8 @@ pub use cedarcheck_analyzer::rules::deep::invariant_violated::RULE;
 
 use cedar_policy::{Decision, Effect, PolicySet};
 
-use crate::environment::{with_effect, Answer, EnvCx, Query};
+use crate::effect::with_effect;
+use crate::environment::{Answer, EnvCx, Query};
 use crate::outcome::Outcome;
 
 use super::Said;
