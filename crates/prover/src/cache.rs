@@ -19,7 +19,7 @@ pub struct Cache {
     /// questions last time. A request does not depend on the policies, so these stay valid
     /// across edits; they are seeded into the next run's witnesses.
     #[serde(default, serialize_with = "sorted")]
-    witnesses: HashMap<String, Vec<serde_json::Value>>,
+    witnesses: HashMap<String, Vec<StoredRequest>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,8 +29,8 @@ pub enum CachedAnswer {
     No(Option<StoredRequest>),
 }
 
-/// A counterexample as its JSON text. A large set's run holds tens of thousands of them until
-/// the cache is written; as text they take a fraction of the memory of parsed JSON values, and
+/// A counterexample or a witness as its JSON text. A large set's run holds tens of thousands
+/// of them until the cache is written; as text they take a fraction of the memory of parsed JSON values, and
 /// they are written back byte for byte.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -41,6 +41,13 @@ impl StoredRequest {
         Self(
             serde_json::value::to_raw_value(request).expect("a JSON value serializes to JSON text"),
         )
+    }
+
+    /// A request already written as JSON text; `None` if it is not JSON.
+    pub fn from_text(text: &str) -> Option<Self> {
+        serde_json::value::RawValue::from_string(text.to_owned())
+            .ok()
+            .map(Self)
     }
 
     /// The request and entities as JSON; `None` if the text is not JSON (a cache file edited
@@ -117,11 +124,11 @@ impl Cache {
         serde_json::to_value(self).unwrap_or_default()
     }
 
-    pub fn witnesses(&self, environment: &str) -> &[serde_json::Value] {
+    pub fn witnesses(&self, environment: &str) -> &[StoredRequest] {
         self.witnesses.get(environment).map_or(&[], Vec::as_slice)
     }
 
-    pub fn set_witnesses(&mut self, environment: String, requests: Vec<serde_json::Value>) {
+    pub fn set_witnesses(&mut self, environment: String, requests: Vec<StoredRequest>) {
         self.witnesses.insert(environment, requests);
     }
 

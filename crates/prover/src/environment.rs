@@ -138,7 +138,9 @@ impl<'a> EnvCx<'a> {
             .collect();
         let mut witnesses = Witnesses::new(job.env.clone(), shared.schema, policies);
         for request in shared.cache.witnesses(&witnesses_key(shared, job)) {
-            witnesses.add(request);
+            if let Some(request) = request.value() {
+                witnesses.add(&request);
+            }
         }
         Self {
             shared,
@@ -154,7 +156,7 @@ impl<'a> EnvCx<'a> {
     }
 
     /// The witnesses to keep for the next run, under their cache key.
-    pub fn useful_witnesses(&self) -> (String, Vec<Value>) {
+    pub fn useful_witnesses(&self) -> (String, Vec<StoredRequest>) {
         (
             witnesses_key(self.shared, self.job),
             self.witnesses.useful(),
