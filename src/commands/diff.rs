@@ -15,7 +15,7 @@ use crate::output::diff::{self as render, ComparedSet};
 
 /// Why `diff` cannot compare: a tool error (exit 2), printed as its text.
 #[derive(Debug, thiserror::Error)]
-enum DiffError {
+pub(crate) enum DiffError {
     #[error("give --base REV, or --old DIR and --new DIR")]
     Usage,
     #[error("cannot read the current directory: {0}")]
@@ -57,7 +57,7 @@ enum DiffError {
 
 /// A file of a side that does not parse, at the place of its first problem.
 #[derive(Debug)]
-struct Broken {
+pub(crate) struct Broken {
     file: String,
     line: usize,
     column: usize,
@@ -82,7 +82,7 @@ fn indented(broken: &[Broken]) -> String {
 
 /// Why `--base REV` could not be exported.
 #[derive(Debug, thiserror::Error)]
-enum RevisionError {
+pub(crate) enum RevisionError {
     /// `why`: git's own message.
     #[error("--base needs a git repository: {}: {why}", root.display())]
     NotARepository { root: PathBuf, why: GitError },
@@ -110,7 +110,7 @@ enum RevisionError {
 
 /// A git command that failed.
 #[derive(Debug, thiserror::Error)]
-enum GitError {
+pub(crate) enum GitError {
     #[error("cannot run git: {0}")]
     Run(#[source] std::io::Error),
     /// What it wrote to stderr, trimmed.
@@ -308,8 +308,9 @@ fn quoted(ids: &std::collections::BTreeSet<String>) -> String {
 }
 
 /// Exports the workspace directory `root` as it was at `rev` into a temporary directory, with
-/// `git archive`: nothing in the working tree or the index changes.
-fn read_revision(rev: &str, root: &Path) -> Result<tempfile::TempDir, RevisionError> {
+/// `git archive`: nothing in the working tree or the index changes. `replay --base` reads its
+/// base side the same way.
+pub(crate) fn read_revision(rev: &str, root: &Path) -> Result<tempfile::TempDir, RevisionError> {
     let git = |args: &[&str]| -> Result<String, GitError> {
         let output = Command::new("git")
             .current_dir(root)
@@ -387,7 +388,7 @@ fn read_revision(rev: &str, root: &Path) -> Result<tempfile::TempDir, RevisionEr
 
 /// The workspace exported from a revision: its own cedarcheck.toml if it had one, else
 /// zero-config (never a config from the temporary directory's ancestors).
-fn open_exported(dir: &Path) -> Result<Workspace, DiffError> {
+pub(crate) fn open_exported(dir: &Path) -> Result<Workspace, DiffError> {
     let config = dir.join(CONFIG_FILE);
     let config = config.is_file().then_some(config);
     let workspace = Workspace::open(dir, config.as_deref()).map_err(DiffError::BaseWorkspace)?;

@@ -7,7 +7,6 @@
 
 mod input;
 mod render;
-mod revision;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
@@ -67,8 +66,10 @@ fn replay(args: &ReplayArgs, common: &CommonArgs) -> Result<u8, String> {
     let mut _base_dir = None;
     let old_side = match &args.base {
         Some(rev) => {
-            let dir = revision::export(rev, &workspace.root)?;
-            let old = revision::open(dir.path())?;
+            // As `diff --base` reads it: exported with `git archive`, nothing checked out.
+            let dir =
+                super::diff::read_revision(rev, &workspace.root).map_err(|e| e.to_string())?;
+            let old = super::diff::open_exported(dir.path()).map_err(|e| e.to_string())?;
             let old_sets = old.policy_sets().map_err(|e| format!("base side: {e}"))?;
             let old_files = old_sets
                 .iter()
